@@ -1,0 +1,202 @@
+// Configuration from the environment and `.env`: the single source of truth. Everything
+// that starts a model, a server or a test reads its settings from `loadConfig()`, which
+// validates before anything runs and fails with a ConfigError that names the variable.
+import os from 'node:os';
+import path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+
+export const RUNTIME_CHOICES = ['auto', 'embedded', 'foundry', 'ollama', 'llama-server', 'openai'] as const;
+
+const integer = (min: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min) {
+        ctx.addIssue({ code: 'custom', message: `expected an integer >= ${min}` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const number = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => (value === undefined || value === '' ? undefined : value));
+
+const httpUrl = optionalString.refine(
+  (value) => value === undefined || /^https?:\/\/[^\s/]+/.test(value),
+  'expected an http:// or https:// URL',
+);
+
+const MODEL_ALIAS = /^[A-Za-z0-9][A-Za-z0-9._:+-]*$/;
+
+const modelList = optionalString.transform((value, ctx) => {
+  if (value === undefined) return undefined;
+  const aliases = value
+    .split(',')
+    .map((alias) => alias.trim())
+    .filter((alias) => alias !== '');
+  const bad = aliases.find((alias) => !MODEL_ALIAS.test(alias));
+  if (bad !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${bad}" is not a model alias (letters, digits and . _ : + - only)`,
+    });
+    return z.NEVER;
+  }
+  if (aliases.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'expected at least one model alias' });
+    return z.NEVER;
+  }
+  return [...new Set(aliases)];
+});
+
+export const EnvSchema = z.object({
+  EVAL_RUNTIME: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? 'auto' : value.toLowerCase()))
+    .pipe(z.enum(RUNTIME_CHOICES, { error: `expected one of ${RUNTIME_CHOICES.join(', ')}` })),
+  EVAL_MODELS: modelList,
+  EVAL_BASE_URL: httpUrl,
+  EVAL_API_KEY: optionalString,
+  FOUNDRY_BIN: optionalString,
+  OLLAMA_BIN: optionalString,
+  LLAMA_SERVER_BIN: optionalString,
+  EVAL_RESULTS_DIR: optionalString,
+  EVAL_BASELINE: optionalString,
+  EVAL_SAVE_BASELINE: optionalString,
+  EVAL_REPEATS: integer(1, 1),
+  EVAL_WARMUP: integer(0, 1),
+  EVAL_MAX_TOKENS: integer(1, 256),
+  EVAL_TIMEOUT_MS: integer(1, 120_000),
+  EVAL_LOAD_TIMEOUT_MS: integer(1, 900_000),
+  EVAL_TEMPERATURE: number(0, 0, 2),
+  EVAL_SEED: integer(0, 42),
+  EVAL_THREADS: integer(0, 0),
+  EDGE_EVALS_CACHE: optionalString,
+});
+
+export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
+
+export interface EvalConfig {
+  runtime: RuntimeChoice;
+  /** Undefined means: the runtime's default models. */
+  models: string[] | undefined;
+  baseURL: string | undefined;
+  /** Never logged or written to results: see redact(). */
+  apiKey: string | undefined;
+  bins: { foundry: string; ollama: string; llamaServer: string };
+  resultsDir: string;
+  baselinePath: string | undefined;
+  saveBaselinePath: string | undefined;
+  repeats: number;
+  warmup: number;
+  maxTokens: number;
+  timeoutMs: number;
+  loadTimeoutMs: number;
+  temperature: number;
+  seed: number;
+  /** 0 = choose from the machine and the model. */
+  threads: number;
+  cacheDir: string;
+  /** Where the configuration came from, for messages. */
+  envFile: string | null;
+}
+
+/** A user mistake in configuration: printed as-is, exit code 2, no stack trace. */
+export class ConfigError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function defaultCacheDir(): string {
+  const xdg = process.env.XDG_CACHE_HOME;
+  const base = xdg !== undefined && xdg !== '' ? xdg : path.join(os.homedir(), '.cache');
+  return path.join(base, 'edge-evals');
+}
+
+/** Variables from `.env` (in `cwd`) under the real environment: the environment wins. */
+export function readEnvironment(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env) {
+  const envFile = path.join(cwd, '.env');
+  let fromFile: Record<string, string> = {};
+  if (existsSync(envFile)) {
+    try {
+      fromFile = parseDotenv(readFileSync(envFile));
+    } catch (error) {
+      throw new ConfigError(`Could not read ${envFile}: ${(error as Error).message}`);
+    }
+  }
+  return { values: { ...fromFile, ...env } as Record<string, string | undefined>, envFile: existsSync(envFile) ? envFile : null };
+}
+
+export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): EvalConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const { values, envFile } = readEnvironment(cwd, options.env ?? process.env);
+  const parsed = EnvSchema.safeParse(values);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? '?');
+      const given = values[variable];
+      const shown = variable === 'EVAL_API_KEY' ? '(hidden)' : JSON.stringify(given ?? '');
+      return `  ${variable}=${shown}: ${issue.message}`;
+    });
+    const where = envFile === null ? 'the environment' : `the environment or ${envFile}`;
+    throw new ConfigError(`Invalid configuration in ${where}:\n${lines.join('\n')}\nSee .env.example for every variable and its accepted values.`);
+  }
+  const env = parsed.data;
+  if (env.EVAL_RUNTIME === 'openai' && env.EVAL_BASE_URL === undefined) {
+    throw new ConfigError('EVAL_RUNTIME=openai needs EVAL_BASE_URL (for example http://127.0.0.1:8000/v1).');
+  }
+  const resolveFrom = (value: string) => path.resolve(cwd, value);
+  return {
+    runtime: env.EVAL_RUNTIME,
+    models: env.EVAL_MODELS,
+    baseURL: env.EVAL_BASE_URL,
+    apiKey: env.EVAL_API_KEY,
+    bins: {
+      foundry: env.FOUNDRY_BIN ?? 'foundry',
+      ollama: env.OLLAMA_BIN ?? 'ollama',
+      llamaServer: env.LLAMA_SERVER_BIN ?? 'llama-server',
+    },
+    resultsDir: resolveFrom(env.EVAL_RESULTS_DIR ?? 'results'),
+    baselinePath: env.EVAL_BASELINE === undefined ? undefined : resolveFrom(env.EVAL_BASELINE),
+    saveBaselinePath: env.EVAL_SAVE_BASELINE === undefined ? undefined : resolveFrom(env.EVAL_SAVE_BASELINE),
+    repeats: env.EVAL_REPEATS,
+    warmup: env.EVAL_WARMUP,
+    maxTokens: env.EVAL_MAX_TOKENS,
+    timeoutMs: env.EVAL_TIMEOUT_MS,
+    loadTimeoutMs: env.EVAL_LOAD_TIMEOUT_MS,
+    temperature: env.EVAL_TEMPERATURE,
+    seed: env.EVAL_SEED,
+    threads: env.EVAL_THREADS,
+    cacheDir: env.EDGE_EVALS_CACHE === undefined ? defaultCacheDir() : resolveFrom(env.EDGE_EVALS_CACHE),
+    envFile,
+  };
+}

@@ -1,0 +1,118 @@
+// The one interface every runtime adapter implements (embedded, foundry, ollama,
+// llama-server, openai). The CLI and the eval lifecycle only ever talk to this shape, so a
+// new runtime is one new folder under src/runtimes/.
+
+export type RuntimeName = 'embedded' | 'foundry' | 'ollama' | 'llama-server' | 'openai';
+
+export interface RuntimeInfo {
+  name: RuntimeName;
+  installed: boolean;
+  /** Version the runtime reports about itself (CLI `--version`, package version, ...). */
+  version: string | null;
+  /** Runtime-specific generation or flavour, e.g. Foundry CLI generation 'A' | 'B'. */
+  generation?: string;
+  /** The executable that was probed, when there is one. */
+  executable?: string;
+}
+
+export interface CatalogEntry {
+  alias: string;
+  /** The concrete identifier the chat endpoint expects (Foundry: the variant ID with `:N`). */
+  modelId: string;
+  device?: string;
+  task?: string;
+  /** Size of the model files in bytes, when known. */
+  sizeBytes?: number | null;
+  license?: string;
+  parameters?: string;
+  minRamGB?: number;
+  /** Where the model comes from (an `hf:` URI, a catalog URL, `generated`, ...). */
+  source?: string;
+  /** Synthetic models produce text that is not meant to be judged on content. */
+  synthetic: boolean;
+  cached?: boolean;
+  description?: string;
+}
+
+export interface CachedModel {
+  alias: string;
+  modelId: string;
+  path?: string;
+  sizeBytes?: number | null;
+}
+
+export interface LoadedModel {
+  alias: string;
+  modelId: string;
+}
+
+export interface ServiceStatus {
+  running: boolean;
+  /** Base URL of the OpenAI-compatible API, ending in `/v1`, when running. */
+  baseURL: string | null;
+  pid?: number | null;
+  /** True when this process (or a process acting for it) started the service. */
+  startedByUs?: boolean;
+}
+
+export interface ProgressEvent {
+  phase: 'service' | 'download' | 'load' | 'warmup' | 'unload';
+  message: string;
+  /** 0..100 when the runtime reports it. */
+  percent?: number;
+}
+
+export interface StartOptions {
+  /** Abort a download or load that takes too long, or on Ctrl-C. */
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+  timeoutMs?: number;
+}
+
+export interface RunningModel {
+  alias: string;
+  modelId: string;
+  /** Base URL of the OpenAI-compatible API, ending in `/v1`. */
+  baseURL: string;
+  apiKey?: string;
+  synthetic: boolean;
+  /** Time spent downloading the model for this run; 0 when it was already cached. */
+  downloadMs: number;
+  /** Time spent loading the model into memory (measured apart from inference). */
+  loadMs: number;
+  /** Output of the CLI calls that started the model, for error messages. */
+  log: string[];
+}
+
+export interface Runtime {
+  readonly name: RuntimeName;
+  detect(): Promise<RuntimeInfo>;
+  catalog(): Promise<CatalogEntry[]>;
+  cacheList(): Promise<CachedModel[]>;
+  cacheLocation(): Promise<string>;
+  cacheRemove(alias: string): Promise<CachedModel[]>;
+  serviceStatus(): Promise<ServiceStatus>;
+  serviceStart(options?: StartOptions): Promise<ServiceStatus>;
+  serviceStop(): Promise<void>;
+  loadedModels(): Promise<LoadedModel[]>;
+  download(alias: string, options?: StartOptions): Promise<{ downloadMs: number; alreadyCached: boolean }>;
+  /** Service up, download when needed, load, verify loaded. Warm-up is the caller's job. */
+  start(alias: string, options?: StartOptions): Promise<RunningModel>;
+  /** Unload the model (forcefully); stop what this adapter started for it. */
+  stop(model: RunningModel): Promise<void>;
+  /** Pids of the processes that serve the model, sampled for memory and CPU. */
+  processes(model: RunningModel): Promise<number[]>;
+  /** Stop everything this adapter instance started (service, servers). Idempotent. */
+  dispose(): Promise<void>;
+}
+
+/** A failure the user can act on: printed without a stack trace, with the CLI output kept. */
+export class RuntimeError extends Error {
+  constructor(
+    message: string,
+    readonly details: { command?: string; output?: string; hint?: string } = {},
+  ) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}
