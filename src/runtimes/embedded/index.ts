@@ -1,0 +1,220 @@
+// The embedded runtime adapter: node-llama-cpp behind edge-evals' own OpenAI-compatible
+// server (`edge-evals serve`), with the synthetic fixture models and downloadable GGUF models
+// of src/embedded/catalog.ts. It is the default runtime, so that a fresh machine with no GPU,
+// no Foundry and no internet can run the whole job.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { EvalConfig } from '../../config/env.ts';
+import { EMBEDDED_CATALOG, findCatalogEntry, type EmbeddedCatalogEntry } from '../../embedded/catalog.ts';
+import { closestNames } from '../../util/suggest.ts';
+import {
+  RuntimeError,
+  type CachedModel,
+  type CatalogEntry,
+  type LoadedModel,
+  type Runtime,
+  type RuntimeInfo,
+  type RunningModel,
+  type ServiceStatus,
+  type StartOptions,
+} from '../types.ts';
+import { EmbeddedService, type ServiceState } from './service.ts';
+
+export function createEmbeddedRuntime(config: EvalConfig): Runtime {
+  return new EmbeddedRuntime(config);
+}
+
+interface LoadResponse {
+  alias: string;
+  modelId: string;
+  loadMs: number;
+}
+
+class EmbeddedRuntime implements Runtime {
+  readonly name = 'embedded' as const;
+  private readonly service: EmbeddedService;
+  /** Set when start() had to start the service: dispose() stops it again. */
+  private ownedService = false;
+
+  constructor(private readonly config: EvalConfig) {
+    this.service = new EmbeddedService(config.cacheDir);
+  }
+
+  private get modelsDir(): string {
+    return path.join(this.config.cacheDir, 'models');
+  }
+
+  async detect(): Promise<RuntimeInfo> {
+    const require = createRequire(import.meta.url);
+    const manifest = require.resolve('node-llama-cpp/package.json');
+    const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+    return { name: 'embedded', installed: true, version: `node-llama-cpp ${version}` };
+  }
+
+  async catalog(): Promise<CatalogEntry[]> {
+    return EMBEDDED_CATALOG.map((entry) => ({
+      ...entry,
+      cached: existsSync(path.join(this.modelsDir, entry.fileName)),
+    }));
+  }
+
+  async cacheList(): Promise<CachedModel[]> {
+    const { listCachedModels } = await import('../../embedded/model-files.ts');
+    return listCachedModels(this.config.cacheDir);
+  }
+
+  async cacheLocation(): Promise<string> {
+    return this.modelsDir;
+  }
+
+  async cacheRemove(alias: string): Promise<CachedModel[]> {
+    const { removeCachedModel } = await import('../../embedded/model-files.ts');
+    return removeCachedModel(this.config.cacheDir, alias);
+  }
+
+  async serviceStatus(): Promise<ServiceStatus> {
+    const state = await this.service.status();
+    return toStatus(state);
+  }
+
+  /** Starts the service for the user: it keeps running after this process ends. */
+  async serviceStart(options: StartOptions = {}): Promise<ServiceStatus> {
+    const { state, started } = await this.service.start({
+      threads: this.config.threads,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    });
+    return { ...toStatus(state), startedByUs: started };
+  }
+
+  async serviceStop(): Promise<void> {
+    await this.service.stop();
+    this.ownedService = false;
+  }
+
+  async loadedModels(): Promise<LoadedModel[]> {
+    const state = await this.service.status();
+    if (state === null) return [];
+    const body = await this.request<{ models: LoadedModel[] }>(state, 'GET', '/models/loaded');
+    return body.models.map(({ alias, modelId }) => ({ alias, modelId }));
+  }
+
+  async download(alias: string, options: StartOptions = {}): Promise<{ downloadMs: number; alreadyCached: boolean }> {
+    const entry = this.resolveEntry(alias);
+    if (entry === null) return { downloadMs: 0, alreadyCached: true }; // a local .gguf path
+    const started = performance.now();
+    if (entry.kind === 'generated') {
+      const { ensureSyntheticModel, isSyntheticAlias } = await import('../../embedded/synthetic/index.ts');
+      if (!isSyntheticAlias(entry.alias)) throw new RuntimeError(`No generator for synthetic model '${entry.alias}'.`);
+      options.onProgress?.({ phase: 'download', message: `generating ${entry.alias}` });
+      const file = await ensureSyntheticModel(entry.alias, this.modelsDir, {
+        onProgress: (message: string) => options.onProgress?.({ phase: 'download', message }),
+      });
+      return { downloadMs: file.generated ? performance.now() - started : 0, alreadyCached: !file.generated };
+    }
+    if (existsSync(path.join(this.modelsDir, entry.fileName))) return { downloadMs: 0, alreadyCached: true };
+    const { downloadModel } = await import('../../embedded/model-files.ts');
+    await downloadModel(entry, this.config.cacheDir, {
+      signal: options.signal,
+      onProgress: (percent: number) =>
+        options.onProgress?.({ phase: 'download', message: `downloading ${entry.alias}`, percent }),
+    });
+    return { downloadMs: performance.now() - started, alreadyCached: false };
+  }
+
+  async start(alias: string, options: StartOptions = {}): Promise<RunningModel> {
+    const entry = this.resolveEntry(alias);
+    const log: string[] = [];
+    let state = await this.service.status();
+    if (state === null) {
+      options.onProgress?.({ phase: 'service', message: 'starting the embedded model service' });
+      // Bound to this process: if it dies without cleaning up, the service exits too.
+      const started = await this.service.start({
+        threads: this.config.threads,
+        exitWithPid: process.pid,
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+      });
+      state = started.state;
+      this.ownedService = started.started;
+      log.push(`service started: ${state.url} (pid ${state.pid})`);
+    }
+    const { downloadMs } = await this.download(alias, options);
+    options.onProgress?.({ phase: 'load', message: `loading ${alias}` });
+    const loadStarted = performance.now();
+    const loaded = await this.request<LoadResponse>(state, 'POST', `/models/load/${encodeURIComponent(alias)}`, options.timeoutMs);
+    const loadMs = performance.now() - loadStarted;
+    log.push(`loaded ${loaded.modelId} in ${Math.round(loadMs)} ms`);
+    return {
+      alias,
+      modelId: loaded.modelId,
+      baseURL: `${state.url}/v1`,
+      synthetic: entry?.synthetic ?? false,
+      downloadMs,
+      loadMs,
+      log,
+    };
+  }
+
+  async stop(model: RunningModel): Promise<void> {
+    const state = await this.service.status();
+    if (state === null) return; // the service is gone, and the model with it
+    await this.request(state, 'POST', `/models/unload/${encodeURIComponent(model.alias)}`);
+  }
+
+  async processes(): Promise<number[]> {
+    const state = await this.service.status();
+    return state === null ? [] : [state.pid];
+  }
+
+  async dispose(): Promise<void> {
+    if (!this.ownedService) return;
+    this.ownedService = false;
+    await this.service.stop();
+  }
+
+  /** A catalog entry, null for a path to a local .gguf file; unknown names are an error. */
+  private resolveEntry(alias: string): EmbeddedCatalogEntry | null {
+    const entry = findCatalogEntry(alias);
+    if (entry !== undefined) return entry;
+    if (alias.toLowerCase().endsWith('.gguf') && existsSync(alias)) return null;
+    const suggestions = closestNames(alias, EMBEDDED_CATALOG.map((candidate) => candidate.alias));
+    const hint = suggestions.length > 0 ? `did you mean ${suggestions.join(', ')}?` : 'run `edge-evals model list` to see the catalog';
+    throw new RuntimeError(`Model '${alias}' is not in the embedded runtime's catalog and is not a .gguf file.`, { hint });
+  }
+
+  private async request<T>(state: ServiceState, method: 'GET' | 'POST', route: string, timeoutMs = 120_000): Promise<T> {
+    const url = `${state.url}${route}`;
+    let response: Response;
+    try {
+      response = await fetch(url, { method, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      throw new RuntimeError(`The embedded model service did not answer ${method} ${route}: ${(error as Error).message}`, {
+        hint: `see ${state.logFile}`,
+      });
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      throw new RuntimeError(`${method} ${route} failed with HTTP ${response.status}: ${errorMessage(text)}`, {
+        hint: `see ${state.logFile}`,
+      });
+    }
+    return JSON.parse(text) as T;
+  }
+}
+
+function toStatus(state: ServiceState | null): ServiceStatus {
+  return state === null
+    ? { running: false, baseURL: null, pid: null }
+    : { running: true, baseURL: `${state.url}/v1`, pid: state.pid };
+}
+
+function errorMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: string } };
+    return parsed.error?.message ?? body;
+  } catch {
+    return body.slice(0, 500);
+  }
+}

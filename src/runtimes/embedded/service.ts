@@ -1,0 +1,143 @@
+// The embedded runtime's "service": an `edge-evals serve` process started detached, whose
+// state (pid, URL) is recorded in the cache folder so that later CLI calls find it, the way
+// `foundry service status` finds Foundry's.
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { z } from 'zod';
+import { writeFileAtomic } from '../../util/files.ts';
+import { isAlive, killProcessTree } from '../../util/process-tree.ts';
+import { RuntimeError } from '../types.ts';
+
+export const EDGE_EVALS_BIN = fileURLToPath(new URL('../../../bin/edge-evals.js', import.meta.url));
+
+const ServiceState = z.object({
+  pid: z.number().int().positive(),
+  url: z.string(),
+  startedAt: z.string(),
+  logFile: z.string(),
+});
+export type ServiceState = z.infer<typeof ServiceState>;
+
+export interface ServiceStartOptions {
+  threads?: number;
+  /** The service exits when this process does (an eval run that dies leaves nothing behind). */
+  exitWithPid?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export class EmbeddedService {
+  constructor(private readonly cacheDir: string) {}
+
+  get stateFile(): string {
+    return path.join(this.cacheDir, 'service.json');
+  }
+
+  get logFile(): string {
+    return path.join(this.cacheDir, 'service.log');
+  }
+
+  /** The recorded service, if its process is still alive and answers /health. */
+  async status(): Promise<ServiceState | null> {
+    const state = this.readState();
+    if (state === null) return null;
+    if (!isAlive(state.pid) || !(await this.healthy(state.url))) {
+      rmSync(this.stateFile, { force: true });
+      return null;
+    }
+    return state;
+  }
+
+  async start(options: ServiceStartOptions = {}): Promise<{ state: ServiceState; started: boolean }> {
+    const running = await this.status();
+    if (running !== null) return { state: running, started: false };
+    mkdirSync(this.cacheDir, { recursive: true });
+    const args = [EDGE_EVALS_BIN, 'serve', '--port', '0', '--cache-dir', this.cacheDir];
+    if (options.threads !== undefined && options.threads > 0) args.push('--threads', String(options.threads));
+    if (options.exitWithPid !== undefined) args.push('--parent-pid', String(options.exitWithPid));
+    // stdout and stderr go to a log file, not a pipe: the service outlives this process, and a
+    // write to a pipe nobody reads would kill it.
+    const log = createWriteStream(this.logFile);
+    await once(log, 'open');
+    const child = execa(process.execPath, args, {
+      detached: true,
+      stdin: 'ignore',
+      stdout: log,
+      stderr: log,
+      cleanup: false,
+      reject: false,
+    });
+    log.close();
+    child.unref();
+    const pid = child.pid;
+    if (pid === undefined) throw new RuntimeError('Could not start the embedded model service (no pid).');
+    try {
+      const url = await this.waitForReady(pid, options.timeoutMs ?? 60_000, options.signal);
+      const state: ServiceState = { pid, url, startedAt: new Date().toISOString(), logFile: this.logFile };
+      writeFileAtomic(this.stateFile, `${JSON.stringify(state, null, 2)}\n`);
+      return { state, started: true };
+    } catch (error) {
+      await killProcessTree(pid, 1_000);
+      throw error;
+    }
+  }
+
+  async stop(): Promise<boolean> {
+    const state = this.readState();
+    rmSync(this.stateFile, { force: true });
+    if (state === null || !isAlive(state.pid)) return false;
+    await killProcessTree(state.pid);
+    return true;
+  }
+
+  private readState(): ServiceState | null {
+    try {
+      return ServiceState.parse(JSON.parse(readFileSync(this.stateFile, 'utf8')));
+    } catch {
+      return null;
+    }
+  }
+
+  private async healthy(url: string): Promise<boolean> {
+    try {
+      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+      await response.body?.cancel();
+      // 503 means "loading a model": alive all the same.
+      return response.status === 200 || response.status === 503;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The server prints one JSON line `{"event":"ready","url":...}` once it listens. */
+  private async waitForReady(pid: number, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      signal?.throwIfAborted();
+      const log = readFileSync(this.logFile, 'utf8');
+      for (const line of log.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        try {
+          const event = JSON.parse(line) as { event?: string; url?: string };
+          if (event.event === 'ready' && typeof event.url === 'string') return event.url;
+        } catch {
+          // a human log line that happens to start with '{'
+        }
+      }
+      if (!isAlive(pid)) {
+        throw new RuntimeError('The embedded model service exited before it was ready.', {
+          command: `edge-evals serve --port 0 --cache-dir ${this.cacheDir}`,
+          output: log.slice(-4_000),
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new RuntimeError(`The embedded model service was not ready after ${timeoutMs} ms.`, {
+      output: readFileSync(this.logFile, 'utf8').slice(-4_000),
+      hint: `see ${this.logFile}`,
+    });
+  }
+}

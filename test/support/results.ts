@@ -1,0 +1,231 @@
+// Builds valid `Results` objects from a few numbers per case, for the tests of the gate,
+// the renderers and the results files. Summaries are computed here the simple way (linear
+// interpolation between order statistics) so tests do not depend on the reporter.
+import type { AssertionResult, CaseResult, CaseStatus, GroupResult, MetricSummaries, ModelResult, Results, Summary } from '../../src/results/schema.ts';
+import { RESULTS_SCHEMA_VERSION } from '../../src/results/schema.ts';
+
+export interface CaseSpec {
+  model: string;
+  prompt: string;
+  category?: string;
+  repeat?: number;
+  status?: CaseStatus;
+  ttftMs?: number;
+  e2eMs?: number;
+  outputTokens?: number;
+  response?: string;
+  assertions?: AssertionResult[];
+  error?: string | null;
+}
+
+export interface ModelSpec {
+  modelId?: string | null;
+  peakRssMB?: number | null;
+  loadMs?: number | null;
+  startError?: string | null;
+  synthetic?: boolean;
+}
+
+export interface ResultsSpec {
+  createdAt?: string;
+  runtime?: Results['runtime'];
+  machine?: Partial<Results['machine']>;
+  settings?: Partial<Results['settings']>;
+  models?: Record<string, ModelSpec>;
+  recommendations?: Results['recommendations'];
+}
+
+function percentile(sorted: number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  const position = (sorted.length - 1) * q;
+  const lower = Math.floor(position);
+  const upper = Math.ceil(position);
+  const low = sorted[lower] ?? 0;
+  const high = sorted[upper] ?? 0;
+  return low + (high - low) * (position - lower);
+}
+
+export function summarize(values: number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const mean = n === 0 ? null : sorted.reduce((sum, value) => sum + value, 0) / n;
+  const std =
+    n < 2 || mean === null ? null : Math.sqrt(sorted.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1));
+  return {
+    n,
+    mean,
+    std,
+    min: sorted[0] ?? null,
+    p50: percentile(sorted, 0.5),
+    p90: percentile(sorted, 0.9),
+    p95: percentile(sorted, 0.95),
+    p99: percentile(sorted, 0.99),
+    max: sorted[n - 1] ?? null,
+  };
+}
+
+function summarizeCases(cases: CaseResult[]): MetricSummaries {
+  const measured = cases.flatMap((testCase) => (testCase.metrics === null || testCase.status === 'error' ? [] : [testCase.metrics]));
+  const values = (pick: (metrics: NonNullable<CaseResult['metrics']>) => number | null) =>
+    measured.map(pick).filter((value): value is number => value !== null);
+  return {
+    ttftMs: summarize(values((metrics) => metrics.ttftMs)),
+    e2eMs: summarize(values((metrics) => metrics.e2eMs)),
+    tpotMs: summarize(values((metrics) => metrics.tpotMs)),
+    tokensPerSec: summarize(values((metrics) => metrics.tokensPerSec)),
+    outputTokens: summarize(values((metrics) => metrics.outputTokens)),
+  };
+}
+
+export function buildCase(spec: CaseSpec): CaseResult {
+  const status = spec.status ?? 'pass';
+  const ttftMs = spec.ttftMs ?? 20;
+  const e2eMs = spec.e2eMs ?? 200;
+  const outputTokens = spec.outputTokens ?? 32;
+  const metrics =
+    status === 'error'
+      ? null
+      : {
+          ttftMs,
+          ttfotMs: ttftMs,
+          e2eMs,
+          streamCloseMs: e2eMs + 1,
+          tpotMs: outputTokens > 1 ? (e2eMs - ttftMs) / (outputTokens - 1) : null,
+          outputTokens,
+          promptTokens: 12,
+          tokensPerSec: outputTokens / (e2eMs / 1000),
+          decodeTokensPerSec: outputTokens > 1 ? (outputTokens - 1) / ((e2eMs - ttftMs) / 1000) : null,
+          tokenSource: 'usage' as const,
+          outputEvents: outputTokens,
+          interChunkGapsMs: [],
+          finishReason: 'stop',
+          server: null,
+          overheadMs: null,
+          tokenCountDisagreement: false,
+        };
+  const assertions = spec.assertions ?? [
+    { type: 'contains', pass: status === 'pass', score: status === 'pass' ? 1 : 0, reason: status === 'pass' ? 'found "ok"' : 'expected "ok" in the response' },
+  ];
+  return {
+    name: `${spec.model} > ${spec.prompt}`,
+    model: spec.model,
+    modelId: null,
+    prompt: spec.prompt,
+    category: spec.category ?? spec.prompt.split('/')[0] ?? 'general',
+    repeat: spec.repeat ?? 0,
+    status,
+    metrics,
+    assertions,
+    response: spec.response ?? (status === 'error' ? '' : 'ok, here is the answer'),
+    error: spec.error ?? (status === 'error' ? 'connection refused' : null),
+    resources: null,
+  };
+}
+
+/** A complete, schema-valid Results from case specs; models and groups are derived. */
+export function buildResults(caseSpecs: CaseSpec[], spec: ResultsSpec = {}): Results {
+  const cases = caseSpecs.map((caseSpec) => {
+    const built = buildCase(caseSpec);
+    return { ...built, modelId: spec.models?.[caseSpec.model]?.modelId ?? `${caseSpec.model}-q4` };
+  });
+  const aliases = [...new Set(cases.map((testCase) => testCase.model))];
+  const models: ModelResult[] = aliases.map((alias) => {
+    const own = cases.filter((testCase) => testCase.model === alias);
+    const modelSpec = spec.models?.[alias] ?? {};
+    const count = (status: CaseStatus) => own.filter((testCase) => testCase.status === status).length;
+    const checks = own.flatMap((testCase) => testCase.assertions);
+    return {
+      alias,
+      modelId: modelSpec.modelId === undefined ? `${alias}-q4` : modelSpec.modelId,
+      synthetic: modelSpec.synthetic ?? true,
+      loadMs: modelSpec.loadMs === undefined ? 850 : modelSpec.loadMs,
+      downloadMs: 0,
+      peakRssMB: modelSpec.peakRssMB === undefined ? 400 : modelSpec.peakRssMB,
+      meanCpuPercent: 90,
+      startError: modelSpec.startError ?? null,
+      summary: summarizeCases(own),
+      cases: own.length,
+      passed: count('pass'),
+      failed: count('fail'),
+      errored: count('error'),
+      skipped: count('skip'),
+      checksPassed: checks.filter((check) => check.pass).length,
+      checksTotal: checks.length,
+    };
+  });
+  const groupKeys = [...new Map(cases.map((testCase) => [`${testCase.model}\u0000${testCase.prompt}`, testCase])).values()];
+  const groups: GroupResult[] = groupKeys.map((first) => {
+    const own = cases.filter((testCase) => testCase.model === first.model && testCase.prompt === first.prompt);
+    const counted = own.filter((testCase) => testCase.status !== 'skip');
+    return {
+      model: first.model,
+      prompt: first.prompt,
+      category: first.category,
+      repeats: own.length,
+      passRate: counted.length === 0 ? 1 : counted.filter((testCase) => testCase.status === 'pass').length / counted.length,
+      summary: summarizeCases(own),
+    };
+  });
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    createdAt: spec.createdAt ?? '2026-01-02T03:04:05.000Z',
+    edgeEvalsVersion: '0.1.0',
+    runtime: spec.runtime ?? { name: 'embedded', version: '3.21.1' },
+    machine: { cpu: 'Test CPU', cores: 2, memoryGB: 8, os: 'linux 6.1', node: 'v20.20.2', ...spec.machine },
+    settings: {
+      repeats: 1,
+      warmup: 1,
+      maxTokens: 256,
+      temperature: 0,
+      seed: 42,
+      percentileMethod: 'linear',
+      resourceSampleIntervalMs: 200,
+      ...spec.settings,
+    },
+    models,
+    cases,
+    groups,
+    recommendations: spec.recommendations ?? [],
+  };
+}
+
+function scaleSummary(summary: Summary, factor: number): Summary {
+  const scale = (value: number | null) => (value === null ? null : value * factor);
+  return {
+    n: summary.n,
+    mean: scale(summary.mean),
+    std: scale(summary.std),
+    min: scale(summary.min),
+    p50: scale(summary.p50),
+    p90: scale(summary.p90),
+    p95: scale(summary.p95),
+    p99: scale(summary.p99),
+    max: scale(summary.max),
+  };
+}
+
+/** The same results with every TTFT and E2E figure multiplied by `factor` (0.5 = 50% lower). */
+export function scaleLatencies<T extends Results>(results: T, factor: number): T {
+  const scaleSummaries = (summaries: MetricSummaries): MetricSummaries => ({
+    ...summaries,
+    ttftMs: scaleSummary(summaries.ttftMs, factor),
+    e2eMs: scaleSummary(summaries.e2eMs, factor),
+  });
+  return {
+    ...results,
+    models: results.models.map((model) => ({ ...model, summary: scaleSummaries(model.summary) })),
+    groups: results.groups.map((group) => ({ ...group, summary: scaleSummaries(group.summary) })),
+    cases: results.cases.map((testCase) =>
+      testCase.metrics === null
+        ? testCase
+        : {
+            ...testCase,
+            metrics: {
+              ...testCase.metrics,
+              ttftMs: testCase.metrics.ttftMs === null ? null : testCase.metrics.ttftMs * factor,
+              e2eMs: testCase.metrics.e2eMs === null ? null : testCase.metrics.e2eMs * factor,
+            },
+          },
+    ),
+  };
+}
