@@ -1,8 +1,8 @@
 // Builds valid `Results` objects from a few numbers per case, for the tests of the gate,
-// the renderers and the results files. Summaries are computed here the simple way (linear
-// interpolation between order statistics) so tests do not depend on the reporter.
+// the renderers and the results files.
 import type { AssertionResult, CaseResult, CaseStatus, GroupResult, MetricSummaries, ModelResult, Results, Summary } from '../../src/results/schema.ts';
 import { RESULTS_SCHEMA_VERSION } from '../../src/results/schema.ts';
+import { summarizeMetrics } from '../../src/stats/summary.ts';
 
 export interface CaseSpec {
   model: string;
@@ -33,48 +33,6 @@ export interface ResultsSpec {
   settings?: Partial<Results['settings']>;
   models?: Record<string, ModelSpec>;
   recommendations?: Results['recommendations'];
-}
-
-function percentile(sorted: number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  const position = (sorted.length - 1) * q;
-  const lower = Math.floor(position);
-  const upper = Math.ceil(position);
-  const low = sorted[lower] ?? 0;
-  const high = sorted[upper] ?? 0;
-  return low + (high - low) * (position - lower);
-}
-
-export function summarize(values: number[]): Summary {
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
-  const mean = n === 0 ? null : sorted.reduce((sum, value) => sum + value, 0) / n;
-  const std =
-    n < 2 || mean === null ? null : Math.sqrt(sorted.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1));
-  return {
-    n,
-    mean,
-    std,
-    min: sorted[0] ?? null,
-    p50: percentile(sorted, 0.5),
-    p90: percentile(sorted, 0.9),
-    p95: percentile(sorted, 0.95),
-    p99: percentile(sorted, 0.99),
-    max: sorted[n - 1] ?? null,
-  };
-}
-
-function summarizeCases(cases: CaseResult[]): MetricSummaries {
-  const measured = cases.flatMap((testCase) => (testCase.metrics === null || testCase.status === 'error' ? [] : [testCase.metrics]));
-  const values = (pick: (metrics: NonNullable<CaseResult['metrics']>) => number | null) =>
-    measured.map(pick).filter((value): value is number => value !== null);
-  return {
-    ttftMs: summarize(values((metrics) => metrics.ttftMs)),
-    e2eMs: summarize(values((metrics) => metrics.e2eMs)),
-    tpotMs: summarize(values((metrics) => metrics.tpotMs)),
-    tokensPerSec: summarize(values((metrics) => metrics.tokensPerSec)),
-    outputTokens: summarize(values((metrics) => metrics.outputTokens)),
-  };
 }
 
 export function buildCase(spec: CaseSpec): CaseResult {
@@ -143,7 +101,7 @@ export function buildResults(caseSpecs: CaseSpec[], spec: ResultsSpec = {}): Res
       peakRssMB: modelSpec.peakRssMB === undefined ? 400 : modelSpec.peakRssMB,
       meanCpuPercent: 90,
       startError: modelSpec.startError ?? null,
-      summary: summarizeCases(own),
+      summary: summarizeMetrics(own),
       cases: own.length,
       passed: count('pass'),
       failed: count('fail'),
@@ -163,7 +121,7 @@ export function buildResults(caseSpecs: CaseSpec[], spec: ResultsSpec = {}): Res
       category: first.category,
       repeats: own.length,
       passRate: counted.length === 0 ? 1 : counted.filter((testCase) => testCase.status === 'pass').length / counted.length,
-      summary: summarizeCases(own),
+      summary: summarizeMetrics(own),
     };
   });
   return {
