@@ -1,0 +1,185 @@
+// The results contract (results/latest.json). Other tools and CI read this file: change it
+// only by adding optional fields, or bump RESULTS_SCHEMA_VERSION. schemas/results.schema.json
+// is generated from this file by `npm run schema`.
+import { z } from 'zod';
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+/** Where the output token count of a request came from, most trusted first (METRICS.md). */
+export const TokenSource = z.enum(['usage', 'server-timings', 'stream-events']);
+export type TokenSource = z.infer<typeof TokenSource>;
+
+/** Timings the server reports about its own work (llama.cpp `timings`, embedded runtime). */
+export const ServerTimings = z.object({
+  promptTokens: z.number().int().nonnegative(),
+  promptMs: z.number().nonnegative(),
+  predictedTokens: z.number().int().nonnegative(),
+  predictedMs: z.number().nonnegative(),
+});
+export type ServerTimings = z.infer<typeof ServerTimings>;
+
+/** One streamed chat completion, measured as METRICS.md defines. Times in ms from t0. */
+export const RequestMetrics = z.object({
+  /** First event carrying output (content, reasoning or tool calls); null when none came. */
+  ttftMs: z.number().nullable(),
+  /** First event carrying content (differs from TTFT for reasoning models). */
+  ttfotMs: z.number().nullable(),
+  /** Last event carrying output. */
+  e2eMs: z.number().nullable(),
+  /** When the stream closed ([DONE] or end of body). */
+  streamCloseMs: z.number(),
+  /** (E2E - TTFT) / (n - 1); null for n <= 1. */
+  tpotMs: z.number().nullable(),
+  outputTokens: z.number().int().nonnegative(),
+  promptTokens: z.number().int().nonnegative().nullable(),
+  /** n / E2E, in tokens per second. */
+  tokensPerSec: z.number().nullable(),
+  /** (n - 1) / (E2E - TTFT), in tokens per second. */
+  decodeTokensPerSec: z.number().nullable(),
+  tokenSource: TokenSource,
+  /** Number of SSE events that carried output. */
+  outputEvents: z.number().int().nonnegative(),
+  /** Gaps between output events (not per-token ITL: one event may carry several tokens). */
+  interChunkGapsMs: z.array(z.number()),
+  finishReason: z.string().nullable(),
+  server: ServerTimings.nullable(),
+  /** Client E2E minus server prompt+predicted time, when the server reports timings. */
+  overheadMs: z.number().nullable(),
+  /** True when two token sources disagreed (usage vs timings vs events). */
+  tokenCountDisagreement: z.boolean(),
+});
+export type RequestMetrics = z.infer<typeof RequestMetrics>;
+
+export const AssertionResult = z.object({
+  type: z.string(),
+  pass: z.boolean(),
+  score: z.number().min(0).max(1),
+  reason: z.string(),
+  /** Content checks are skipped on synthetic models; the reason says so. */
+  skipped: z.boolean().optional(),
+});
+export type AssertionResult = z.infer<typeof AssertionResult>;
+
+export const CaseStatus = z.enum(['pass', 'fail', 'skip', 'error']);
+export type CaseStatus = z.infer<typeof CaseStatus>;
+
+export const Resources = z.object({
+  peakRssMB: z.number().nullable(),
+  meanCpuPercent: z.number().nullable(),
+  samples: z.number().int().nonnegative(),
+  intervalMs: z.number().positive(),
+});
+export type Resources = z.infer<typeof Resources>;
+
+/** One (model, prompt, repeat) test. */
+export const CaseResult = z.object({
+  /** Full test name, as vitest's `-t` and UI show it: `fixture-small > code/sort-function`. */
+  name: z.string(),
+  model: z.string(),
+  modelId: z.string().nullable(),
+  prompt: z.string(),
+  category: z.string(),
+  repeat: z.number().int().nonnegative(),
+  status: CaseStatus,
+  metrics: RequestMetrics.nullable(),
+  assertions: z.array(AssertionResult),
+  response: z.string(),
+  error: z.string().nullable(),
+  /** The model's resource usage up to the end of this test (max over a model's cases = peak). */
+  resources: Resources.nullable(),
+});
+export type CaseResult = z.infer<typeof CaseResult>;
+
+export const Summary = z.object({
+  n: z.number().int().nonnegative(),
+  mean: z.number().nullable(),
+  std: z.number().nullable(),
+  min: z.number().nullable(),
+  p50: z.number().nullable(),
+  p90: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+  max: z.number().nullable(),
+});
+export type Summary = z.infer<typeof Summary>;
+
+export const MetricSummaries = z.object({
+  ttftMs: Summary,
+  e2eMs: Summary,
+  tpotMs: Summary,
+  tokensPerSec: Summary,
+  outputTokens: Summary,
+});
+export type MetricSummaries = z.infer<typeof MetricSummaries>;
+
+export const ModelResult = z.object({
+  alias: z.string(),
+  modelId: z.string().nullable(),
+  synthetic: z.boolean(),
+  loadMs: z.number().nullable(),
+  downloadMs: z.number().nullable(),
+  peakRssMB: z.number().nullable(),
+  meanCpuPercent: z.number().nullable(),
+  /** Set when the model could not be started; its cases are then errors. */
+  startError: z.string().nullable(),
+  summary: MetricSummaries,
+  cases: z.number().int().nonnegative(),
+  passed: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  errored: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  checksPassed: z.number().int().nonnegative(),
+  checksTotal: z.number().int().nonnegative(),
+});
+export type ModelResult = z.infer<typeof ModelResult>;
+
+/** Aggregate over the repeats of one (model, prompt). */
+export const GroupResult = z.object({
+  model: z.string(),
+  prompt: z.string(),
+  category: z.string(),
+  repeats: z.number().int().nonnegative(),
+  passRate: z.number().min(0).max(1),
+  summary: MetricSummaries,
+});
+export type GroupResult = z.infer<typeof GroupResult>;
+
+export const Recommendation = z.object({
+  category: z.string(),
+  model: z.string().nullable(),
+  reason: z.string(),
+});
+export type Recommendation = z.infer<typeof Recommendation>;
+
+export const Results = z.object({
+  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  createdAt: z.string(),
+  edgeEvalsVersion: z.string(),
+  runtime: z.object({
+    name: z.string(),
+    version: z.string().nullable(),
+    /** Why this runtime was chosen (EVAL_RUNTIME=auto prints and records it). */
+    reason: z.string().optional(),
+  }),
+  machine: z.object({
+    cpu: z.string(),
+    cores: z.number().int().positive(),
+    memoryGB: z.number().positive(),
+    os: z.string(),
+    node: z.string(),
+  }),
+  settings: z.object({
+    repeats: z.number().int().positive(),
+    warmup: z.number().int().nonnegative(),
+    maxTokens: z.number().int().positive(),
+    temperature: z.number(),
+    seed: z.number().int().nullable(),
+    percentileMethod: z.literal('linear'),
+    resourceSampleIntervalMs: z.number().positive(),
+  }),
+  models: z.array(ModelResult),
+  cases: z.array(CaseResult),
+  groups: z.array(GroupResult),
+  recommendations: z.array(Recommendation),
+});
+export type Results = z.infer<typeof Results>;
