@@ -1,0 +1,92 @@
+// Per-request metrics from the timestamped events of one stream, exactly as METRICS.md
+// defines them. Pure: the client records events, this reads them.
+import type { RequestMetrics, ServerTimings, TokenSource } from '../results/schema.ts';
+import { carriesOutput, readChunk, type ChunkInfo, type ChunkUsage } from './chunks.ts';
+import { splitThinkBlocks } from './reply.ts';
+import type { TimedEvent } from './types.ts';
+
+interface ReadEvent extends ChunkInfo {
+  atMs: number;
+}
+
+export interface TokenCount {
+  outputTokens: number;
+  tokenSource: TokenSource;
+  disagreement: boolean;
+}
+
+/**
+ * Output tokens in METRICS.md's order of trust: `usage.completion_tokens`, then llama.cpp
+ * `timings.predicted_n`, then the number of output events (a lower bound: one event may carry
+ * several tokens). The sources disagree when usage and timings give different counts, or when
+ * the trusted count is below the number of output events, which no honest count can be.
+ */
+export function reconcileTokenCount(usage: ChunkUsage | null, timings: ServerTimings | null, outputEvents: number): TokenCount {
+  const fromUsage = usage?.completionTokens ?? null;
+  const fromTimings = timings?.predictedTokens ?? null;
+  const [outputTokens, tokenSource]: [number, TokenSource] =
+    fromUsage !== null ? [fromUsage, 'usage']
+    : fromTimings !== null ? [fromTimings, 'server-timings']
+    : [outputEvents, 'stream-events'];
+  const disagreement = (fromUsage !== null && fromTimings !== null && fromUsage !== fromTimings) || outputTokens < outputEvents;
+  return { outputTokens, tokenSource, disagreement };
+}
+
+/**
+ * First content event that carries the answer rather than an inline `<think>` block: the
+ * event whose slice of the concatenated content holds the answer's first character.
+ */
+function timeOfFirstAnswerContent(events: readonly ReadEvent[]): number | null {
+  const content = events.map((event) => event.content).join('');
+  const { answerStart } = splitThinkBlocks(content);
+  if (answerStart === null) return null;
+  let offset = 0;
+  for (const event of events) {
+    offset += event.content.length;
+    if (answerStart < offset) return event.atMs;
+  }
+  return null;
+}
+
+function lastNonNull<T>(events: readonly ReadEvent[], pick: (event: ReadEvent) => T | null): T | null {
+  for (let index = events.length - 1; index >= 0; index--) {
+    const value = pick(events[index] as ReadEvent);
+    if (value !== null) return value;
+  }
+  return null;
+}
+
+/**
+ * @param events every parsed event of the stream, in arrival order, times in ms after t0
+ * @param streamCloseMs when the stream ended (`[DONE]`, end of body, or the failure)
+ */
+export function computeMetrics(events: readonly TimedEvent[], streamCloseMs: number): RequestMetrics {
+  const read: ReadEvent[] = events.map((event) => ({ atMs: event.atMs, ...readChunk(event.chunk) }));
+  const output = read.filter(carriesOutput);
+  const ttftMs = output[0]?.atMs ?? null;
+  const e2eMs = output.at(-1)?.atMs ?? null;
+  // vLLM's continuous usage stats repeat usage on every chunk: the last one is the total.
+  const usage = lastNonNull(read, (event) => event.usage);
+  const server = lastNonNull(read, (event) => event.timings);
+  const { outputTokens, tokenSource, disagreement } = reconcileTokenCount(usage, server, output.length);
+  // Decode speed needs a decode interval: at least two tokens spread over at least two events.
+  const decodeMs = ttftMs !== null && e2eMs !== null && e2eMs > ttftMs && outputTokens > 1 ? e2eMs - ttftMs : null;
+  return {
+    ttftMs,
+    ttfotMs: timeOfFirstAnswerContent(read),
+    e2eMs,
+    streamCloseMs,
+    tpotMs: decodeMs === null ? null : decodeMs / (outputTokens - 1),
+    outputTokens,
+    promptTokens: usage?.promptTokens ?? server?.promptTokens ?? null,
+    tokensPerSec: e2eMs !== null && e2eMs > 0 ? outputTokens / (e2eMs / 1000) : null,
+    decodeTokensPerSec: decodeMs === null ? null : (outputTokens - 1) / (decodeMs / 1000),
+    tokenSource,
+    outputEvents: output.length,
+    interChunkGapsMs: output.slice(1).map((event, index) => event.atMs - (output[index] as ReadEvent).atMs),
+    finishReason: lastNonNull(read, (event) => event.finishReason),
+    server,
+    overheadMs: server !== null && e2eMs !== null ? e2eMs - (server.promptMs + server.predictedMs) : null,
+    tokenCountDisagreement: disagreement,
+  };
+}
