@@ -104,6 +104,12 @@ export interface Runtime {
   processes(model: RunningModel): Promise<number[]>;
   /** Stop everything this adapter instance started (service, servers). Idempotent. */
   dispose(): Promise<void>;
+  /**
+   * dispose() for signal and exit handlers, where nothing asynchronous gets to finish (vitest
+   * exits right after SIGINT): synchronous and best-effort. Kill the processes this instance
+   * started, or run the runtime's stop command synchronously with a short timeout.
+   */
+  abandon(): void;
 }
 
 /** A failure the user can act on: printed without a stack trace, with the CLI output kept. */
