@@ -1,6 +1,7 @@
 // Picks and builds the runtime adapter named by the configuration. Each adapter lives in its
 // own folder and is imported only when chosen.
 import type { EvalConfig } from '../config/env.ts';
+import { findExecutable } from '../util/which.ts';
 import type { Runtime, RuntimeName } from './types.ts';
 
 export interface ResolvedRuntime {
@@ -22,19 +23,22 @@ export async function createRuntime(name: RuntimeName, config: EvalConfig): Prom
   return factory(config);
 }
 
-/** EVAL_RUNTIME=auto: Foundry when a `foundry` CLI is found, else the embedded runtime. */
-export async function resolveRuntime(config: EvalConfig): Promise<ResolvedRuntime> {
-  if (config.runtime !== 'auto') {
-    return { runtime: await createRuntime(config.runtime, config), reason: `EVAL_RUNTIME=${config.runtime}` };
-  }
-  const foundry = await createRuntime('foundry', config);
-  const info = await foundry.detect();
-  if (info.installed) {
-    const version = info.version === null ? '' : ` ${info.version}`;
-    return { runtime: foundry, reason: `auto: found Foundry Local CLI${version} at ${info.executable ?? config.bins.foundry}` };
-  }
+/**
+ * Which runtime to use, and why. EVAL_RUNTIME=auto means Foundry when a `foundry` CLI is on
+ * PATH (or at FOUNDRY_BIN), else the embedded runtime. Decided without running anything, so it
+ * is cheap enough for vitest's configuration.
+ */
+export function chooseRuntime(config: EvalConfig): { name: RuntimeName; reason: string } {
+  if (config.runtime !== 'auto') return { name: config.runtime, reason: `EVAL_RUNTIME=${config.runtime}` };
+  const foundry = findExecutable(config.bins.foundry);
+  if (foundry !== null) return { name: 'foundry', reason: `auto: found the Foundry Local CLI at ${foundry}` };
   return {
-    runtime: await createRuntime('embedded', config),
-    reason: `auto: no '${config.bins.foundry}' CLI on PATH, using the embedded runtime (node-llama-cpp)`,
+    name: 'embedded',
+    reason: `auto: no '${config.bins.foundry}' CLI on PATH, so the embedded runtime (node-llama-cpp)`,
   };
+}
+
+export async function resolveRuntime(config: EvalConfig): Promise<ResolvedRuntime> {
+  const { name, reason } = chooseRuntime(config);
+  return { runtime: await createRuntime(name, config), reason };
 }

@@ -174,6 +174,12 @@ class EmbeddedRuntime implements Runtime {
     await this.service.stop();
   }
 
+  abandon(): void {
+    if (!this.ownedService) return;
+    this.ownedService = false;
+    this.service.abandon();
+  }
+
   /** A catalog entry, null for a path to a local .gguf file; unknown names are an error. */
   private resolveEntry(alias: string): EmbeddedCatalogEntry | null {
     const entry = findCatalogEntry(alias);

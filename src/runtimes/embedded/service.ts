@@ -93,6 +93,18 @@ export class EmbeddedService {
     return true;
   }
 
+  /** Synchronous stop for exit handlers: SIGTERM makes the server shut down by itself. */
+  abandon(): void {
+    const state = this.readState();
+    rmSync(this.stateFile, { force: true });
+    if (state === null) return;
+    try {
+      process.kill(state.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+
   private readState(): ServiceState | null {
     try {
       return ServiceState.parse(JSON.parse(readFileSync(this.stateFile, 'utf8')));

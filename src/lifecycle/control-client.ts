@@ -1,0 +1,31 @@
+// What an eval test (in a vitest worker) uses to reach the coordinator in the main process.
+// node:http rather than fetch: fetch gives up on a response after 5 minutes of waiting for
+// headers, and a model load may legitimately take longer.
+import { request } from 'node:http';
+import type { Resources } from '../results/schema.ts';
+import type { ModelLease } from './coordinator.ts';
+
+function call<T>(method: 'GET' | 'POST', url: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (response.statusCode !== 200) return reject(new Error(`coordinator: HTTP ${response.statusCode}: ${text}`));
+        resolve(JSON.parse(text) as T);
+      });
+      response.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
+export function acquireModel(controlURL: string, alias: string): Promise<ModelLease> {
+  return call('POST', `${controlURL}/acquire?model=${encodeURIComponent(alias)}`);
+}
+
+export function modelResources(controlURL: string, alias: string): Promise<Resources | null> {
+  return call('GET', `${controlURL}/resources?model=${encodeURIComponent(alias)}`);
+}

@@ -1,0 +1,135 @@
+// The model coordinator lives in vitest's main process for the whole run. Eval tests (in
+// workers) ask it for their model; it keeps at most one model loaded, so memory stays bounded:
+// asking for model B unloads model A first. Each model is started once per run, however many
+// eval files use it, because the per-model vitest projects run one after the other.
+import type { EvalConfig } from '../config/env.ts';
+import type { Resources } from '../results/schema.ts';
+import { RuntimeError, type Runtime, type RunningModel } from '../runtimes/types.ts';
+import { ResourceSampler } from './resources.ts';
+import { warmUp } from './warmup.ts';
+
+/** What a test learns about its model: how to reach it, or why it could not be started. */
+export type ModelLease =
+  | {
+      ok: true;
+      model: Omit<RunningModel, 'log'>;
+      runtime: { name: string; version: string | null; reason: string };
+    }
+  | { ok: false; alias: string; error: string; runtime: { name: string; version: string | null; reason: string } };
+
+interface ActiveModel {
+  running: RunningModel;
+  sampler: ResourceSampler;
+}
+
+export class ModelCoordinator {
+  private active: ActiveModel | null = null;
+  private readonly failures = new Map<string, string>();
+  private readonly leases = new Map<string, ModelLease>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly runtimeInfo: { name: string; version: string | null; reason: string },
+    private readonly config: EvalConfig,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** The model, loaded and warmed up; requests are served one at a time, in order. */
+  acquire(alias: string): Promise<ModelLease> {
+    return this.serialize(() => this.acquireNow(alias));
+  }
+
+  /** Usage of the model's process tree since it was loaded; null when it is not loaded. */
+  resources(alias: string): Resources | null {
+    return this.active?.running.alias === alias ? this.active.sampler.snapshot() : null;
+  }
+
+  /** Stop the loaded model and everything the runtime started. Safe to call twice. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.abort.abort();
+    await this.queue.catch(() => undefined);
+    await this.release().catch((error: unknown) => this.log(`could not unload: ${(error as Error).message}`));
+    await this.runtime.dispose();
+  }
+
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async acquireNow(alias: string): Promise<ModelLease> {
+    const failure = this.failures.get(alias);
+    if (failure !== undefined) return { ok: false, alias, error: failure, runtime: this.runtimeInfo };
+    if (this.active?.running.alias === alias) {
+      const lease = this.leases.get(alias);
+      if (lease !== undefined) return lease;
+    }
+    if (this.disposed) return { ok: false, alias, error: 'the run is shutting down', runtime: this.runtimeInfo };
+    await this.release();
+    this.log(`${alias}: starting on ${this.runtime.name}`);
+    let running: RunningModel;
+    try {
+      running = await this.runtime.start(alias, {
+        signal: this.abort.signal,
+        timeoutMs: this.config.loadTimeoutMs,
+        onProgress: (event) => {
+          const percent = event.percent === undefined ? '' : ` ${event.percent.toFixed(0)}%`;
+          this.log(`${alias}: ${event.message}${percent}`);
+        },
+      });
+    } catch (error) {
+      return this.fail(alias, describeFailure(error));
+    }
+    const sampler = new ResourceSampler(() => this.runtime.processes(running));
+    sampler.start();
+    this.active = { running, sampler };
+    this.log(
+      `${alias}: loaded ${running.modelId} in ${Math.round(running.loadMs)} ms` +
+        (running.downloadMs > 0 ? ` (downloaded in ${Math.round(running.downloadMs)} ms)` : ''),
+    );
+    try {
+      await warmUp(running, this.config, this.abort.signal);
+    } catch (error) {
+      await this.release().catch(() => undefined);
+      return this.fail(alias, `warm-up request failed: ${(error as Error).message}`);
+    }
+    const { log: _log, ...model } = running;
+    const lease: ModelLease = { ok: true, model, runtime: this.runtimeInfo };
+    this.leases.set(alias, lease);
+    return lease;
+  }
+
+  private fail(alias: string, error: string): ModelLease {
+    this.failures.set(alias, error);
+    this.log(`${alias}: FAILED to start: ${error.split('\n')[0]}`);
+    return { ok: false, alias, error, runtime: this.runtimeInfo };
+  }
+
+  private async release(): Promise<void> {
+    const active = this.active;
+    if (active === null) return;
+    this.active = null;
+    this.leases.delete(active.running.alias);
+    await active.sampler.stop();
+    await this.runtime.stop(active.running);
+    this.log(`${active.running.alias}: unloaded`);
+  }
+}
+
+/** The error and, for runtime failures, the CLI output that explains it. */
+function describeFailure(error: unknown): string {
+  if (error instanceof RuntimeError) {
+    const parts = [error.message];
+    if (error.details.command !== undefined) parts.push(`command: ${error.details.command}`);
+    if (error.details.output !== undefined && error.details.output.trim() !== '') parts.push(`output:\n${error.details.output.trim()}`);
+    if (error.details.hint !== undefined) parts.push(`hint: ${error.details.hint}`);
+    return parts.join('\n');
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,71 @@
+// vitest global setup of every model project. The first project to set up starts the runtime
+// coordinator and its control server; the last one to tear down stops everything this run
+// started. Signals and early exits are covered too: vitest exits right after SIGINT without
+// tearing down, so a synchronous handler kills what the run started.
+import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../config/env.ts';
+import { createRuntime } from '../runtimes/index.ts';
+import { makePlan, readPlan } from '../suite/plan.ts';
+import { ModelCoordinator } from './coordinator.ts';
+import { startControlServer } from './control-server.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** URL of the coordinator's control server (see control-client.ts). */
+    edgeEvalsControl: string;
+  }
+}
+
+interface SharedRun {
+  users: number;
+  ready: Promise<{ coordinator: ModelCoordinator; controlURL: string; close: () => Promise<void> }>;
+  abandon: () => void;
+}
+
+const SHARED = Symbol.for('edge-evals.run');
+type GlobalWithRun = typeof globalThis & { [SHARED]?: SharedRun };
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const global = globalThis as GlobalWithRun;
+  let shared = global[SHARED];
+  if (shared === undefined) {
+    shared = startRun((message) => project.vitest.logger.log(`[edge-evals] ${message}`));
+    global[SHARED] = shared;
+  }
+  const run = shared;
+  run.users++;
+  const { controlURL } = await run.ready;
+  project.provide('edgeEvalsControl', controlURL);
+  return async () => {
+    run.users--;
+    if (run.users > 0) return;
+    delete global[SHARED];
+    const { coordinator, close } = await run.ready;
+    await coordinator.dispose();
+    await close();
+    process.off('SIGINT', run.abandon);
+    process.off('SIGTERM', run.abandon);
+    process.off('exit', run.abandon);
+  };
+}
+
+function startRun(log: (message: string) => void): SharedRun {
+  let abandonRuntime = () => {};
+  const abandon = () => abandonRuntime();
+  // Registered before anything starts, so that a Ctrl-C during a long load is covered.
+  process.once('SIGINT', abandon);
+  process.once('SIGTERM', abandon);
+  process.once('exit', abandon);
+  const ready = (async () => {
+    const config = loadConfig();
+    const plan = readPlan() ?? (await makePlan(config));
+    const runtime = await createRuntime(plan.runtime, config);
+    abandonRuntime = () => runtime.abandon();
+    const info = await runtime.detect();
+    log(`runtime ${plan.runtime}${info.version === null ? '' : ` (${info.version})`}: ${plan.reason}`);
+    const coordinator = new ModelCoordinator(runtime, { name: plan.runtime, version: info.version, reason: plan.reason }, config, log);
+    const control = await startControlServer(coordinator);
+    return { coordinator, controlURL: control.url, close: control.close };
+  })();
+  return { users: 0, ready, abandon };
+}

@@ -1,0 +1,44 @@
+// The run plan: which runtime, why, and which models, decided once by `npm run eval` and
+// handed to vitest (its configuration makes one project per model) through the environment.
+import { z } from 'zod';
+import { ConfigError, type EvalConfig } from '../config/env.ts';
+import { DEFAULT_EMBEDDED_MODELS } from '../embedded/catalog.ts';
+import { chooseRuntime, createRuntime } from '../runtimes/index.ts';
+import type { RuntimeName } from '../runtimes/types.ts';
+
+export const PLAN_ENV = 'EDGE_EVALS_PLAN';
+
+const RunPlan = z.object({
+  runtime: z.enum(['embedded', 'foundry', 'ollama', 'llama-server', 'openai']),
+  reason: z.string(),
+  models: z.array(z.string()).min(1),
+});
+export type RunPlan = z.infer<typeof RunPlan>;
+
+/** Three models of clearly different sizes per runtime, as the course compares them. */
+const DEFAULT_MODELS: Partial<Record<RuntimeName, readonly string[]>> = {
+  embedded: DEFAULT_EMBEDDED_MODELS,
+  foundry: ['qwen2.5-0.5b', 'phi-4-mini', 'qwen2.5-7b'],
+  ollama: ['qwen2.5:0.5b', 'llama3.2:1b', 'phi4-mini'],
+};
+
+export async function makePlan(config: EvalConfig): Promise<RunPlan> {
+  const { name, reason } = chooseRuntime(config);
+  const models = config.models ?? DEFAULT_MODELS[name] ?? (name === 'openai' ? await listEndpointModels(config) : undefined);
+  if (models === undefined || models.length === 0) {
+    throw new ConfigError(`EVAL_MODELS is required with EVAL_RUNTIME=${name} (comma-separated model names or .gguf paths).`);
+  }
+  return { runtime: name, reason, models: [...models] };
+}
+
+export function readPlan(env: NodeJS.ProcessEnv = process.env): RunPlan | null {
+  const text = env[PLAN_ENV];
+  if (text === undefined || text === '') return null;
+  return RunPlan.parse(JSON.parse(text));
+}
+
+/** An OpenAI-compatible endpoint has no default models of ours: evaluate what it serves. */
+async function listEndpointModels(config: EvalConfig): Promise<string[]> {
+  const runtime = await createRuntime('openai', config);
+  return (await runtime.catalog()).map((entry) => entry.modelId);
+}
