@@ -1,0 +1,27 @@
+// Explanations that need some structure: a hard topic in plain words, a balanced comparison.
+import { defineEval } from '../src/suite/define.ts';
+
+defineEval({
+  category: 'reasoning',
+  description: 'Explain a hard idea simply, and weigh two sides of a question.',
+  prompts: [
+    {
+      id: 'quantum-computing',
+      prompt: 'Explain quantum computing in simple terms.',
+      assert: [
+        { type: 'regex', pattern: '\\b(qubits?|superposition|quantum bits?)\\b', flags: 'i' },
+        { type: 'not-contains', value: 'I cannot' },
+        { type: 'length', minChars: 150 },
+      ],
+    },
+    {
+      id: 'remote-work-pros-cons',
+      prompt: 'What are the pros and cons of remote work?',
+      assert: [
+        { type: 'regex', pattern: '\\b(pros?|advantages?|benefits?)\\b', flags: 'i' },
+        { type: 'regex', pattern: '\\b(cons?|disadvantages?|drawbacks?|challenges?)\\b', flags: 'i' },
+        { type: 'length', minChars: 200 },
+      ],
+    },
+  ],
+});

@@ -1,0 +1,104 @@
+// The edge-evals reporter: collects what each eval test recorded on `task.meta.edgeEvals`,
+// builds the results (src/results/build.ts), writes results/latest.json atomically and prints
+// the comparison table with the recommendation. Cases are also appended, one JSON line each,
+// to results/partial.jsonl as they finish, so a crash or Ctrl-C loses nothing measured.
+// It does nothing in runs without eval tests (`npm test`).
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
+import { loadConfig, type EvalConfig } from '../src/config/env.ts';
+import { renderTerminalReport, shouldUseColor, terminalWidth } from '../src/report/terminal.ts';
+import { buildResults } from '../src/results/build.ts';
+import { saveToHistory, writeJsonAtomic } from '../src/results/files.ts';
+import type { Results } from '../src/results/schema.ts';
+import { readPlan } from '../src/suite/plan.ts';
+import { PROJECT_ROOT } from '../src/suite/paths.ts';
+import type { CaseMeta } from '../src/suite/run-case.ts';
+
+export const LATEST_RESULTS = 'latest.json';
+export const PARTIAL_RESULTS = 'partial.jsonl';
+
+function edgeEvalsVersion(): string {
+  const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+export function describeThisMachine(): Results['machine'] {
+  return {
+    cpu: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
+    cores: os.availableParallelism(),
+    memoryGB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    os: `${os.platform()} ${os.release()}`,
+    node: process.version,
+  };
+}
+
+export default class EdgeEvalsReporter implements Reporter {
+  private vitest: Vitest | undefined;
+  private config: EvalConfig | undefined;
+  private partialStarted = false;
+
+  onInit(vitest: Vitest): void {
+    this.vitest = vitest;
+  }
+
+  onTestCaseResult(testCase: TestCase): void {
+    const meta = testCase.meta().edgeEvals;
+    if (meta === undefined) return;
+    const file = path.join(this.settings().resultsDir, PARTIAL_RESULTS);
+    if (!this.partialStarted) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      rmSync(file, { force: true });
+      this.partialStarted = true;
+    }
+    appendFileSync(file, `${JSON.stringify(meta)}\n`);
+  }
+
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+    const metas = testModules.flatMap((module) =>
+      [...module.children.allTests()].flatMap((test) => {
+        const meta = test.meta().edgeEvals;
+        return meta === undefined ? [] : [meta];
+      }),
+    );
+    if (metas.length === 0) return;
+    const config = this.settings();
+    const results = this.build(metas, config);
+    writeJsonAtomic(path.join(config.resultsDir, LATEST_RESULTS), results);
+    saveToHistory(config.resultsDir, results);
+    rmSync(path.join(config.resultsDir, PARTIAL_RESULTS), { force: true });
+    const stream = process.stdout;
+    const report = renderTerminalReport(results, { width: terminalWidth(stream), color: shouldUseColor(stream) });
+    this.log(`\n${report}\nResults: ${path.relative(process.cwd(), path.join(config.resultsDir, LATEST_RESULTS))}\n`);
+  }
+
+  private settings(): EvalConfig {
+    this.config ??= loadConfig();
+    return this.config;
+  }
+
+  private build(metas: CaseMeta[], config: EvalConfig): Results {
+    const plan = readPlan();
+    return buildResults({
+      metas,
+      plannedModels: plan?.models,
+      settings: {
+        repeats: config.repeats,
+        warmup: config.warmup,
+        maxTokens: config.maxTokens,
+        temperature: config.temperature,
+        seed: config.seed,
+      },
+      machine: describeThisMachine(),
+      edgeEvalsVersion: edgeEvalsVersion(),
+      createdAt: new Date().toISOString(),
+      fallbackRuntime: { name: plan?.runtime ?? config.runtime, version: null, reason: plan?.reason },
+    });
+  }
+
+  private log(text: string): void {
+    if (this.vitest !== undefined) this.vitest.logger.log(text);
+    else process.stdout.write(`${text}\n`);
+  }
+}

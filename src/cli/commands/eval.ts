@@ -1,0 +1,94 @@
+// `edge-evals eval` (what `npm run eval` runs): validate the configuration before anything
+// starts (exit code 2 on a mistake), decide the runtime and the models, then run vitest on
+// the per-model projects. Any argument it does not know goes to vitest unchanged (`-t`,
+// `--shard`, `--reporter`, ...).
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { execa } from 'execa';
+import { loadConfig } from '../../config/env.ts';
+import { makePlan, PLAN_ENV } from '../../suite/plan.ts';
+import { PROJECT_ROOT } from '../../suite/paths.ts';
+import { EXIT_OK, UsageError } from '../errors.ts';
+
+const USAGE = `Usage: npm run eval -- [options] [vitest options]
+       edge-evals eval [options] [vitest options]
+
+Options:
+  --runtime <name>          auto | embedded | foundry | ollama | llama-server | openai (EVAL_RUNTIME)
+  --models <a,b,c>          models to evaluate (EVAL_MODELS)
+  --save-baseline <file>    also save this run's results as a baseline (EVAL_SAVE_BASELINE)
+  --baseline <file>         gate this run against a baseline (EVAL_BASELINE)
+  --ui                      open the vitest UI instead of running once
+  -h, --help                this help
+
+Everything else is passed to vitest, e.g. -t "code/" or --shard 1/2.
+Configuration: environment variables or .env, see .env.example.`;
+
+/** Our flags, mapped to the variables they set; values are checked by loadConfig. */
+const VALUE_FLAGS: Record<string, string> = {
+  '--runtime': 'EVAL_RUNTIME',
+  '--models': 'EVAL_MODELS',
+  '--save-baseline': 'EVAL_SAVE_BASELINE',
+  '--baseline': 'EVAL_BASELINE',
+};
+
+function splitArguments(args: string[]): { env: Record<string, string>; ui: boolean; help: boolean; vitestArgs: string[] } {
+  const env: Record<string, string> = {};
+  const vitestArgs: string[] = [];
+  let ui = false;
+  let help = false;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string;
+    const [flag, inlineValue] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const variable = VALUE_FLAGS[flag];
+    if (variable !== undefined) {
+      const value = inlineValue ?? args[++index];
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`, USAGE);
+      env[variable] = value;
+    } else if (arg === '--ui') ui = true;
+    else if (arg === '--help' || arg === '-h') help = true;
+    else vitestArgs.push(arg);
+  }
+  return { env, ui, help, vitestArgs };
+}
+
+function vitestEntry(): string {
+  const require = createRequire(import.meta.url);
+  return path.join(path.dirname(require.resolve('vitest/package.json')), 'vitest.mjs');
+}
+
+export async function evalCommand(args: string[]): Promise<number> {
+  const { env, ui, help, vitestArgs } = splitArguments(args);
+  if (help) {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT_OK;
+  }
+  Object.assign(process.env, env);
+  const config = loadConfig();
+  const plan = await makePlan(config);
+  process.stderr.write(`[edge-evals] runtime: ${plan.runtime} (${plan.reason})\n`);
+  process.stderr.write(`[edge-evals] models: ${plan.models.join(', ')}\n`);
+
+  const projects = plan.models.flatMap((model) => ['--project', model]);
+  const mode = ui ? ['--ui'] : ['run'];
+  const child = execa(process.execPath, [vitestEntry(), ...mode, ...projects, ...vitestArgs], {
+    cwd: PROJECT_ROOT,
+    env: { [PLAN_ENV]: JSON.stringify(plan) },
+    stdio: 'inherit',
+    reject: false,
+  });
+  // Ctrl-C reaches vitest directly (same process group); vitest then stops what it started.
+  // We only wait for it, and pass on a SIGTERM sent to us alone (a CI job being cancelled).
+  const ignoreInterrupt = () => {};
+  const forwardTerminate = () => child.kill('SIGTERM');
+  process.on('SIGINT', ignoreInterrupt);
+  process.on('SIGTERM', forwardTerminate);
+  try {
+    const result = await child;
+    if (result.exitCode !== undefined) return result.exitCode;
+    return result.signal === 'SIGINT' ? 130 : 1;
+  } finally {
+    process.off('SIGINT', ignoreInterrupt);
+    process.off('SIGTERM', forwardTerminate);
+  }
+}

@@ -1,0 +1,79 @@
+// The recommendation that ends the comparison, as people write it by hand ("start with
+// phi-4-mini for development, switch to qwen2.5-7b for reasoning"): a fast model that is good
+// enough to develop with, the most accurate one, and the best per category. Pure.
+import type { GroupResult, ModelResult, Recommendation } from './schema.ts';
+
+/** A model counts as "good enough" for development within this share of the best pass rate. */
+const GOOD_ENOUGH_SHARE = 0.8;
+
+interface Standing {
+  alias: string;
+  synthetic: boolean;
+  passRate: number;
+  /** Median over prompts of each prompt's E2E p50, ms; null when nothing was measured. */
+  e2eMs: number | null;
+}
+
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function standing(model: ModelResult, groups: readonly GroupResult[]): Standing {
+  const mine = groups.filter((group) => group.model === model.alias);
+  const latencies = mine.flatMap((group) => (group.summary.e2eMs.p50 === null ? [] : [group.summary.e2eMs.p50]));
+  return {
+    alias: model.alias,
+    synthetic: model.synthetic,
+    passRate: mine.length === 0 ? 0 : mine.reduce((total, group) => total + group.passRate, 0) / mine.length,
+    e2eMs: median(latencies),
+  };
+}
+
+/** Higher pass rate first, then lower latency; unmeasured latency last. */
+function byQuality(a: Standing, b: Standing): number {
+  return b.passRate - a.passRate || (a.e2eMs ?? Infinity) - (b.e2eMs ?? Infinity);
+}
+
+function byLatency(a: Standing, b: Standing): number {
+  return (a.e2eMs ?? Infinity) - (b.e2eMs ?? Infinity) || b.passRate - a.passRate;
+}
+
+function describe(pick: Standing, others: readonly Standing[]): string {
+  const parts = [`${Math.round(pick.passRate * 100)}% of tests passed`];
+  if (pick.e2eMs !== null) parts.push(`E2E p50 ${Math.round(pick.e2eMs)} ms`);
+  const slowest = others.reduce<number | null>((worst, other) => (other.e2eMs === null ? worst : Math.max(worst ?? 0, other.e2eMs)), null);
+  if (pick.e2eMs !== null && pick.e2eMs > 0 && slowest !== null && slowest > pick.e2eMs * 1.2) {
+    parts.push(`${(slowest / pick.e2eMs).toFixed(1)}x faster than the slowest`);
+  }
+  if (pick.synthetic) parts.push('synthetic model: content is not judged, so this rests on speed and format');
+  return parts.join(', ');
+}
+
+function pickFor(category: string, standings: readonly Standing[], order: (a: Standing, b: Standing) => number, why: string): Recommendation {
+  const [pick] = [...standings].sort(order);
+  if (pick === undefined) return { category, model: null, reason: 'no model could be evaluated' };
+  return { category, model: pick.alias, reason: `${why}: ${describe(pick, standings)}` };
+}
+
+export function recommend(models: readonly ModelResult[], groups: readonly GroupResult[]): Recommendation[] {
+  const started = models.filter((model) => model.startError === null && model.cases > model.errored);
+  const overall = started.map((model) => standing(model, groups));
+  const best = Math.max(0, ...overall.map((entry) => entry.passRate));
+  const goodEnough = overall.filter((entry) => entry.passRate >= best * GOOD_ENOUGH_SHARE);
+  const recommendations = [
+    pickFor('development', goodEnough, byLatency, `fastest model within ${Math.round(GOOD_ENOUGH_SHARE * 100)}% of the best pass rate`),
+    pickFor('quality', overall, byQuality, 'highest pass rate'),
+  ];
+  const categories = [...new Set(groups.map((group) => group.category))].sort();
+  for (const category of categories) {
+    const inCategory = groups.filter((group) => group.category === category);
+    const standings = started
+      .filter((model) => inCategory.some((group) => group.model === model.alias))
+      .map((model) => standing(model, inCategory));
+    recommendations.push(pickFor(category, standings, byQuality, 'best pass rate, then fastest'));
+  }
+  return recommendations;
+}

@@ -1,0 +1,154 @@
+// One eval test: stream the prompt to the model, measure, check, and record the outcome for
+// machines (`task.meta.edgeEvals`, which the JSON, blob and custom reporters keep) and for
+// people (annotations, which the vitest UI shows).
+import type { TestContext } from 'vitest';
+import { evaluateAssertions, type AssertionSpec } from '../assertions/index.ts';
+import { streamChat } from '../client/stream-chat.ts';
+import type { ChatMessage } from '../client/types.ts';
+import type { EvalConfig } from '../config/env.ts';
+import { modelResources } from '../lifecycle/control-client.ts';
+import type { ModelLease } from '../lifecycle/coordinator.ts';
+import type { AssertionResult, CaseResult, CaseStatus, RequestMetrics } from '../results/schema.ts';
+import type { Thresholds } from './thresholds.ts';
+
+/** What the reporter reads back from each eval test. */
+export interface CaseMeta {
+  case: CaseResult;
+  model: {
+    alias: string;
+    modelId: string | null;
+    synthetic: boolean;
+    loadMs: number | null;
+    downloadMs: number | null;
+    startError: string | null;
+  };
+  runtime: { name: string; version: string | null; reason: string };
+}
+
+declare module 'vitest' {
+  interface TaskMeta {
+    edgeEvals?: CaseMeta;
+  }
+}
+
+export interface CaseInput {
+  name: string;
+  lease: ModelLease;
+  controlURL: string;
+  config: EvalConfig;
+  category: string;
+  promptId: string;
+  repeat: number;
+  system: string | undefined;
+  prompt: string;
+  maxTokens: number;
+  assertions: AssertionSpec[];
+  thresholds: Thresholds;
+}
+
+/** Thresholds are checks like any other, of the `performance` kind. */
+function thresholdChecks(thresholds: Thresholds): AssertionSpec[] {
+  const checks: AssertionSpec[] = [];
+  if (thresholds.ttftMs !== undefined) checks.push({ type: 'max-ttft', ms: thresholds.ttftMs });
+  if (thresholds.e2eMs !== undefined) checks.push({ type: 'max-e2e', ms: thresholds.e2eMs });
+  if (thresholds.tpotMs !== undefined) checks.push({ type: 'max-tpot', ms: thresholds.tpotMs });
+  if (thresholds.tokensPerSec !== undefined) checks.push({ type: 'min-tokens-per-sec', value: thresholds.tokensPerSec });
+  return checks;
+}
+
+export function statusOf(error: string | null, checks: readonly AssertionResult[]): CaseStatus {
+  if (error !== null) return 'error';
+  const evaluated = checks.filter((check) => check.skipped !== true);
+  if (evaluated.length === 0) return 'skip';
+  return evaluated.every((check) => check.pass) ? 'pass' : 'fail';
+}
+
+export function metricsLine(metrics: RequestMetrics): string {
+  const ms = (value: number | null) => (value === null ? '-' : `${value.toFixed(0)} ms`);
+  const rate = metrics.tokensPerSec === null ? '-' : `${metrics.tokensPerSec.toFixed(1)} tokens/s`;
+  return (
+    `TTFT ${ms(metrics.ttftMs)} · E2E ${ms(metrics.e2eMs)} · TPOT ${ms(metrics.tpotMs)} · ` +
+    `${metrics.outputTokens} tokens (${metrics.tokenSource}) · ${rate}` +
+    (metrics.overheadMs === null ? '' : ` · harness+network overhead ${metrics.overheadMs.toFixed(1)} ms`)
+  );
+}
+
+export async function runCase(context: TestContext, input: CaseInput): Promise<void> {
+  const { lease, config } = input;
+  const modelInfo: CaseMeta['model'] = lease.ok
+    ? {
+        alias: lease.model.alias,
+        modelId: lease.model.modelId,
+        synthetic: lease.model.synthetic,
+        loadMs: lease.model.loadMs,
+        downloadMs: lease.model.downloadMs,
+        startError: null,
+      }
+    : { alias: lease.alias, modelId: null, synthetic: false, loadMs: null, downloadMs: null, startError: lease.error };
+
+  let response = '';
+  let metrics: RequestMetrics | null = null;
+  let error: string | null = null;
+  let checks: AssertionResult[] = [];
+  if (!lease.ok) {
+    error = `model ${lease.alias} could not be started: ${lease.error}`;
+  } else {
+    const messages: ChatMessage[] = [];
+    if (input.system !== undefined) messages.push({ role: 'system', content: input.system });
+    messages.push({ role: 'user', content: input.prompt });
+    const outcome = await streamChat({
+      baseURL: lease.model.baseURL,
+      apiKey: lease.model.apiKey,
+      model: lease.model.modelId,
+      messages,
+      maxTokens: input.maxTokens,
+      temperature: config.temperature,
+      seed: config.seed,
+      timeoutMs: config.timeoutMs,
+      signal: context.signal,
+    });
+    response = outcome.response;
+    metrics = outcome.metrics;
+    if (outcome.error !== undefined) {
+      error = outcome.error;
+    } else {
+      checks = await evaluateAssertions([...input.assertions, ...thresholdChecks(input.thresholds)], {
+        response: outcome.answer,
+        metrics: outcome.metrics,
+        synthetic: lease.model.synthetic,
+        model: lease.model.alias,
+      });
+    }
+  }
+  const resources = lease.ok ? await modelResources(input.controlURL, lease.model.alias).catch(() => null) : null;
+  const status = statusOf(error, checks);
+  const result: CaseResult = {
+    name: input.name,
+    model: modelInfo.alias,
+    modelId: modelInfo.modelId,
+    prompt: input.promptId,
+    category: input.category,
+    repeat: input.repeat,
+    status,
+    metrics,
+    assertions: checks,
+    response,
+    error,
+    resources,
+  };
+  context.task.meta.edgeEvals = { case: result, model: modelInfo, runtime: lease.runtime };
+
+  if (response !== '') await context.annotate(response, 'response');
+  if (metrics !== null) await context.annotate(metricsLine(metrics), 'metrics');
+  for (const check of checks) {
+    const verdict = check.skipped === true ? 'SKIP' : check.pass ? 'PASS' : 'FAIL';
+    await context.annotate(`${verdict} ${check.type}: ${check.reason}`, check.pass || check.skipped === true ? 'check' : 'check-failed');
+  }
+
+  if (status === 'error') throw new Error(error ?? 'unknown error');
+  if (status === 'skip') context.skip('every check was skipped (content is not judged on synthetic models)');
+  if (status === 'fail') {
+    const failed = checks.filter((check) => !check.pass && check.skipped !== true);
+    throw new Error(`${failed.length} of ${checks.length} checks failed:\n${failed.map((check) => `- ${check.type}: ${check.reason}`).join('\n')}`);
+  }
+}
