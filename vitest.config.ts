@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import { modelProjects } from './src/suite/projects.ts';
 
 // Two kinds of projects share this file:
 // - `harness`: edge-evals' own tests (`npm test`); they start every server they need.
-// - one project per model under evaluation (`npm run eval`), added by the eval suite.
-export default defineConfig({
+// - one project per model under evaluation (`npm run eval`), see src/suite/projects.ts.
+export default defineConfig(async () => ({
   test: {
+    reporters: ['default', './reporters/edge-evals-reporter.ts'],
     projects: [
       {
         test: {
@@ -14,6 +16,7 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      ...(await modelProjects()),
     ],
   },
-});
+}));
