@@ -1,0 +1,111 @@
+// The fetch the openai SDK uses to reach the model server: node:http with keep-alive instead of
+// Node's built-in fetch (undici). Measured in bench-notes/harness-accuracy.md: built-in fetch
+// spends about 1.2 ms of its own between the call and the request reaching the server, its
+// first call loads undici (tens of ms, inside the measured interval), and its web-stream body
+// adds more per event; node:http is within 0.1 ms of a bare client. Only what the SDK's chat
+// requests need is supported: a string body, Headers, an abort signal, a streamed response.
+import http from 'node:http';
+import https from 'node:https';
+import zlib from 'node:zlib';
+import type { Readable } from 'node:stream';
+
+const HTTP_AGENT = new http.Agent({ keepAlive: true });
+const HTTPS_AGENT = new https.Agent({ keepAlive: true });
+
+/** Statuses whose responses have no body (the Response constructor refuses one). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/** The connection broke after the response started: the stream ends with this error. */
+export class ConnectionLostError extends Error {
+  constructor(cause: unknown) {
+    super(`connection lost: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'ConnectionLostError';
+  }
+}
+
+/** What fetch rejects with on abort; the SDK recognises it by its name. */
+function abortError(): DOMException {
+  return new DOMException('This operation was aborted', 'AbortError');
+}
+
+function decoded(response: http.IncomingMessage): Readable {
+  switch (response.headers['content-encoding']) {
+    case 'gzip':
+      return response.pipe(zlib.createGunzip());
+    case 'deflate':
+      return response.pipe(zlib.createInflate());
+    case 'br':
+      return response.pipe(zlib.createBrotliDecompress());
+    default:
+      return response;
+  }
+}
+
+/** A web stream over a Node stream, with backpressure, ending in ConnectionLostError on a break. */
+function webBody(response: http.IncomingMessage): ReadableStream<Uint8Array> {
+  const source = decoded(response);
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      source.on('data', (chunk: Buffer) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 1) <= 0) source.pause();
+      });
+      source.on('end', () => controller.close());
+      source.on('error', (error) => controller.error(error.name === 'AbortError' ? error : new ConnectionLostError(error)));
+      // A response cut short does not always emit 'error'; it always closes incomplete.
+      response.on('close', () => {
+        if (!response.complete) controller.error(new ConnectionLostError(new Error('the server closed the connection mid-response')));
+      });
+    },
+    pull() {
+      source.resume();
+    },
+    cancel() {
+      response.destroy();
+    },
+  });
+}
+
+export function httpFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+  if (input instanceof Request) return Promise.reject(new TypeError('httpFetch takes a URL and an init object, not a Request'));
+  const url = new URL(input);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return Promise.reject(new TypeError(`fetch failed: unsupported protocol ${url.protocol}`));
+  }
+  const body = init.body ?? null;
+  if (body !== null && typeof body !== 'string') return Promise.reject(new TypeError('httpFetch sends string bodies only'));
+  const headers = Object.fromEntries(new Headers(init.headers));
+  if (body !== null) headers['content-length'] = String(Buffer.byteLength(body));
+  const signal = init.signal ?? null;
+
+  return new Promise<Response>((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(abortError());
+      return;
+    }
+    const secure = url.protocol === 'https:';
+    const options = { method: init.method ?? 'GET', headers, agent: secure ? HTTPS_AGENT : HTTP_AGENT };
+    const request = (secure ? https : http).request(url, options, (response) => {
+      const responseHeaders = new Headers();
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (Array.isArray(value)) for (const item of value) responseHeaders.append(name, item);
+        else if (value !== undefined) responseHeaders.set(name, value);
+      }
+      const status = response.statusCode ?? 0;
+      resolve(
+        new Response(NULL_BODY_STATUSES.has(status) ? null : webBody(response), {
+          status,
+          statusText: response.statusMessage ?? '',
+          headers: responseHeaders,
+        }),
+      );
+    });
+    // Before the response, errors reject like fetch's ("fetch failed", the cause attached), so
+    // the SDK reports them as connection errors; after it, they end the body stream.
+    request.on('error', (error) => reject(error.name === 'AbortError' ? error : new TypeError('fetch failed', { cause: error })));
+    const abort = () => request.destroy(abortError());
+    signal?.addEventListener('abort', abort, { once: true });
+    request.on('close', () => signal?.removeEventListener('abort', abort));
+    request.end(body ?? undefined);
+  });
+}

@@ -1,0 +1,140 @@
+// The streaming chat client: one chat completion through the official openai SDK, every event
+// timestamped as it arrives, metrics computed afterwards by the pure code in metrics.ts.
+//
+// Clock (METRICS.md): t0 is taken inside the fetch the SDK calls, right before the underlying
+// fetch starts writing the request. Everything the SDK does before (building headers,
+// serialising the body) is not the server's time and stays out; everything after (connecting,
+// writing, the server's work, reading) is the latency a user of that endpoint sees. The fetch
+// underneath is node:http (http-fetch.ts), not Node's built-in fetch: see the reasons there.
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import { ConnectionLostError, httpFetch } from './http-fetch.ts';
+import { computeMetrics } from './metrics.ts';
+import { assembleReply } from './reply.ts';
+import type { ChatOutcome, ChatRequest, TimedEvent } from './types.ts';
+
+/** Local servers ignore the key, but the SDK refuses to start without one. */
+const PLACEHOLDER_API_KEY = 'not-needed';
+
+function requestBody(request: ChatRequest): ChatCompletionCreateParamsStreaming {
+  // Extra fields first: they may add options but never turn off streaming or usage reporting.
+  const body: ChatCompletionCreateParamsStreaming = {
+    ...request.extraBody,
+    model: request.model,
+    messages: request.messages.map((message) => ({ ...message })),
+    stream: true,
+    stream_options: { include_usage: true },
+    [request.maxTokensField ?? 'max_tokens']: request.maxTokens,
+  };
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.seed !== undefined) body.seed = request.seed;
+  if (request.stop !== undefined) body.stop = typeof request.stop === 'string' ? request.stop : [...request.stop];
+  return body;
+}
+
+/** The innermost cause's code or message: `fetch failed` alone does not say what went wrong. */
+function rootCause(error: unknown): string {
+  let current: unknown = error;
+  const seen = new Set<unknown>();
+  while (current instanceof Error && current.cause !== undefined && !seen.has(current.cause)) {
+    seen.add(current);
+    current = current.cause;
+  }
+  if (current instanceof Error) {
+    const code = (current as Error & { code?: unknown }).code;
+    return typeof code === 'string' && !current.message.includes(code) ? `${code} ${current.message}` : current.message;
+  }
+  return String(current);
+}
+
+interface FailureContext {
+  request: ChatRequest;
+  timedOut: boolean;
+  eventsReceived: number;
+  contentType: string | null;
+}
+
+function describeFailure(error: unknown, { request, timedOut, eventsReceived, contentType }: FailureContext): string {
+  const progress = eventsReceived === 0 ? 'before the first event' : `after ${eventsReceived} events`;
+  if (timedOut) return `timed out after ${request.timeoutMs} ms (${progress})`;
+  if (error === undefined && eventsReceived === 0) {
+    return `the response held no stream events (content-type ${contentType ?? 'missing'}): the endpoint did not stream`;
+  }
+  if (error instanceof APIUserAbortError || request.signal?.aborted === true) return `aborted by the caller (${progress})`;
+  if (error instanceof APIConnectionTimeoutError) return `timed out after ${request.timeoutMs} ms waiting for the response`;
+  if (error instanceof APIConnectionError) return `cannot reach ${request.baseURL}: ${rootCause(error)}`;
+  if (error instanceof ConnectionLostError) return `connection lost ${progress}: ${rootCause(error)}`;
+  if (error instanceof APIError) {
+    // The SDK throws an APIError without a status for an {"error": ...} event in a 200 stream.
+    if (error.status === undefined) return `the server reported an error in the stream ${progress}: ${error.message}`;
+    return `HTTP ${error.message}`;
+  }
+  if (error instanceof SyntaxError) return `the server sent an event that is not JSON ${progress}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function redact(text: string, secret: string | undefined): string {
+  return secret === undefined || secret.length < 4 ? text : text.split(secret).join('[redacted]');
+}
+
+/**
+ * Streams one chat completion. Never throws for a failed request: the outcome carries the
+ * error, the partial reply and the metrics of what did arrive (callers keep failed requests
+ * out of the statistics).
+ */
+export async function streamChat(request: ChatRequest): Promise<ChatOutcome> {
+  const startedAt = performance.now();
+  let t0: number | undefined;
+  let contentType: string | null = null;
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), request.timeoutMs);
+  const signal = request.signal === undefined ? deadline.signal : AbortSignal.any([request.signal, deadline.signal]);
+  const client = new OpenAI({
+    baseURL: request.baseURL,
+    apiKey: request.apiKey ?? PLACEHOLDER_API_KEY,
+    // Nothing from the environment (OPENAI_ORG_ID, ...) is sent to a server we measure.
+    organization: null,
+    project: null,
+    adminAPIKey: null,
+    maxRetries: 0,
+    timeout: request.timeoutMs,
+    // Errors come back in the outcome; the SDK itself must print nothing (headers, bodies).
+    logLevel: 'off',
+    fetch: async (input, init) => {
+      t0 = performance.now();
+      const response = await httpFetch(input, init);
+      contentType = response.headers.get('content-type');
+      return response;
+    },
+  });
+
+  const arrivals: Array<{ at: number; chunk: unknown }> = [];
+  let failure: unknown;
+  let failed = false;
+  try {
+    const stream = await client.chat.completions.create(requestBody(request), { signal });
+    for await (const chunk of stream) arrivals.push({ at: performance.now(), chunk });
+    // Aborted mid-stream, the SDK ends the iteration quietly instead of throwing. A 200 with no
+    // event at all is not an empty reply (that still has a role or finish chunk): it did not stream.
+    if (signal.aborted || arrivals.length === 0) failed = true;
+  } catch (error) {
+    failure = error;
+    failed = true;
+  }
+  const closedAt = performance.now();
+  clearTimeout(timer);
+
+  const origin = t0 ?? startedAt;
+  const events: TimedEvent[] = arrivals.map(({ at, chunk }) => ({ atMs: at - origin, chunk }));
+  const outcome: ChatOutcome = {
+    ...assembleReply(events),
+    metrics: computeMetrics(events, closedAt - origin),
+    events: events.length,
+  };
+  if (failed) {
+    const message = describeFailure(failure, { request, timedOut: deadline.signal.aborted, eventsReceived: events.length, contentType });
+    outcome.error = redact(message, request.apiKey);
+  }
+  return outcome;
+}

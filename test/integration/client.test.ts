@@ -1,0 +1,215 @@
+// The streaming client through the real openai SDK against a local server that plays recorded
+// streams at their scripted times. Each measured time is checked against the moment the server
+// really wrote the event (its timers run late on a busy machine), with a sanity bound for a
+// shared 2-core machine; the accuracy figure comes from scripts/bench/harness-accuracy.ts.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streamChat } from '../../src/client/stream-chat.ts';
+import type { ChatRequest } from '../../src/client/types.ts';
+import { startScriptedServer, type Playback, type Script, type ScriptedServer } from '../fixtures/streams/scripted-server.ts';
+import { loadStreamFixtures, type Write } from '../fixtures/streams/transcript.ts';
+
+/** A measured time may trail the server's write by request and response transit on a busy machine. */
+const LATE_MS = 25;
+
+const fixtures = loadStreamFixtures();
+const SECRET = 'sk-test-SECRET-4242';
+
+const event = (chunk: unknown): string => `data: ${JSON.stringify(chunk)}\n\n`;
+const contentChunk = (text: string) => ({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: text }, finish_reason: null }] });
+
+const SPECIAL_SCRIPTS: Record<string, Script> = {
+  'http-404': {
+    status: 404,
+    headers: { 'content-type': 'application/json' },
+    writes: [[0, JSON.stringify({ error: { message: "model 'nope' not found", type: 'invalid_request_error' } })]],
+  },
+  'http-401-echo': {
+    status: 401,
+    headers: { 'content-type': 'application/json' },
+    writes: [[0, JSON.stringify({ error: { message: `Incorrect API key provided: ${SECRET}`, type: 'invalid_request_error' } })]],
+  },
+  hang: { writes: [[20, event(contentChunk('Hel'))]], holdOpen: true },
+  'not-json': { writes: [[10, event(contentChunk('ok'))], [20, 'data: {oops\n\n']] },
+  dropped: { writes: [[10, event(contentChunk('par'))], [20, event(contentChunk('tial'))]], destroyAtMs: 40 },
+  'plain-json': {
+    headers: { 'content-type': 'application/json' },
+    writes: [[5, JSON.stringify({ object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' } }] })]],
+  },
+};
+
+let server: ScriptedServer;
+
+function scriptFor(model: string): Script {
+  const special = SPECIAL_SCRIPTS[model];
+  if (special !== undefined) return special;
+  const fixture = fixtures.find((candidate) => candidate.name === model);
+  if (fixture === undefined) throw new Error(`no script for model ${model}`);
+  return { writes: fixture.writes };
+}
+
+function request(model: string, overrides: Partial<ChatRequest> = {}): ChatRequest {
+  return {
+    baseURL: server.baseURL,
+    apiKey: SECRET,
+    model,
+    messages: [{ role: 'user', content: 'Say hello.' }],
+    maxTokens: 64,
+    timeoutMs: 5_000,
+    ...overrides,
+  };
+}
+
+/** The measured time of a scripted event lies after the server really wrote it, and not long after. */
+function expectAfterWrite(measured: number | null, scriptedMs: number | null, writes: readonly Write[], playback: Playback | undefined): void {
+  if (scriptedMs === null) {
+    expect(measured).toBeNull();
+    return;
+  }
+  const writeIndex = writes.findIndex(([atMs]) => atMs === scriptedMs);
+  const writtenAt = playback?.writtenAtMs[writeIndex];
+  expect(writtenAt, `write at ${scriptedMs} ms was played`).toBeDefined();
+  expect(measured).not.toBeNull();
+  expect(measured as number).toBeGreaterThan(writtenAt as number);
+  expect(measured as number).toBeLessThan((writtenAt as number) + LATE_MS);
+}
+
+beforeAll(async () => {
+  server = await startScriptedServer({
+    script: (received) => scriptFor(String((received.body as { model?: unknown } | null)?.model)),
+  });
+  // The first request of a process is slow (cold code, new connection): the suite's warm-up
+  // request absorbs it in real runs, this one here.
+  await streamChat(request('vllm-usage-chunk'));
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+describe('recorded streams through the openai SDK', () => {
+  it.each(fixtures)('$name: times, tokens and text as scripted', async ({ name, writes, expect: expected }) => {
+    const played = server.playbacks.length;
+    const outcome = await streamChat(request(name));
+    const playback = server.playbacks[played];
+    const { metrics } = outcome;
+    expectAfterWrite(metrics.ttftMs, expected.ttftMs, writes, playback);
+    expectAfterWrite(metrics.ttfotMs, expected.ttfotMs, writes, playback);
+    expectAfterWrite(metrics.e2eMs, expected.e2eMs, writes, playback);
+    expectAfterWrite(metrics.streamCloseMs, expected.streamCloseMs, writes, playback);
+    expect(metrics).toMatchObject({
+      outputTokens: expected.outputTokens,
+      tokenSource: expected.tokenSource,
+      outputEvents: expected.outputEvents,
+      finishReason: expected.finishReason,
+      promptTokens: expected.promptTokens,
+      server: expected.server,
+      tokenCountDisagreement: expected.tokenCountDisagreement,
+    });
+    if (expected.tpotMs === null) expect(metrics.tpotMs).toBeNull();
+    else expect(Math.abs((metrics.tpotMs as number) - expected.tpotMs)).toBeLessThan((2 * LATE_MS) / (expected.outputTokens - 1));
+    expect({ response: outcome.response, answer: outcome.answer, reasoning: outcome.reasoning }).toEqual({
+      response: expected.response,
+      answer: expected.answer,
+      reasoning: expected.reasoning,
+    });
+    if (expected.error === undefined) expect(outcome.error).toBeUndefined();
+    else expect(outcome.error).toContain(expected.error);
+  });
+});
+
+describe('the request the client sends', () => {
+  it('always streams with usage and max_tokens, adds the sampling options and extra fields, and sends the key only as a header', async () => {
+    const before = server.requests.length;
+    await streamChat(
+      request('vllm-usage-chunk', {
+        temperature: 0,
+        topP: 0.9,
+        seed: 7,
+        stop: ['\n\n'],
+        extraBody: { top_k: 40, stream: false, stream_options: { include_usage: false } },
+      }),
+    );
+    const received = server.requests[before];
+    expect(received?.url).toBe('/v1/chat/completions');
+    expect(received?.body).toEqual({
+      model: 'vllm-usage-chunk',
+      messages: [{ role: 'user', content: 'Say hello.' }],
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 64,
+      temperature: 0,
+      top_p: 0.9,
+      seed: 7,
+      stop: ['\n\n'],
+      top_k: 40,
+    });
+    expect(received?.headers.authorization).toBe(`Bearer ${SECRET}`);
+  });
+
+  it('can name the limit max_completion_tokens instead', async () => {
+    const before = server.requests.length;
+    await streamChat(request('vllm-usage-chunk', { maxTokensField: 'max_completion_tokens' }));
+    const body = server.requests[before]?.body as Record<string, unknown>;
+    expect(body.max_completion_tokens).toBe(64);
+    expect(body).not.toHaveProperty('max_tokens');
+  });
+});
+
+describe('failures', () => {
+  it('an HTTP error status is a failure with the server message', async () => {
+    const outcome = await streamChat(request('http-404'));
+    expect(outcome.error).toMatch(/^HTTP 404 .*model 'nope' not found/);
+    expect(outcome.metrics.ttftMs).toBeNull();
+  });
+
+  it('never shows the API key, even when the server echoes it', async () => {
+    const outcome = await streamChat(request('http-401-echo'));
+    expect(outcome.error).toContain('Incorrect API key provided: [redacted]');
+    expect(outcome.error).not.toContain(SECRET);
+  });
+
+  it('a stream that stops sending is cut at the deadline, keeping the partial reply', async () => {
+    const started = performance.now();
+    const outcome = await streamChat(request('hang', { timeoutMs: 300 }));
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(outcome.error).toBe('timed out after 300 ms (after 1 events)');
+    expect(outcome.response).toBe('Hel');
+    expect(outcome.metrics.ttftMs).toBeGreaterThan(20);
+    expect(outcome.metrics.streamCloseMs).toBeGreaterThanOrEqual(300);
+    expect(outcome.metrics.streamCloseMs).toBeLessThan(400);
+  });
+
+  it('the caller can abort', async () => {
+    const outcome = await streamChat(request('hang', { signal: AbortSignal.timeout(100) }));
+    expect(outcome.error).toBe('aborted by the caller (after 1 events)');
+  });
+
+  it('an event that is not JSON is a failure that keeps what came before', async () => {
+    const outcome = await streamChat(request('not-json'));
+    expect(outcome.error).toMatch(/^the server sent an event that is not JSON after 1 events: /);
+    expect(outcome.response).toBe('ok');
+  });
+
+  it('a connection lost mid-stream is a failure that keeps what came before', async () => {
+    const outcome = await streamChat(request('dropped'));
+    expect(outcome.error).toMatch(/^connection lost after 2 events/);
+    expect(outcome.response).toBe('partial');
+  });
+
+  it('a 200 answer that is not an event stream is a failure', async () => {
+    const outcome = await streamChat(request('plain-json'));
+    expect(outcome.error).toBe('the response held no stream events (content-type application/json): the endpoint did not stream');
+  });
+
+  it('a server that is not there is a failure that names the address and the cause', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const outcome = await streamChat(request('x', { baseURL: `http://127.0.0.1:${port}/v1` }));
+    expect(outcome.error).toBe(`cannot reach http://127.0.0.1:${port}/v1: connect ECONNREFUSED 127.0.0.1:${port}`);
+    expect(outcome.events).toBe(0);
+  });
+});
