@@ -14,7 +14,8 @@ export function formatMs(value: number | null): string {
 /** Tokens per second, without the unit: `45.6`, `1234`. */
 export function formatRate(value: number | null): string {
   if (value === null || !Number.isFinite(value)) return '-';
-  return Math.abs(value) >= 1000 ? String(Math.round(value)) : value.toFixed(1);
+  if (Math.abs(value) >= 1000) return String(Math.round(value));
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
 }
 
 /** Megabytes: `512 MB`, `1.21 GB`. */

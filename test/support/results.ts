@@ -187,3 +187,43 @@ export function scaleLatencies<T extends Results>(results: T, factor: number): T
     ),
   };
 }
+
+export const HOSTILE_TEXT = '<script>alert(1)</script> | [click](http://evil.example/x) ![pixel](http://evil.example/p.png) "quoted" & \'single\' <img src=x onerror=alert(2)>';
+
+/**
+ * A realistic run: two models, three prompts, two repeats, one flaky test, one failed test
+ * whose response and reason carry markup that every renderer must escape.
+ */
+export function sampleResults(createdAt = '2026-01-02T03:04:05.000Z'): Results {
+  const specs: CaseSpec[] = [];
+  const prompts = ['chat/greeting', 'code/sort-function', 'reasoning/apples'];
+  for (const repeat of [0, 1]) {
+    prompts.forEach((prompt, index) => {
+      specs.push({ model: 'fixture-small', prompt, repeat, ttftMs: 12 + index * 3 + repeat, e2eMs: 180 + index * 40 + repeat * 5, outputTokens: 48 });
+      const fails = prompt === 'code/sort-function' || (prompt === 'reasoning/apples' && repeat === 1);
+      specs.push({
+        model: 'fixture-tiny-with-a-rather-long-alias',
+        prompt,
+        repeat,
+        ttftMs: 6 + index,
+        e2eMs: 90 + index * 20,
+        outputTokens: 40,
+        status: fails ? 'fail' : 'pass',
+        response: fails ? `Sure! ${HOSTILE_TEXT}\nsecond line` : 'A fine answer.',
+        assertions: [
+          { type: 'contains', pass: !fails, score: fails ? 0 : 1, reason: fails ? `expected "def" in the response, got ${HOSTILE_TEXT}` : 'found "def"' },
+          { type: 'max-latency', pass: true, score: 1, reason: 'E2E 110 ms <= 2000 ms' },
+        ],
+      });
+    });
+  }
+  return buildResults(specs, {
+    createdAt,
+    settings: { repeats: 2 },
+    models: { 'fixture-small': { peakRssMB: 512, loadMs: 1200 }, 'fixture-tiny-with-a-rather-long-alias': { peakRssMB: 256, loadMs: 400 } },
+    recommendations: [
+      { category: 'chat', model: 'fixture-tiny-with-a-rather-long-alias', reason: 'fastest time to first token with every chat check passing' },
+      { category: 'code', model: 'fixture-small', reason: 'the only model that passed every code check' },
+    ],
+  });
+}

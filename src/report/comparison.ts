@@ -1,0 +1,169 @@
+// What every report shows, decided once: the comparison table's columns, the failures and
+// their reasons, the run's one-line description and the trend series. The terminal,
+// Markdown and HTML renderers only lay these out.
+import type { CaseResult, ModelResult, Results } from '../results/schema.ts';
+import { formatDuration, formatMB, formatMs, formatPercent, formatRate } from './format.ts';
+
+export interface ComparisonColumn {
+  header: string;
+  align: 'left' | 'right';
+  value: (model: ModelResult) => string;
+  /** Columns with a higher number are dropped first when the terminal is too narrow; 0 never. */
+  dropOrder: number;
+}
+
+export const COMPARISON_COLUMNS: readonly ComparisonColumn[] = [
+  { header: 'Model', align: 'left', value: (model) => model.alias, dropOrder: 0 },
+  { header: 'Load', align: 'right', value: (model) => (model.startError !== null ? 'failed' : formatDuration(model.loadMs)), dropOrder: 2 },
+  { header: 'TTFT p50', align: 'right', value: (model) => formatMs(model.summary.ttftMs.p50), dropOrder: 0 },
+  { header: 'TTFT p95', align: 'right', value: (model) => formatMs(model.summary.ttftMs.p95), dropOrder: 3 },
+  { header: 'E2E p50', align: 'right', value: (model) => formatMs(model.summary.e2eMs.p50), dropOrder: 0 },
+  { header: 'tok/s', align: 'right', value: (model) => formatRate(model.summary.tokensPerSec.p50), dropOrder: 0 },
+  { header: 'Peak mem', align: 'right', value: (model) => formatMB(model.peakRssMB), dropOrder: 1 },
+  { header: 'Checks', align: 'right', value: (model) => `${model.checksPassed}/${model.checksTotal}`, dropOrder: 0 },
+];
+
+/** Whether every test of the model passed (skips aside) and it started. */
+export function modelPassed(model: ModelResult): boolean {
+  return model.startError === null && model.failed === 0 && model.errored === 0;
+}
+
+export interface Failure {
+  /** The test name as vitest shows it, or the model alias for a start failure. */
+  name: string;
+  model: string;
+  prompt: string | null;
+  repeat: number | null;
+  status: 'fail' | 'error';
+  reasons: string[];
+}
+
+function caseReasons(testCase: CaseResult): string[] {
+  const failedChecks = testCase.assertions.filter((check) => !check.pass && check.skipped !== true).map((check) => `${check.type}: ${check.reason}`);
+  return testCase.error === null ? failedChecks : [testCase.error, ...failedChecks];
+}
+
+/**
+ * Failed and errored tests with their reasons. A model that could not start is one entry,
+ * not one per test: its tests all fail for the same reason.
+ */
+export function collectFailures(results: Results): Failure[] {
+  const failures: Failure[] = [];
+  const notStarted = new Set<string>();
+  for (const model of results.models) {
+    if (model.startError === null) continue;
+    notStarted.add(model.alias);
+    failures.push({ name: model.alias, model: model.alias, prompt: null, repeat: null, status: 'error', reasons: [`could not start: ${model.startError}`] });
+  }
+  for (const testCase of results.cases) {
+    if ((testCase.status !== 'fail' && testCase.status !== 'error') || notStarted.has(testCase.model)) continue;
+    const reasons = caseReasons(testCase);
+    failures.push({
+      name: results.settings.repeats > 1 ? `${testCase.name} (repeat ${testCase.repeat + 1})` : testCase.name,
+      model: testCase.model,
+      prompt: testCase.prompt,
+      repeat: testCase.repeat,
+      status: testCase.status,
+      reasons: reasons.length > 0 ? reasons : [testCase.status === 'error' ? 'error without a message' : 'failed without a reason'],
+    });
+  }
+  return failures;
+}
+
+function countLabel(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** `embedded 3.21.1 · 2 models × 6 prompts × 1 repeat` */
+export function describeRun(results: Results): string {
+  const prompts = new Set(results.cases.map((testCase) => testCase.prompt)).size;
+  const runtime = `${results.runtime.name}${results.runtime.version === null ? '' : ` ${results.runtime.version}`}`;
+  return `${runtime} · ${countLabel(results.models.length, 'model')} × ${countLabel(prompts, 'prompt')} × ${countLabel(results.settings.repeats, 'repeat')}`;
+}
+
+/** `max 256 tokens, temperature 0, seed 42, 1 warm-up` */
+export function describeSettings(results: Results): string {
+  const { maxTokens, temperature, seed, warmup } = results.settings;
+  return `max ${maxTokens} tokens, temperature ${temperature}${seed === null ? '' : `, seed ${seed}`}, ${countLabel(warmup, 'warm-up')}`;
+}
+
+/** Control characters (terminal escapes, NUL) from model output, made visible and inert. */
+export function visibleControls(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, (character) => `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** `Intel Xeon (2 cores, 8 GB, linux 6.1, node v20.20.2)` */
+export function describeMachine(results: Results): string {
+  const { cpu, cores, memoryGB, os, node } = results.machine;
+  return `${cpu} (${cores} cores, ${Math.round(memoryGB)} GB, ${os}, node ${node})`;
+}
+
+/** `2026-01-02 03:04 UTC`, or the string as given when it is not a date. */
+export function describeTime(isoTime: string): string {
+  const time = Date.parse(isoTime);
+  if (Number.isNaN(time)) return isoTime;
+  return `${new Date(time).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export interface RecommendationLine {
+  category: string;
+  model: string;
+  reason: string;
+}
+
+export function recommendationLines(results: Results): RecommendationLine[] {
+  return results.recommendations.map((recommendation) => ({
+    category: recommendation.category,
+    model: recommendation.model ?? 'none',
+    reason: recommendation.reason,
+  }));
+}
+
+export interface TrendMetric {
+  label: string;
+  pick: (model: ModelResult) => number | null;
+  format: (value: number | null) => string;
+  better: 'lower' | 'higher';
+}
+
+export const TREND_METRICS: readonly TrendMetric[] = [
+  { label: 'TTFT p50', pick: (model) => model.summary.ttftMs.p50, format: formatMs, better: 'lower' },
+  { label: 'E2E p50', pick: (model) => model.summary.e2eMs.p50, format: formatMs, better: 'lower' },
+  { label: 'tokens/s p50', pick: (model) => model.summary.tokensPerSec.p50, format: formatRate, better: 'higher' },
+  {
+    label: 'checks passed',
+    pick: (model) => (model.checksTotal === 0 ? null : model.checksPassed / model.checksTotal),
+    format: formatPercent,
+    better: 'higher',
+  },
+];
+
+/** One value per run (oldest first) for a model; null where the model was not run or not measured. */
+export function trendValues(history: readonly Results[], alias: string, metric: TrendMetric): (number | null)[] {
+  return history.map((run) => {
+    const model = run.models.find((candidate) => candidate.alias === alias);
+    return model === undefined ? null : metric.pick(model);
+  });
+}
+
+/** Every model alias that appears in the history, in order of first appearance. */
+export function trendModels(history: readonly Results[]): string[] {
+  return [...new Set(history.flatMap((run) => run.models.map((model) => model.alias)))];
+}
+
+const SPARK_LEVELS = '▁▂▃▄▅▆▇█';
+
+/** `▁▃▅█`: one character per value, scaled between the smallest and largest; a space for null. */
+export function sparkline(values: readonly (number | null)[]): string {
+  const present = values.filter((value): value is number => value !== null && Number.isFinite(value));
+  if (present.length === 0) return ' '.repeat(values.length);
+  const low = Math.min(...present);
+  const high = Math.max(...present);
+  return values
+    .map((value) => {
+      if (value === null || !Number.isFinite(value)) return ' ';
+      const level = high === low ? 3 : Math.round(((value - low) / (high - low)) * (SPARK_LEVELS.length - 1));
+      return SPARK_LEVELS[level] ?? ' ';
+    })
+    .join('');
+}

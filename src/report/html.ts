@@ -1,0 +1,298 @@
+// The HTML report: one self-contained file (inline CSS and SVG, no script, no request at
+// view time; its Content-Security-Policy forbids any) with the comparison table, the gate
+// verdict, the charts, the pass/fail matrix and the responses side by side. Every string
+// that came from a model, a prompt or the user is escaped.
+import type { CaseResult, Results } from '../results/schema.ts';
+import { describeScope, type GateItem, type GateVerdict } from '../stats/gate.ts';
+import {
+  collectFailures,
+  COMPARISON_COLUMNS,
+  describeMachine,
+  describeRun,
+  describeSettings,
+  describeTime,
+  modelPassed,
+  recommendationLines,
+  TREND_METRICS,
+  trendModels,
+  trendValues,
+  visibleControls,
+} from './comparison.ts';
+import { formatChange, formatMB, formatMs, formatRate, formatValue } from './format.ts';
+import { barChart, distributionChart, escapeHtml, lineChart } from './svg.ts';
+
+export interface HtmlOptions {
+  verdict?: GateVerdict | null;
+  /** Earlier runs, oldest first, for the trend charts (shown with two runs or more). */
+  history?: readonly Results[];
+}
+
+const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+const STYLE = `
+:root { --fg: #1b1f24; --muted: #57606a; --line: #d0d7de; --pass: #1a7f37; --fail: #cf222e; --skip: #6e7781; --bg-soft: #f6f8fa; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 1200px; padding: 24px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 16px 0 6px; }
+.meta, .note, figcaption { color: var(--muted); }
+nav a { margin-right: 12px; }
+table { border-collapse: collapse; margin: 8px 0; }
+th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: var(--bg-soft); }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.pass { color: var(--pass); } .fail, .error { color: var(--fail); } .skip { color: var(--skip); }
+.badge { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 12px; border: 1px solid currentColor; }
+.verdict { padding: 8px 12px; border-radius: 6px; border: 1px solid; font-weight: 600; }
+.verdict.ok { color: var(--pass); background: #dafbe1; } .verdict.failed { color: var(--fail); background: #ffebe9; }
+.matrix td { text-align: center; min-width: 64px; }
+.matrix td.cell-pass { background: #dafbe1; } .matrix td.cell-fail { background: #ffebe9; } .matrix td.cell-partial { background: #fff8c5; }
+.matrix td a { color: inherit; text-decoration: none; display: block; }
+figure { margin: 12px 0 24px; max-width: 900px; } figcaption { margin-bottom: 4px; }
+svg .grid { stroke: #eaeef2; } svg .tick, svg .note { fill: #57606a; font-size: 11px; } svg .label { fill: #1b1f24; font-size: 12px; }
+svg .value { fill: #1b1f24; font-size: 12px; } svg .value.inside { fill: #ffffff; } svg text { font-family: system-ui, sans-serif; }
+.side-by-side { display: grid; gap: 12px; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); }
+.response-card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; min-width: 0; }
+.response-card h4 { margin: 0 0 4px; font-size: 14px; display: flex; justify-content: space-between; gap: 8px; }
+.metrics { color: var(--muted); font-size: 12px; margin: 0 0 6px; }
+pre.response { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--bg-soft); padding: 8px; border-radius: 4px; max-height: 360px; overflow: auto; margin: 0 0 6px; font-size: 12.5px; }
+ul.checks { margin: 0; padding-left: 18px; font-size: 12.5px; }
+details > summary { cursor: pointer; font-weight: 600; margin: 8px 0; }
+.error-text { color: var(--fail); white-space: pre-wrap; overflow-wrap: anywhere; }
+`;
+
+const text = (value: string) => escapeHtml(visibleControls(value));
+
+function statusBadge(status: CaseResult['status']): string {
+  return `<span class="badge ${status}">${status}</span>`;
+}
+
+function comparisonTable(results: Results): string {
+  if (results.models.length === 0) return '<p>No models were evaluated.</p>';
+  const head = COMPARISON_COLUMNS.map((column) => `<th>${text(column.header)}</th>`).join('');
+  const rows = results.models.map((model) => {
+    const cells = COMPARISON_COLUMNS.map((column, index) => {
+      const value = text(column.value(model));
+      if (index === 0) return `<th scope="row">${value}</th>`;
+      if (column.header === 'Checks') return `<td class="num ${modelPassed(model) ? 'pass' : 'fail'}">${value}</td>`;
+      return `<td class="num">${value}</td>`;
+    });
+    return `<tr data-model="${text(model.alias)}">${cells.join('')}</tr>`;
+  });
+  return `<table class="comparison"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function gateTable(items: readonly GateItem[]): string {
+  const rows = items.map(
+    (item) =>
+      `<tr><td>${text(describeScope(item))}</td><td>${text(item.label)}</td>` +
+      `<td class="num">${item.baseline === null ? 'none' : text(formatValue(item.baseline, item.unit))}</td>` +
+      `<td class="num">${text(formatValue(item.current, item.unit))}</td>` +
+      `<td class="num">${item.baseline === null ? '' : text(formatChange(item.change, item.relativeChange, item.unit))}</td>` +
+      `<td>${text(item.tolerance)}</td></tr>`,
+  );
+  return `<table><thead><tr><th>Test</th><th>Metric</th><th>Baseline</th><th>Current</th><th>Change</th><th>Tolerance</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function gateSection(verdict: GateVerdict): string {
+  const parts = [`<section id="gate"><h2>Gate</h2><p class="verdict ${verdict.ok ? 'ok' : 'failed'}">${text(verdict.title)}</p>`];
+  if (verdict.regressions.length > 0) parts.push(`<h3>Regressions</h3>${gateTable(verdict.regressions)}`);
+  if (verdict.improvements.length > 0) parts.push(`<h3>Improvements</h3>${gateTable(verdict.improvements)}`);
+  if (verdict.warnings.length > 0) {
+    parts.push(`<h3>Warnings</h3><ul>${verdict.warnings.map((warning) => `<li>${text(warning.message)}</li>`).join('')}</ul>`);
+  }
+  parts.push('</section>');
+  return parts.join('');
+}
+
+function failuresSection(results: Results): string {
+  const failures = collectFailures(results);
+  if (failures.length === 0) return '';
+  const items = failures.map(
+    (failure) => `<li><strong>${text(failure.name)}</strong> ${statusBadge(failure.status)}<ul>${failure.reasons.map((reason) => `<li class="error-text">${text(reason)}</li>`).join('')}</ul></li>`,
+  );
+  return `<section id="failures"><h2>Failures (${failures.length})</h2><ul>${items.join('')}</ul></section>`;
+}
+
+/** Values of a metric for a model's measured cases (errors and missing metrics left out, as in the summaries). */
+function caseValues(results: Results, alias: string, pick: (metrics: NonNullable<CaseResult['metrics']>) => number | null): number[] {
+  return results.cases.flatMap((testCase) => {
+    if (testCase.model !== alias || testCase.metrics === null || testCase.error !== null) return [];
+    const value = pick(testCase.metrics);
+    return value === null || !Number.isFinite(value) ? [] : [value];
+  });
+}
+
+function chartsSection(results: Results): string {
+  if (results.models.length === 0) return '';
+  const aliases = results.models.map((model) => model.alias);
+  const figure = (caption: string, chart: string) => `<figure><figcaption>${text(caption)}</figcaption>${chart}</figure>`;
+  const ms = (value: number) => formatMs(value);
+  return (
+    '<section id="charts"><h2>Charts</h2>' +
+    figure(
+      'Time to first token per request (box: p25 to p75, thick line: median, whiskers: min to max, dots: every request)',
+      distributionChart('TTFT per model', aliases.map((alias) => ({ label: alias, values: caseValues(results, alias, (metrics) => metrics.ttftMs) })), ms),
+    ) +
+    figure(
+      'End-to-end latency per request (last output token)',
+      distributionChart('E2E latency per model', aliases.map((alias) => ({ label: alias, values: caseValues(results, alias, (metrics) => metrics.e2eMs) })), ms),
+    ) +
+    figure(
+      'Output tokens per second, median over requests',
+      barChart('Tokens per second per model', results.models.map((model) => ({ label: model.alias, value: model.summary.tokensPerSec.p50 })), formatRate),
+    ) +
+    figure(
+      "Peak resident memory of the model's processes",
+      barChart('Peak memory per model', results.models.map((model) => ({ label: model.alias, value: model.peakRssMB })), formatMB),
+    ) +
+    '</section>'
+  );
+}
+
+interface PromptRow {
+  prompt: string;
+  category: string;
+}
+
+function promptRows(results: Results): PromptRow[] {
+  const seen = new Map<string, PromptRow>();
+  for (const testCase of results.cases) {
+    if (!seen.has(testCase.prompt)) seen.set(testCase.prompt, { prompt: testCase.prompt, category: testCase.category });
+  }
+  return [...seen.values()];
+}
+
+function casesOf(results: Results, alias: string, prompt: string): CaseResult[] {
+  return results.cases.filter((testCase) => testCase.model === alias && testCase.prompt === prompt).sort((a, b) => a.repeat - b.repeat);
+}
+
+const responseId = (promptIndex: number, modelIndex: number) => `response-${promptIndex}-${modelIndex}`;
+
+function matrixSection(results: Results, prompts: PromptRow[]): string {
+  if (prompts.length === 0) return '';
+  const head = results.models.map((model) => `<th scope="col">${text(model.alias)}</th>`).join('');
+  const rows = prompts.map((row, promptIndex) => {
+    const cells = results.models.map((model, modelIndex) => {
+      const cases = casesOf(results, model.alias, row.prompt);
+      const counted = cases.filter((testCase) => testCase.status !== 'skip');
+      if (counted.length === 0) return `<td class="skip" title="${cases.length === 0 ? 'not run' : 'skipped'}">–</td>`;
+      const passed = counted.filter((testCase) => testCase.status === 'pass').length;
+      const state = passed === counted.length ? 'pass' : passed === 0 ? 'fail' : 'partial';
+      const symbol = state === 'pass' ? '✓' : state === 'fail' ? '✗' : '';
+      const label = counted.length > 1 || state === 'partial' ? `${symbol} ${passed}/${counted.length}`.trim() : symbol;
+      const reasons = collectReasons(counted);
+      const title = reasons === '' ? `${passed}/${counted.length} passed` : reasons;
+      return (
+        `<td class="cell-${state}" data-model="${text(model.alias)}" data-prompt="${text(row.prompt)}" data-state="${state}" title="${text(title)}">` +
+        `<a href="#${responseId(promptIndex, modelIndex)}">${label}</a></td>`
+      );
+    });
+    return `<tr><th scope="row">${text(row.prompt)} <span class="note">${text(row.category)}</span></th>${cells.join('')}</tr>`;
+  });
+  return `<section id="matrix"><h2>Pass/fail by model and prompt</h2><table class="matrix"><thead><tr><th>Prompt</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+}
+
+function collectReasons(cases: CaseResult[]): string {
+  return cases
+    .flatMap((testCase) => [
+      ...(testCase.error === null ? [] : [testCase.error]),
+      ...testCase.assertions.filter((check) => !check.pass && check.skipped !== true).map((check) => `${check.type}: ${check.reason}`),
+    ])
+    .join('\n');
+}
+
+function metricsLine(testCase: CaseResult): string {
+  const metrics = testCase.metrics;
+  if (metrics === null) return '<p class="metrics">no metrics</p>';
+  const parts = [
+    `TTFT ${formatMs(metrics.ttftMs)}`,
+    `E2E ${formatMs(metrics.e2eMs)}`,
+    `${metrics.outputTokens} tokens (${metrics.tokenSource})`,
+    `${formatRate(metrics.tokensPerSec)} tok/s`,
+  ];
+  return `<p class="metrics">${parts.map(text).join(' · ')}</p>`;
+}
+
+function responseCard(results: Results, alias: string, prompt: string, id: string): string {
+  const cases = casesOf(results, alias, prompt);
+  const shown = cases.find((testCase) => testCase.status === 'fail' || testCase.status === 'error') ?? cases[0];
+  if (shown === undefined) {
+    return `<article class="response-card" id="${id}" data-model="${text(alias)}" data-prompt="${text(prompt)}"><h4>${text(alias)}</h4><p class="note">not run</p></article>`;
+  }
+  const repeatNote = cases.length > 1 ? ` <span class="note">repeat ${shown.repeat + 1} of ${cases.length}; ${cases.filter((testCase) => testCase.status === 'pass').length} passed</span>` : '';
+  const checks = shown.assertions.map((check) => {
+    const state = check.skipped === true ? 'skip' : check.pass ? 'pass' : 'fail';
+    const symbol = state === 'skip' ? '–' : state === 'pass' ? '✓' : '✗';
+    return `<li class="${state}">${symbol} <strong>${text(check.type)}</strong>: ${text(check.reason)}</li>`;
+  });
+  return (
+    `<article class="response-card" id="${id}" data-model="${text(alias)}" data-prompt="${text(prompt)}" data-status="${shown.status}">` +
+    `<h4><span>${text(alias)}</span>${statusBadge(shown.status)}</h4>${repeatNote}${metricsLine(shown)}` +
+    (shown.error === null ? '' : `<p class="error-text">${text(shown.error)}</p>`) +
+    `<pre class="response">${shown.response === '' ? '<span class="note">(no response)</span>' : text(shown.response)}</pre>` +
+    (checks.length === 0 ? '' : `<ul class="checks">${checks.join('')}</ul>`) +
+    '</article>'
+  );
+}
+
+function responsesSection(results: Results, prompts: PromptRow[]): string {
+  if (prompts.length === 0) return '';
+  const blocks = prompts.map((row, promptIndex) => {
+    const cards = results.models.map((model, modelIndex) => responseCard(results, model.alias, row.prompt, responseId(promptIndex, modelIndex)));
+    return `<details open data-prompt="${text(row.prompt)}"><summary>${text(row.prompt)} <span class="note">${text(row.category)}</span></summary><div class="side-by-side">${cards.join('')}</div></details>`;
+  });
+  return `<section id="responses"><h2>Responses side by side</h2>${blocks.join('')}</section>`;
+}
+
+function trendSection(history: readonly Results[]): string {
+  if (history.length < 2) return '';
+  const labels = history.map((run) => describeTime(run.createdAt).slice(5, 16));
+  const models = trendModels(history);
+  const charts = TREND_METRICS.map((metric) => {
+    const series = models.map((alias) => ({ label: alias, values: trendValues(history, alias, metric) }));
+    const format = (value: number) => metric.format(value);
+    return `<figure><figcaption>${text(`${metric.label} per run (${metric.better} is better)`)}</figcaption>${lineChart(`${metric.label} over the last ${history.length} runs`, labels, series, format)}</figure>`;
+  });
+  return `<section id="trend"><h2>Trend over the last ${history.length} runs</h2>${charts.join('')}</section>`;
+}
+
+export function renderHtml(results: Results, options: HtmlOptions = {}): string {
+  const prompts = promptRows(results);
+  const verdict = options.verdict ?? null;
+  const history = options.history ?? [];
+  const recommendations = recommendationLines(results);
+  const sections = [
+    ['summary', 'Summary'],
+    ...(verdict === null ? [] : [['gate', 'Gate']]),
+    ...(collectFailures(results).length === 0 ? [] : [['failures', 'Failures']]),
+    ['charts', 'Charts'],
+    ['matrix', 'Pass/fail'],
+    ['responses', 'Responses'],
+    ...(history.length < 2 ? [] : [['trend', 'Trend']]),
+  ];
+  return [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${text(`edge-evals results, ${describeTime(results.createdAt)}`)}</title>`,
+    `<style>${STYLE}</style></head><body>`,
+    `<header><h1>edge-evals results</h1><p class="meta">${text(describeRun(results))} · ${text(describeSettings(results))}<br>${text(describeMachine(results))} · ${text(describeTime(results.createdAt))}</p>`,
+    `<nav>${sections.map(([id, label]) => `<a href="#${id}">${label}</a>`).join('')}</nav></header>`,
+    `<section id="summary"><h2>Summary</h2>${comparisonTable(results)}`,
+    recommendations.length === 0
+      ? ''
+      : `<h3>Recommendation</h3><ul>${recommendations.map((line) => `<li><strong>${text(line.category)}</strong>: ${text(line.model)} — ${text(line.reason)}</li>`).join('')}</ul>`,
+    '</section>',
+    verdict === null ? '' : gateSection(verdict),
+    failuresSection(results),
+    chartsSection(results),
+    matrixSection(results, prompts),
+    responsesSection(results, prompts),
+    trendSection(history),
+    `<footer class="note"><p>edge-evals ${text(results.edgeEvalsVersion)} · percentiles: ${text(results.settings.percentileMethod)} interpolation · generated from the results of ${text(results.createdAt)}</p></footer>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,148 @@
+// The Markdown report: what CI shows in the job summary ($GITHUB_STEP_SUMMARY) and what a
+// pull request comment can quote. Everything that came from a model or a user is escaped,
+// so a response cannot inject links, images or HTML into the summary.
+import type { Results } from '../results/schema.ts';
+import { describeScope, type GateItem, type GateVerdict } from '../stats/gate.ts';
+import {
+  collectFailures,
+  COMPARISON_COLUMNS,
+  describeMachine,
+  describeRun,
+  describeSettings,
+  describeTime,
+  modelPassed,
+  recommendationLines,
+  sparkline,
+  TREND_METRICS,
+  trendModels,
+  trendValues,
+  visibleControls,
+} from './comparison.ts';
+import { formatChange, formatValue } from './format.ts';
+
+export interface MarkdownOptions {
+  verdict?: GateVerdict | null;
+  /** Earlier runs, oldest first, the current one included last when it was saved. */
+  history?: readonly Results[];
+  /** Failures listed before "... and N more"; keeps the summary under GitHub's 1 MiB. */
+  maxFailures?: number;
+  /** Longest reason text kept per failure. */
+  maxReasonLength?: number;
+}
+
+// Enough to neutralise emphasis, code, links and images (no `[`), HTML (no `<`), entities and
+// table cells; untrusted text never starts a line, so `#`, `-` and `>` quotes cannot apply.
+const MARKDOWN_SPECIAL = /[\\`*_[\]<>|~&]/g;
+
+/** Inline text that renders as itself: no emphasis, links, images, HTML or table breaks. */
+export function escapeMarkdown(text: string): string {
+  return visibleControls(text.replace(/\r?\n|\r/g, ' '))
+    .replace(MARKDOWN_SPECIAL, (character) => (character === '&' ? '&amp;' : character === '<' ? '&lt;' : character === '>' ? '&gt;' : `\\${character}`));
+}
+
+function clip(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
+}
+
+function table(headers: string[], aligns: ('left' | 'right')[], rows: string[][]): string[] {
+  return [
+    `| ${headers.join(' | ')} |`,
+    `|${aligns.map((align) => (align === 'right' ? '---:' : ':---')).join('|')}|`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ];
+}
+
+function comparisonSection(results: Results): string[] {
+  if (results.models.length === 0) return ['No models were evaluated.'];
+  const rows = results.models.map((model) =>
+    COMPARISON_COLUMNS.map((column, index) => {
+      const text = escapeMarkdown(column.value(model));
+      if (index === 0) return `**${text}**`;
+      return column.header === 'Checks' ? `${modelPassed(model) ? '✅' : '❌'} ${text}` : text;
+    }),
+  );
+  return table(
+    COMPARISON_COLUMNS.map((column) => (column.header === 'Peak mem' ? 'Peak memory' : column.header === 'Checks' ? 'Checks passed' : column.header)),
+    COMPARISON_COLUMNS.map((column) => column.align),
+    rows,
+  );
+}
+
+function gateRows(items: readonly GateItem[]): string[][] {
+  return items.map((item) => [
+    escapeMarkdown(describeScope(item)),
+    item.label,
+    item.baseline === null ? 'none' : escapeMarkdown(formatValue(item.baseline, item.unit)),
+    escapeMarkdown(formatValue(item.current, item.unit)),
+    item.baseline === null ? '' : escapeMarkdown(formatChange(item.change, item.relativeChange, item.unit)),
+    escapeMarkdown(item.tolerance),
+  ]);
+}
+
+function gateSection(verdict: GateVerdict): string[] {
+  const headers = ['Test', 'Metric', 'Baseline', 'Current', 'Change', 'Tolerance'];
+  const aligns: ('left' | 'right')[] = ['left', 'left', 'right', 'right', 'right', 'left'];
+  const lines = ['', `### ${verdict.ok ? '✅' : '❌'} ${escapeMarkdown(verdict.title)}`];
+  if (verdict.regressions.length > 0) lines.push('', '**Regressions**', '', ...table(headers, aligns, gateRows(verdict.regressions)));
+  if (verdict.improvements.length > 0) lines.push('', '**Improvements**', '', ...table(headers, aligns, gateRows(verdict.improvements)));
+  if (verdict.warnings.length > 0) lines.push('', '**Warnings**', '', ...verdict.warnings.map((warning) => `- ⚠️ ${escapeMarkdown(warning.message)}`));
+  if (verdict.regressions.length === 0 && verdict.improvements.length === 0) {
+    lines.push('', `${verdict.compared} figures compared; every one within tolerance.`);
+  }
+  return lines;
+}
+
+function failureSection(results: Results, options: MarkdownOptions): string[] {
+  const failures = collectFailures(results);
+  if (failures.length === 0) return [];
+  const limit = options.maxFailures ?? 50;
+  const reasonLength = options.maxReasonLength ?? 300;
+  const lines = ['', `### Failures (${failures.length})`, ''];
+  for (const failure of failures.slice(0, limit)) {
+    const reasons = failure.reasons.map((reason) => escapeMarkdown(clip(reason, reasonLength))).join('; ');
+    lines.push(`- **${escapeMarkdown(failure.name)}** (${failure.status}): ${reasons}`);
+  }
+  if (failures.length > limit) lines.push(`- … and ${failures.length - limit} more (see the HTML report or results JSON)`);
+  return lines;
+}
+
+function trendSection(history: readonly Results[]): string[] {
+  if (history.length < 2) return [];
+  const models = trendModels(history);
+  const headers = ['Model', ...TREND_METRICS.map((metric) => `${metric.label} (first → last)`)];
+  const rows = models.map((alias) => [
+    `**${escapeMarkdown(alias)}**`,
+    ...TREND_METRICS.map((metric) => {
+      const values = trendValues(history, alias, metric);
+      const present = values.filter((value): value is number => value !== null);
+      const first = present[0] ?? null;
+      const last = present.at(-1) ?? null;
+      return `\`${sparkline(values)}\` ${escapeMarkdown(metric.format(first))} → ${escapeMarkdown(metric.format(last))}`;
+    }),
+  ]);
+  const span = `${describeTime(history[0]?.createdAt ?? '')} to ${describeTime(history.at(-1)?.createdAt ?? '')}`;
+  return ['', `### Trend over the last ${history.length} runs`, '', `${escapeMarkdown(span)}`, '', ...table(headers, headers.map(() => 'left'), rows)];
+}
+
+export function renderMarkdown(results: Results, options: MarkdownOptions = {}): string {
+  const lines = [
+    '## edge-evals results',
+    '',
+    `${escapeMarkdown(describeRun(results))} · ${escapeMarkdown(describeSettings(results))}  `,
+    `${escapeMarkdown(describeMachine(results))} · ${escapeMarkdown(describeTime(results.createdAt))}`,
+    '',
+    ...comparisonSection(results),
+  ];
+  const recommendations = recommendationLines(results);
+  if (recommendations.length > 0) {
+    lines.push('', '### Recommendation', '');
+    for (const line of recommendations) {
+      lines.push(`- **${escapeMarkdown(line.category)}**: ${escapeMarkdown(line.model)} — ${escapeMarkdown(line.reason)}`);
+    }
+  }
+  if (options.verdict !== undefined && options.verdict !== null) lines.push(...gateSection(options.verdict));
+  lines.push(...failureSection(results, options));
+  if (options.history !== undefined) lines.push(...trendSection(options.history));
+  lines.push('', `<sub>edge-evals ${escapeMarkdown(results.edgeEvalsVersion)} · percentiles: ${results.settings.percentileMethod} interpolation</sub>`, '');
+  return lines.join('\n');
+}

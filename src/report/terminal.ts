@@ -1,0 +1,178 @@
+// The end-of-run report in the terminal: the comparison table, the recommendation, the
+// failures and the gate verdict. Fits the given width (80 columns by default, columns of
+// lesser importance are dropped before anything wraps) and uses colour only when asked.
+import type { Results } from '../results/schema.ts';
+import { describeItem, type GateVerdict } from '../stats/gate.ts';
+import {
+  collectFailures,
+  COMPARISON_COLUMNS,
+  describeMachine,
+  describeRun,
+  describeSettings,
+  modelPassed,
+  recommendationLines,
+  visibleControls,
+  type ComparisonColumn,
+} from './comparison.ts';
+
+export interface TerminalOptions {
+  /** Columns available; lines never exceed it. */
+  width?: number;
+  color?: boolean;
+  verdict?: GateVerdict | null;
+  /** Failures listed before "... and N more". */
+  maxFailures?: number;
+  /** Gate improvements listed before "... and N more". */
+  maxImprovements?: number;
+}
+
+export const DEFAULT_TERMINAL_WIDTH = 80;
+const MIN_WIDTH = 40;
+const MIN_MODEL_COLUMN = 8;
+const COLUMN_GAP = 2;
+
+type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow';
+const ANSI: Record<Style, [number, number]> = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39] };
+
+/** Colour when the stream is a terminal and NO_COLOR is unset; FORCE_COLOR forces it. */
+export function shouldUseColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true;
+}
+
+/** The stream's width when it is a terminal, else 80. */
+export function terminalWidth(stream: { isTTY?: boolean; columns?: number }): number {
+  return stream.isTTY === true && stream.columns !== undefined && stream.columns > 0 ? stream.columns : DEFAULT_TERMINAL_WIDTH;
+}
+
+function truncate(text: string, width: number): string {
+  if (text.length <= width) return text;
+  return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
+}
+
+/** Word-wrap `text` to `width`, continuation lines indented by `indent` spaces. */
+export function wrap(text: string, width: number, indent: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  const room = () => Math.max(1, width - (lines.length === 0 ? 0 : indent));
+  for (const word of text.replace(/\s+/g, ' ').trim().split(' ')) {
+    let rest = word;
+    for (;;) {
+      const candidate = line === '' ? rest : `${line} ${rest}`;
+      if (candidate.length <= room()) {
+        line = candidate;
+        break;
+      }
+      if (line !== '') {
+        lines.push(line);
+        line = '';
+        continue;
+      }
+      // A word longer than a line (a path, a URL) is cut, never left to overflow.
+      const limit = room();
+      lines.push(rest.slice(0, limit));
+      rest = rest.slice(limit);
+    }
+  }
+  if (line !== '' || lines.length === 0) lines.push(line);
+  return lines.map((content, index) => (index === 0 ? content : `${' '.repeat(indent)}${content}`));
+}
+
+interface Layout {
+  columns: ComparisonColumn[];
+  widths: number[];
+}
+
+/** Drop columns by `dropOrder` until the table fits with the narrowest model column, then widen it. */
+function layoutTable(cells: string[][], width: number): Layout {
+  const naturalWidth = (column: ComparisonColumn) => {
+    const index = COMPARISON_COLUMNS.indexOf(column);
+    return Math.max(column.header.length, ...cells.map((row) => (row[index] ?? '').length));
+  };
+  const isModel = (column: ComparisonColumn) => column === COMPARISON_COLUMNS[0];
+  const othersWidth = (set: ComparisonColumn[]) =>
+    set.filter((column) => !isModel(column)).reduce((sum, column) => sum + naturalWidth(column), 0) + COLUMN_GAP * (set.length - 1);
+  let columns = [...COMPARISON_COLUMNS];
+  while (othersWidth(columns) + MIN_MODEL_COLUMN > width) {
+    const next = columns.filter((column) => column.dropOrder > 0).sort((a, b) => b.dropOrder - a.dropOrder)[0];
+    if (next === undefined) break;
+    columns = columns.filter((column) => column !== next);
+  }
+  const modelWidth = Math.max(MIN_MODEL_COLUMN, Math.min(naturalWidth(COMPARISON_COLUMNS[0] as ComparisonColumn), width - othersWidth(columns)));
+  return { columns, widths: columns.map((column) => (isModel(column) ? modelWidth : naturalWidth(column))) };
+}
+
+export function renderTerminalReport(results: Results, options: TerminalOptions = {}): string {
+  const width = Math.max(MIN_WIDTH, options.width ?? DEFAULT_TERMINAL_WIDTH);
+  const paint = (style: Style, text: string) => {
+    if (options.color !== true || text === '') return text;
+    const [open, close] = ANSI[style];
+    return `\u001b[${open}m${text}\u001b[${close}m`;
+  };
+  const out: string[] = [];
+  const block = (text: string, indent = 0, style?: Style) => {
+    for (const line of wrap(visibleControls(text), width - indent, 2)) out.push(`${' '.repeat(indent)}${style === undefined ? line : paint(style, line)}`);
+  };
+  // Wrapped as plain text first, so that colour codes never count towards the width.
+  const bullet = (symbol: string, style: Style, text: string) => {
+    wrap(`${symbol} ${visibleControls(text)}`, width - 2, 2).forEach((line, index) => {
+      out.push(`  ${index === 0 ? `${paint(style, symbol)}${line.slice(symbol.length)}` : line}`);
+    });
+  };
+
+  block(`edge-evals · ${describeRun(results)}`, 0, 'bold');
+  block(`${describeSettings(results)} · ${describeMachine(results)}`, 0, 'dim');
+  out.push('');
+
+  if (results.models.length === 0) {
+    out.push('No models were evaluated.');
+  } else {
+    const cells = results.models.map((model) => COMPARISON_COLUMNS.map((column) => visibleControls(column.value(model))));
+    const { columns, widths } = layoutTable(cells, width);
+    const pad = (text: string, column: ComparisonColumn, cellWidth: number) => {
+      const fitted = truncate(text, cellWidth);
+      return column.align === 'right' ? fitted.padStart(cellWidth) : fitted.padEnd(cellWidth);
+    };
+    const gap = ' '.repeat(COLUMN_GAP);
+    out.push(paint('bold', columns.map((column, index) => pad(column.header, column, widths[index] ?? 0)).join(gap).trimEnd()));
+    out.push(paint('dim', widths.map((cellWidth) => '─'.repeat(cellWidth)).join(gap)));
+    results.models.forEach((model, row) => {
+      const line = columns.map((column, index) => {
+        const text = pad(cells[row]?.[COMPARISON_COLUMNS.indexOf(column)] ?? '', column, widths[index] ?? 0);
+        return column.header === 'Checks' ? paint(modelPassed(model) ? 'green' : 'red', text) : text;
+      });
+      out.push(line.join(gap).trimEnd());
+    });
+    const dropped = COMPARISON_COLUMNS.filter((column) => !columns.includes(column)).map((column) => column.header);
+    if (dropped.length > 0) block(`(not shown at this width: ${dropped.join(', ')})`, 0, 'dim');
+  }
+
+  const recommendations = recommendationLines(results);
+  if (recommendations.length > 0) {
+    out.push('', paint('bold', 'Recommendation'));
+    for (const line of recommendations) block(`${line.category}: ${line.model} - ${line.reason}`, 2);
+  }
+
+  const failures = collectFailures(results);
+  if (failures.length > 0) {
+    const shown = failures.slice(0, options.maxFailures ?? 10);
+    out.push('', paint('bold', `Failures (${failures.length})`));
+    for (const failure of shown) {
+      bullet('✗', 'red', `${failure.name}: ${failure.reasons.join('; ')}`);
+    }
+    if (failures.length > shown.length) block(`... and ${failures.length - shown.length} more (see the Markdown or HTML report)`, 2, 'dim');
+  }
+
+  const verdict = options.verdict;
+  if (verdict !== undefined && verdict !== null) {
+    out.push('');
+    block(verdict.title, 0, verdict.ok ? 'green' : 'red');
+    for (const item of verdict.regressions) bullet('✗', 'red', describeItem(item));
+    const improvements = verdict.improvements.slice(0, options.maxImprovements ?? 5);
+    for (const item of improvements) bullet('↑', 'green', describeItem(item));
+    if (verdict.improvements.length > improvements.length) block(`... and ${verdict.improvements.length - improvements.length} more improvements`, 2, 'dim');
+    for (const warning of verdict.warnings) bullet('!', 'yellow', warning.message);
+  }
+  return `${out.join('\n')}\n`;
+}

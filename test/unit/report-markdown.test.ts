@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { escapeMarkdown, renderMarkdown } from '../../src/report/markdown.ts';
+import { compareToBaseline } from '../../src/stats/gate.ts';
+import { buildResults, HOSTILE_TEXT, sampleResults, scaleLatencies } from '../support/results.ts';
+
+describe('renderMarkdown', () => {
+  const results = sampleResults();
+
+  it('renders the comparison table with one row per model', () => {
+    const markdown = renderMarkdown(results);
+    expect(markdown).toContain('| Model | Load | TTFT p50 | TTFT p95 | E2E p50 | tok/s | Peak memory | Checks passed |');
+    expect(markdown).toContain('|:---|---:|---:|---:|---:|---:|---:|---:|');
+    expect(markdown).toContain('| **fixture-small** | 1.20 s | 15.5 ms | 18.8 ms | 223 ms | 215.8 | 512 MB | ✅ 6/6 |');
+    expect(markdown).toContain('| **fixture-tiny-with-a-rather-long-alias** | 400 ms | 7 ms | 8 ms | 110 ms | 363.6 | 256 MB | ❌ 9/12 |');
+    expect(markdown).toContain('- **code**: fixture-small — the only model that passed every code check');
+    expect(markdown).not.toContain('Gate');
+  });
+
+  it('renders a failed gate with baseline, current, change and tolerance of each regression', () => {
+    const verdict = compareToBaseline(results, scaleLatencies(results, 0.5));
+    const markdown = renderMarkdown(results, { verdict });
+    expect(markdown).toContain('### ❌ Gate failed: 12 regressions against the baseline');
+    expect(markdown).toContain('| Test | Metric | Baseline | Current | Change | Tolerance |');
+    expect(markdown).toContain('| fixture-small (all prompts) | E2E p50 | 111 ms | 223 ms | +111 ms (+100%) | 30% or 20 ms |');
+    expect(markdown).toContain('| fixture-tiny-with-a-rather-long-alias &gt; code/sort-function | pass rate | 0% | 0% | ±0 pts | minimum 100% |');
+  });
+
+  it('renders a passed gate with its improvements and warnings', () => {
+    const passing = buildResults([{ model: 'fixture-small', prompt: 'chat/greeting', ttftMs: 40, e2eMs: 400 }]);
+    const verdict = compareToBaseline(passing, { ...scaleLatencies(passing, 3), runtime: { name: 'ollama', version: '0.12.0' } });
+    expect(verdict.ok).toBe(true);
+    const markdown = renderMarkdown(passing, { verdict });
+    expect(markdown).toContain('### ✅ Gate passed: no regressions against the baseline (4 improvements, 1 warning)');
+    expect(markdown).toContain('**Improvements**');
+    expect(markdown).toContain('| fixture-small (all prompts) | E2E p50 | 1.20 s | 400 ms | -800 ms (-67%) | 30% or 20 ms |');
+    expect(markdown).toContain('- ⚠️ runtime differs: baseline ollama 0.12.0, this run embedded 3.21.1');
+  });
+
+  it('lists failures with their reasons, escaped so that they cannot inject markup', () => {
+    const markdown = renderMarkdown(results);
+    expect(markdown).toContain('### Failures (3)');
+    const failure = markdown.split('\n').find((line) => line.startsWith('- **fixture-tiny-with-a-rather-long-alias &gt; code/sort-function (repeat 1)** (fail): contains: expected "def"'));
+    expect(failure).toBeDefined();
+    expect(failure).toContain('&lt;script&gt;alert(1)&lt;/script&gt; \\| \\[click\\](http://evil.example/x) !\\[pixel\\](http://evil.example/p.png)');
+    expect(markdown).not.toContain('<script');
+    expect(markdown).not.toContain('<img');
+    expect(markdown).not.toMatch(/(?<!\\)\[click/);
+    expect(markdown).not.toMatch(/(?<!\\)!\[pixel/);
+  });
+
+  it('caps the failure list and the reason length', () => {
+    const many = buildResults(Array.from({ length: 5 }, (_, index) => ({ model: 'm', prompt: `p${index}`, status: 'fail' as const, error: 'x'.repeat(500) })));
+    const markdown = renderMarkdown(many, { maxFailures: 3, maxReasonLength: 40 });
+    expect(markdown).toContain('- … and 2 more (see the HTML report or results JSON)');
+    expect(markdown).toContain(`(fail): ${'x'.repeat(39)}…;`);
+  });
+
+  it('shows the trend of each model over the history', () => {
+    const history = [1, 1.5, 2].map((factor, day) => scaleLatencies(sampleResults(`2026-01-0${day + 1}T00:00:00.000Z`), factor));
+    const markdown = renderMarkdown(results, { history });
+    expect(markdown).toContain('### Trend over the last 3 runs');
+    expect(markdown).toContain('2026-01-01 00:00 UTC to 2026-01-03 00:00 UTC');
+    expect(markdown).toContain('| **fixture-small** | `▁▅█` 15.5 ms → 31 ms | `▁▅█` 223 ms → 445 ms | `▄▄▄` 215.8 → 215.8 | `▄▄▄` 100% → 100% |');
+    expect(renderMarkdown(results, { history: history.slice(0, 1) })).not.toContain('Trend');
+  });
+});
+
+describe('escapeMarkdown', () => {
+  it('neutralises emphasis, code, links, HTML, entities and table cells, and keeps one line', () => {
+    expect(escapeMarkdown('a*b*_c_ `d` [e](f) <g> h|i ~j~ &k;\nnext')).toBe('a\\*b\\*\\_c\\_ \\`d\\` \\[e\\](f) &lt;g&gt; h\\|i \\~j\\~ &amp;k; next');
+    expect(escapeMarkdown(HOSTILE_TEXT)).not.toMatch(/<|(?<!\\)\[/);
+  });
+});
