@@ -6,6 +6,7 @@ import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { parseTolerances, type GateTolerances } from '../stats/gate.ts';
 
 export const RUNTIME_CHOICES = ['auto', 'embedded', 'foundry', 'ollama', 'llama-server', 'openai'] as const;
 
@@ -89,6 +90,16 @@ export const EnvSchema = z.object({
   EVAL_RESULTS_DIR: optionalString,
   EVAL_BASELINE: optionalString,
   EVAL_SAVE_BASELINE: optionalString,
+  EVAL_GATE_TOLERANCES: optionalString.transform((value, ctx) => {
+    try {
+      return parseTolerances(value ?? '');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
+  EVAL_MIN_PASS_RATE: number(1, 0, 1),
+  EVAL_HISTORY_LIMIT: integer(0, 20),
   EVAL_REPEATS: integer(1, 1),
   EVAL_WARMUP: integer(0, 1),
   EVAL_MAX_TOKENS: integer(1, 256),
@@ -113,6 +124,10 @@ export interface EvalConfig {
   resultsDir: string;
   baselinePath: string | undefined;
   saveBaselinePath: string | undefined;
+  /** What the gate tolerates against the baseline (EVAL_GATE_TOLERANCES, EVAL_MIN_PASS_RATE). */
+  gate: GateTolerances;
+  /** Runs kept under <resultsDir>/history; 0 keeps none. */
+  historyLimit: number;
   repeats: number;
   warmup: number;
   maxTokens: number;
@@ -188,6 +203,8 @@ export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = 
     resultsDir: resolveFrom(env.EVAL_RESULTS_DIR ?? 'results'),
     baselinePath: env.EVAL_BASELINE === undefined ? undefined : resolveFrom(env.EVAL_BASELINE),
     saveBaselinePath: env.EVAL_SAVE_BASELINE === undefined ? undefined : resolveFrom(env.EVAL_SAVE_BASELINE),
+    gate: { ...env.EVAL_GATE_TOLERANCES, minPassRate: env.EVAL_MIN_PASS_RATE },
+    historyLimit: env.EVAL_HISTORY_LIMIT,
     repeats: env.EVAL_REPEATS,
     warmup: env.EVAL_WARMUP,
     maxTokens: env.EVAL_MAX_TOKENS,
