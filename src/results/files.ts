@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../config/env.ts';
 import { writeFileAtomic } from '../util/files.ts';
 import { jsonErrorOffset, lineAndColumn } from '../util/json-position.ts';
-import { Baseline } from './baseline.ts';
+import { Baseline, toBaseline } from './baseline.ts';
 import { RESULTS_SCHEMA_VERSION, Results } from './schema.ts';
 
 export const DEFAULT_HISTORY_LIMIT = 20;
@@ -35,6 +35,11 @@ export interface ReadOptions {
 /** Write `value` as indented JSON, atomically (temp file + rename in the same folder). */
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Save `results` as a baseline, noting when and from which results file. */
+export function saveBaseline(file: string, results: Results, source: string | null, savedAt = new Date().toISOString()): void {
+  writeJsonAtomic(file, toBaseline(results, { savedAt, source }));
 }
 
 const MAX_LISTED_ISSUES = 8;

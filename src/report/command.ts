@@ -1,0 +1,107 @@
+// `edge-evals report <results.json>`: render the Markdown and HTML reports of any results
+// file, optionally gated against a baseline (exit code 1 when the gate trips) and with the
+// trend over the runs kept in the history folder next to it.
+import path from 'node:path';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../cli/errors.ts';
+import { loadConfig } from '../config/env.ts';
+import { loadHistory, readBaselineFile, readResultsFile } from '../results/files.ts';
+import { compareToBaseline } from '../stats/gate.ts';
+import { renderTerminalReport, shouldUseColor, terminalWidth } from './terminal.ts';
+import { DEFAULT_TREND_RUNS, HTML_REPORT, MARKDOWN_REPORT, stepSummaryFile, writeReports } from './write.ts';
+
+const USAGE = `Usage: edge-evals report <results.json> [options]
+
+Renders the reports of a results file (results/latest.json, a history copy, a merged run).
+
+Options:
+  --markdown <file>   Markdown report (default: ${MARKDOWN_REPORT} next to the results file)
+  --html <file>       HTML report (default: ${HTML_REPORT} next to the results file)
+  --baseline <file>   gate the results against a baseline; exit code 1 on a regression
+                      (tolerances: EVAL_GATE_TOLERANCES, EVAL_MIN_PASS_RATE)
+  --history <n>       show the trend over the last n runs in <results folder>/history
+                      (default ${DEFAULT_TREND_RUNS}; 0 for none)
+  -h, --help          this help
+
+The Markdown is also appended to $GITHUB_STEP_SUMMARY when that is set.
+Exit codes: 0 written (gate passed), 1 the gate tripped, 2 usage error or unreadable file.`;
+
+export interface ReportArguments {
+  resultsFile: string;
+  markdownFile: string | undefined;
+  htmlFile: string | undefined;
+  baselineFile: string | undefined;
+  historyRuns: number;
+}
+
+const VALUE_FLAGS = ['--markdown', '--html', '--baseline', '--history'] as const;
+type ValueFlag = (typeof VALUE_FLAGS)[number];
+
+/** Parse the arguments; null means: print the help. */
+export function parseReportArguments(args: readonly string[]): ReportArguments | null {
+  const values = new Map<ValueFlag, string>();
+  const positional: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string;
+    if (arg === '--help' || arg === '-h') return null;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if ((VALUE_FLAGS as readonly string[]).includes(flag)) {
+      const value = inline ?? args[++index];
+      if (value === undefined || value === '' || (inline === undefined && value.startsWith('--'))) throw new UsageError(`${flag} needs a value`, USAGE);
+      values.set(flag as ValueFlag, value);
+    } else if (arg.startsWith('-') && arg !== '-') {
+      throw new UsageError(`unknown option '${arg}'`, USAGE);
+    } else {
+      positional.push(arg);
+    }
+  }
+  if (positional.length === 0) throw new UsageError('which results file? e.g. edge-evals report results/latest.json', USAGE);
+  if (positional.length > 1) throw new UsageError(`one results file at a time, got ${positional.length}: ${positional.join(' ')}`, USAGE);
+  const historyText = values.get('--history');
+  const historyRuns = historyText === undefined ? DEFAULT_TREND_RUNS : Number(historyText);
+  if (!Number.isInteger(historyRuns) || historyRuns < 0) throw new UsageError(`--history expects a whole number of runs (0 or more), got '${historyText ?? ''}'`, USAGE);
+  return {
+    resultsFile: positional[0] as string,
+    markdownFile: values.get('--markdown'),
+    htmlFile: values.get('--html'),
+    baselineFile: values.get('--baseline'),
+    historyRuns,
+  };
+}
+
+/** Relative to the working folder when inside it, else absolute. */
+function shortPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+export async function reportCommand(args: string[]): Promise<number> {
+  const parsed = parseReportArguments(args);
+  if (parsed === null) {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT_OK;
+  }
+  const resultsFile = path.resolve(parsed.resultsFile);
+  const folder = path.dirname(resultsFile);
+  // Both files are read and checked before anything is written.
+  const results = readResultsFile(resultsFile);
+  const baseline = parsed.baselineFile === undefined ? null : readBaselineFile(path.resolve(parsed.baselineFile), { origin: '--baseline' });
+  const verdict = baseline === null ? null : compareToBaseline(results, baseline, loadConfig().gate);
+  const history = loadHistory(folder, parsed.historyRuns);
+
+  const written = writeReports(
+    results,
+    { verdict, history: history.runs },
+    {
+      markdownFile: path.resolve(parsed.markdownFile ?? path.join(folder, MARKDOWN_REPORT)),
+      htmlFile: path.resolve(parsed.htmlFile ?? path.join(folder, HTML_REPORT)),
+      verdictFile: null,
+      stepSummaryFile: stepSummaryFile(),
+    },
+  );
+  const stream = process.stdout;
+  stream.write(renderTerminalReport(results, { width: terminalWidth(stream), color: shouldUseColor(stream), verdict }));
+  stream.write(`\n${written.files.map((file) => `Wrote ${shortPath(file)}`).join('\n')}\n`);
+  for (const skipped of history.skipped) process.stderr.write(`warning: history file left out of the trend: ${skipped.reason}\n`);
+  for (const warning of written.warnings) process.stderr.write(`warning: ${warning}\n`);
+  return verdict !== null && !verdict.ok ? EXIT_FAILURE : EXIT_OK;
+}

@@ -1,0 +1,68 @@
+// Writing the reports of a run: Markdown and HTML files, the gate verdict as JSON, and the
+// Markdown appended to GitHub's job summary when $GITHUB_STEP_SUMMARY is set. The eval
+// reporter and `edge-evals report` both end here, so a report rendered later from a results
+// file is the same as the one written by the run.
+import { appendFileSync } from 'node:fs';
+import type { Results } from '../results/schema.ts';
+import type { GateVerdict } from '../stats/gate.ts';
+import { writeFileAtomic } from '../util/files.ts';
+import { writeJsonAtomic } from '../results/files.ts';
+import { renderHtml } from './html.ts';
+import { renderMarkdown } from './markdown.ts';
+
+export const MARKDOWN_REPORT = 'report.md';
+export const HTML_REPORT = 'report.html';
+export const GATE_VERDICT = 'gate.json';
+/** Runs shown in the trend when nobody says otherwise. */
+export const DEFAULT_TREND_RUNS = 10;
+
+export interface ReportTargets {
+  markdownFile: string | null;
+  htmlFile: string | null;
+  /** Where the verdict goes as JSON, when there is a verdict. */
+  verdictFile: string | null;
+  /** $GITHUB_STEP_SUMMARY: the Markdown is appended to it. */
+  stepSummaryFile: string | null;
+}
+
+export interface WrittenReports {
+  files: string[];
+  /** Problems that do not fail the run (the job summary could not be written, ...). */
+  warnings: string[];
+}
+
+export function writeReports(
+  results: Results,
+  extras: { verdict: GateVerdict | null; history: readonly Results[] },
+  targets: ReportTargets,
+): WrittenReports {
+  const written: WrittenReports = { files: [], warnings: [] };
+  const markdown = renderMarkdown(results, extras);
+  if (targets.markdownFile !== null) {
+    writeFileAtomic(targets.markdownFile, markdown);
+    written.files.push(targets.markdownFile);
+  }
+  if (targets.htmlFile !== null) {
+    writeFileAtomic(targets.htmlFile, renderHtml(results, extras));
+    written.files.push(targets.htmlFile);
+  }
+  if (targets.verdictFile !== null && extras.verdict !== null) {
+    writeJsonAtomic(targets.verdictFile, extras.verdict);
+    written.files.push(targets.verdictFile);
+  }
+  if (targets.stepSummaryFile !== null) {
+    try {
+      appendFileSync(targets.stepSummaryFile, `${markdown}\n`);
+      written.files.push(targets.stepSummaryFile);
+    } catch (error) {
+      written.warnings.push(`could not append to GITHUB_STEP_SUMMARY (${targets.stepSummaryFile}): ${(error as Error).message}`);
+    }
+  }
+  return written;
+}
+
+/** $GITHUB_STEP_SUMMARY when set and not empty. */
+export function stepSummaryFile(env: NodeJS.ProcessEnv = process.env): string | null {
+  const file = env.GITHUB_STEP_SUMMARY;
+  return file === undefined || file.trim() === '' ? null : file;
+}

@@ -1,0 +1,98 @@
+// `edge-evals report` as a user runs it: a real process, real files, its exit codes.
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { saveBaseline, saveToHistory, writeJsonAtomic } from '../../src/results/files.ts';
+import { PROJECT_ROOT } from '../../src/suite/paths.ts';
+import { sampleResults, scaleLatencies } from '../support/results.ts';
+
+const folder = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-report-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+const results = sampleResults();
+const resultsFile = path.join(folder, 'results', 'latest.json');
+writeJsonAtomic(resultsFile, results);
+
+function report(args: string[], env: Record<string, string> = {}) {
+  return execa(process.execPath, [path.join(PROJECT_ROOT, 'bin/edge-evals.js'), 'report', ...args], {
+    cwd: folder,
+    env: { NO_COLOR: '1', GITHUB_STEP_SUMMARY: '', ...env },
+    reject: false,
+    timeout: 30_000,
+  });
+}
+
+describe('edge-evals report', () => {
+  it('writes report.md and report.html next to the results and prints the table', async () => {
+    const run = await report([resultsFile]);
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('Model                 Load  TTFT p50');
+    expect(run.stdout).toContain('Wrote results/report.md\nWrote results/report.html');
+    expect(readFileSync(path.join(folder, 'results', 'report.md'), 'utf8')).toContain('| **fixture-small** | 1.20 s |');
+    expect(readFileSync(path.join(folder, 'results', 'report.html'), 'utf8')).toContain('<section id="responses">');
+  });
+
+  it('exits 1 and names the regressed metrics when the gate trips, and appends to the job summary', async () => {
+    const baselineFile = path.join(folder, 'fast-baseline.json');
+    saveBaseline(baselineFile, scaleLatencies(results, 0.5), 'results/latest.json');
+    const summary = path.join(folder, 'summary.md');
+    appendFileSync(summary, '# earlier step\n');
+    const run = await report([resultsFile, '--baseline', baselineFile, '--markdown', 'custom.md', '--html=custom.html'], {
+      GITHUB_STEP_SUMMARY: summary,
+      EVAL_MIN_PASS_RATE: '0.5',
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain('Gate failed: 11 regressions against the baseline');
+    expect(run.stdout).toContain('✗ fixture-small (all prompts): E2E p50 223 ms, baseline 111 ms, +111 ms');
+    const jobSummary = readFileSync(summary, 'utf8');
+    expect(jobSummary.startsWith('# earlier step\n## edge-evals results')).toBe(true);
+    expect(jobSummary).toContain('### ❌ Gate failed: 11 regressions against the baseline');
+    expect(readFileSync(path.join(folder, 'custom.md'), 'utf8')).toBe(jobSummary.slice('# earlier step\n'.length, -1));
+    expect(readFileSync(path.join(folder, 'custom.html'), 'utf8')).toContain('<p class="verdict failed">');
+  });
+
+  it('passes the gate against its own results saved as a baseline', async () => {
+    const baselineFile = path.join(folder, 'same.json');
+    saveBaseline(baselineFile, results, null);
+    const run = await report([resultsFile, '--baseline', baselineFile], { EVAL_MIN_PASS_RATE: '0' });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('Gate passed: no regressions against the baseline');
+  });
+
+  it('shows the trend over the runs kept in the history folder', async () => {
+    const dir = path.join(folder, 'with-history');
+    for (const day of [1, 2, 3]) saveToHistory(dir, scaleLatencies(sampleResults(`2026-01-0${day}T00:00:00.000Z`), day));
+    writeJsonAtomic(path.join(dir, 'latest.json'), results);
+    const run = await report([path.join(dir, 'latest.json'), '--history', '2']);
+    expect(run.exitCode).toBe(0);
+    expect(readFileSync(path.join(dir, 'report.md'), 'utf8')).toContain('### Trend over the last 2 runs');
+  });
+
+  it('exits 2 with a clear message, no stack trace, for a missing results file or a corrupt baseline', async () => {
+    const missing = await report(['nowhere.json']);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toBe(`error: Results file ${path.join(folder, 'nowhere.json')} does not exist.`);
+
+    const corrupt = path.join(folder, 'corrupt.json');
+    writeFileSync(corrupt, '{"schemaVersion": 1,');
+    const bad = await report([resultsFile, '--baseline', corrupt]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/^error: Baseline file .*corrupt\.json \(from --baseline\) is not valid JSON: .* at line 1, column 21$/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 2 on a usage mistake and prints the usage', async () => {
+    const unknown = await report([resultsFile, '--pdf', 'x']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain("error: unknown option '--pdf'");
+    expect(unknown.stderr).toContain('Usage: edge-evals report <results.json> [options]');
+    expect((await report([])).exitCode).toBe(2);
+    expect((await report([resultsFile, '--history', 'lots'])).stderr).toContain("--history expects a whole number of runs (0 or more), got 'lots'");
+    const help = await report(['--help']);
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toContain('--baseline <file>');
+  });
+});
