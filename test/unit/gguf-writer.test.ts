@@ -116,6 +116,23 @@ describe('writeGgufFile', () => {
     expect(bytes.length).toBe(at(2) + 28);
   });
 
+  it('writes headers larger than its initial buffer (a real vocabulary)', async () => {
+    const file = path.join(dir, 'big-header.gguf');
+    const tokens = Array.from({ length: 20_000 }, (_, i) => `token-${i}-${'x'.repeat(i % 7)}`);
+    await writeGgufFile(file, {
+      metadata: [
+        ['tokenizer.ggml.tokens', gguf.stringArray(tokens)],
+        ['tokenizer.ggml.token_type', gguf.numberArray('i32', new Int32Array(tokens.length).fill(1))],
+        ['general.name', gguf.string('after the big arrays')],
+      ],
+      tensors: [{ name: 't', type: 'F32', dimensions: [2], data: Float32Array.from([1, 2]) }],
+    });
+    const info = await readGgufFileInfo(file, { logWarnings: false });
+    expect(info.metadata.tokenizer?.ggml?.tokens).toEqual(tokens);
+    expect(lookup(info.metadata as object, 'general.name')).toBe('after the big arrays');
+    expect(info.tensorInfo?.[0]?.name).toBe('t');
+  });
+
   it('honours a larger alignment', async () => {
     const file = path.join(dir, 'align64.gguf');
     await writeGgufFile(file, {

@@ -289,6 +289,8 @@ function checkedBigInt(where: string, type: GgufBigIntType, value: bigint | numb
   return big;
 }
 
+const NUMBER_BYTES: Record<GgufNumberType, number> = { u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4, f32: 4, f64: 8 };
+
 function alignUp(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;
 }
@@ -310,43 +312,51 @@ class ByteWriter {
   }
 
   u8(value: number): void {
-    this.buffer.writeUInt8(value, this.reserve(1));
+    const at = this.reserve(1);
+    this.buffer.writeUInt8(value, at);
   }
 
   u32(value: number): void {
-    this.buffer.writeUInt32LE(value, this.reserve(4));
+    const at = this.reserve(4);
+    this.buffer.writeUInt32LE(value, at);
   }
 
   u64(value: bigint): void {
-    this.buffer.writeBigUInt64LE(value, this.reserve(8));
+    const at = this.reserve(8);
+    this.buffer.writeBigUInt64LE(value, at);
   }
 
   number(type: GgufNumberType, value: number): void {
+    // reserve() may replace the buffer: take the offset before touching this.buffer.
+    const at = this.reserve(NUMBER_BYTES[type]);
     switch (type) {
-      case 'u8': return void this.buffer.writeUInt8(value, this.reserve(1));
-      case 'i8': return void this.buffer.writeInt8(value, this.reserve(1));
-      case 'u16': return void this.buffer.writeUInt16LE(value, this.reserve(2));
-      case 'i16': return void this.buffer.writeInt16LE(value, this.reserve(2));
-      case 'u32': return void this.buffer.writeUInt32LE(value, this.reserve(4));
-      case 'i32': return void this.buffer.writeInt32LE(value, this.reserve(4));
-      case 'f32': return void this.buffer.writeFloatLE(value, this.reserve(4));
-      case 'f64': return void this.buffer.writeDoubleLE(value, this.reserve(8));
+      case 'u8': return void this.buffer.writeUInt8(value, at);
+      case 'i8': return void this.buffer.writeInt8(value, at);
+      case 'u16': return void this.buffer.writeUInt16LE(value, at);
+      case 'i16': return void this.buffer.writeInt16LE(value, at);
+      case 'u32': return void this.buffer.writeUInt32LE(value, at);
+      case 'i32': return void this.buffer.writeInt32LE(value, at);
+      case 'f32': return void this.buffer.writeFloatLE(value, at);
+      case 'f64': return void this.buffer.writeDoubleLE(value, at);
     }
   }
 
   bigint(type: GgufBigIntType, value: bigint): void {
-    if (type === 'u64') this.buffer.writeBigUInt64LE(value, this.reserve(8));
-    else this.buffer.writeBigInt64LE(value, this.reserve(8));
+    const at = this.reserve(8);
+    if (type === 'u64') this.buffer.writeBigUInt64LE(value, at);
+    else this.buffer.writeBigInt64LE(value, at);
   }
 
   string(value: string): void {
     const byteLength = Buffer.byteLength(value, 'utf8');
     this.u64(BigInt(byteLength));
-    this.buffer.write(value, this.reserve(byteLength), byteLength, 'utf8');
+    const at = this.reserve(byteLength);
+    this.buffer.write(value, at, byteLength, 'utf8');
   }
 
   bytes(value: Uint8Array): void {
-    this.buffer.set(value, this.reserve(value.length));
+    const at = this.reserve(value.length);
+    this.buffer.set(value, at);
   }
 
   finish(): Uint8Array {
