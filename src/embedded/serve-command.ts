@@ -1,0 +1,144 @@
+// `edge-evals serve`: the embedded OpenAI-compatible model server in the foreground.
+// stdout carries exactly one line, `{"event":"ready","url":...,"pid":...,"models":[...]}`,
+// once the server listens and the preloaded models are loaded; everything for people goes
+// to stderr. SIGTERM/SIGINT, or the end of the `--parent-pid` process, shut it down (exit 0).
+import { loadConfig } from '../config/env.ts';
+import { parseCommand } from '../cli/args.ts';
+import { UsageError } from '../cli/errors.ts';
+import { isAlive } from '../util/process-tree.ts';
+import { EmbeddedEngine } from './engine.ts';
+import { EmbeddedServer, publicModelInfo } from './server.ts';
+
+const USAGE = `Usage: edge-evals serve [options]
+
+Runs the embedded model server (node-llama-cpp) with an OpenAI-compatible API.
+
+Options:
+  --model <alias|path.gguf>  Load this model at start (repeatable); more can be loaded later
+                             with POST /models/load/<alias> or by naming them in a request
+  --host <host>              Address to bind (default 127.0.0.1)
+  --port <port>              Port, 0 for a free one (default 0)
+  --threads <n>              CPU threads per model (default: EVAL_THREADS, else chosen from
+                             the machine and the model size)
+  --parallel <n>             Requests a model serves at once; more wait in line (default 1)
+  --gpu                      Use a GPU backend if node-llama-cpp finds one (default: CPU only)
+  --parent-pid <pid>         Exit when this process ends
+  --cache-dir <dir>          Model cache folder (default: EDGE_EVALS_CACHE or ~/.cache/edge-evals)
+  -h, --help                 Show this help
+
+Prints one JSON line on stdout when ready:
+  {"event":"ready","url":"http://127.0.0.1:<port>","pid":<pid>,"models":[...]}`;
+
+const PARENT_POLL_MS = 500;
+
+function integerFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new UsageError(`${flag} ${value}: expected an integer from ${min} to ${max}`, USAGE);
+  }
+  return parsed;
+}
+
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(
+    args,
+    {
+      model: { type: 'string', multiple: true, default: [] },
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '0' },
+      threads: { type: 'string' },
+      parallel: { type: 'string', default: '1' },
+      gpu: { type: 'boolean', default: false },
+      'parent-pid': { type: 'string' },
+      'cache-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, USAGE);
+  const port = integerFlag(values.port, '--port', 0, 65_535) ?? 0;
+  const threads = integerFlag(values.threads, '--threads', 1, 1024);
+  const parallel = integerFlag(values.parallel, '--parallel', 1, 64) ?? 1;
+  const parentPid = integerFlag(values['parent-pid'], '--parent-pid', 1, 2 ** 31 - 1);
+  if (parentPid !== undefined && !isAlive(parentPid)) {
+    throw new UsageError(`--parent-pid ${parentPid}: no such process`, USAGE);
+  }
+  const config = loadConfig();
+  const cacheDir = values['cache-dir'] ?? config.cacheDir;
+
+  // stdout is a protocol here: one ready line. Anything a library prints goes to stderr.
+  const toStderr = (...items: unknown[]) => console.error(...items);
+  console.log = toStderr;
+  console.info = toStderr;
+  console.debug = toStderr;
+  const log = (line: string) => process.stderr.write(`[edge-evals serve] ${line}\n`);
+
+  let server: EmbeddedServer | undefined;
+  let engine: EmbeddedEngine | undefined;
+  let stopping = false;
+  // Idempotent: the server closes the engine with it; before the server exists, the engine alone.
+  const closeAll = async () => {
+    await (server !== undefined ? server.close() : engine?.dispose());
+  };
+  const stopped = new Promise<void>((resolve) => {
+    const shutdown = (reason: string) => {
+      // A second signal while stopping: the user insists.
+      if (stopping) process.exit(0);
+      stopping = true;
+      log(`shutting down (${reason})`);
+      const started = performance.now();
+      // A dispose that hangs must not keep the process alive.
+      setTimeout(() => process.exit(0), 3_000).unref();
+      closeAll().then(() => {
+        log(`stopped in ${Math.round(performance.now() - started)} ms`);
+        resolve();
+      }, (error: unknown) => {
+        log(`error while shutting down: ${(error as Error).message}`);
+        resolve();
+      });
+    };
+    // `on`, not `once`: signal-exit (loaded with execa) re-raises a signal that finds no other
+    // listener, which would kill the process in the middle of its shutdown.
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    if (parentPid !== undefined) {
+      const timer = setInterval(() => {
+        if (isAlive(parentPid)) return;
+        clearInterval(timer);
+        shutdown(`parent process ${parentPid} ended`);
+      }, PARENT_POLL_MS);
+      timer.unref();
+    }
+  });
+
+  try {
+    engine = await EmbeddedEngine.create({ gpu: values.gpu ? 'auto' : false, parallel, threads, envThreads: config.threads, log });
+    if (!stopping) {
+      server = new EmbeddedServer({ engine, cacheDir, log });
+      const url = await server.listen(values.host, port);
+      log(`listening on ${url} (${engine.gpu === false ? 'CPU' : `GPU: ${engine.gpu}`}, cache ${cacheDir})`);
+      for (const spec of values.model) {
+        if (stopping) break;
+        const { info } = await server.loadModel(spec, { allowPaths: true });
+        log(`loaded ${info.alias} (${info.modelId}) in ${Math.round(info.loadMs)} ms, ${info.threads} thread(s): ${info.threadsReason}`);
+      }
+      if (!stopping) {
+        const ready = { event: 'ready', url, pid: process.pid, models: engine.loaded().map(publicModelInfo) };
+        process.stdout.write(`${JSON.stringify(ready)}\n`);
+      }
+    }
+  } catch (error) {
+    if (!stopping) {
+      await closeAll().catch(() => undefined);
+      throw error;
+    }
+  }
+  if (stopping) await closeAll();
+  await stopped;
+  return 0;
+}

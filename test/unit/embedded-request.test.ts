@@ -1,0 +1,93 @@
+// The embedded server's pure parts: chat request validation with messages that name the
+// field, what was expected and what came; llama.cpp-style timings.
+import { describe, expect, it } from 'vitest';
+import { ChatCompletionRequest, describeValidationError, timingsJson } from '../../src/embedded/server.ts';
+
+function problem(body: unknown): { message: string; param: string | null } {
+  const parsed = ChatCompletionRequest.safeParse(body);
+  if (parsed.success) throw new Error(`expected ${JSON.stringify(body)} to be rejected`);
+  return describeValidationError(parsed.error, body);
+}
+
+const valid = { model: 'fixture-tiny', messages: [{ role: 'user', content: 'hi' }] };
+
+describe('ChatCompletionRequest', () => {
+  it('accepts the OpenAI shape and ignores unknown fields', () => {
+    const parsed = ChatCompletionRequest.parse({
+      ...valid,
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: [{ type: 'text', text: 'hel' }, { type: 'text', text: 'lo' }] },
+        { role: 'assistant', content: 'hi' },
+      ],
+      max_tokens: 8,
+      temperature: 0,
+      top_p: 0.9,
+      seed: -7,
+      stop: ['\n'],
+      stream: true,
+      stream_options: { include_usage: true },
+      presence_penalty: 0,
+      user: 'someone',
+    });
+    expect(parsed.max_tokens).toBe(8);
+    expect(parsed).not.toHaveProperty('user');
+  });
+
+  it('accepts null for optional fields, as some clients send', () => {
+    expect(ChatCompletionRequest.safeParse({ ...valid, max_tokens: null, stop: null, stream_options: null }).success).toBe(true);
+  });
+
+  it.each([
+    [{ ...valid, max_tokens: -1 }, 'max_tokens', 'max_tokens: expected an integer >= 1, got -1'],
+    [{ ...valid, max_completion_tokens: 2.5 }, 'max_completion_tokens', 'max_completion_tokens: expected an integer >= 1, got 2.5'],
+    [{ model: 'x' }, 'messages', 'messages: expected a non-empty array of {role, content} messages, but it is missing'],
+    [{ ...valid, messages: [] }, 'messages', 'messages: expected a non-empty array of {role, content} messages, got []'],
+    [{ messages: valid.messages }, 'model', 'model: expected a non-empty string (a model alias or ID), but it is missing'],
+    [{ ...valid, temperature: 3 }, 'temperature', 'temperature: expected a number from 0 to 2, got 3'],
+    [{ ...valid, top_p: 0 }, 'top_p', 'top_p: expected a number greater than 0 and at most 1, got 0'],
+    [{ ...valid, seed: 'abc' }, 'seed', 'seed: expected an integer, got "abc"'],
+    [{ ...valid, stop: '' }, 'stop', 'stop: expected a non-empty string or an array of up to 16 non-empty strings, got ""'],
+    [{ ...valid, stream: 'yes' }, 'stream', 'stream: expected true or false, got "yes"'],
+    [{ ...valid, n: 2 }, 'n', 'n: only n = 1 is supported, got 2'],
+    [
+      { ...valid, messages: [{ role: 'tool', content: 'x' }] },
+      'messages[0].role',
+      'messages[0].role: expected one of system, user, assistant, got "tool"',
+    ],
+    [
+      { ...valid, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] },
+      'messages[0].content',
+      "messages[0].content: expected a string or an array of text parts ({type: 'text', text: string}), got [{\"type\":\"image_url\",\"image_url\":{\"url\":\"x\"}}]",
+    ],
+  ])('rejects %j naming %s', (body, param, message) => {
+    expect(problem(body)).toEqual({ param, message });
+  });
+
+  it('describes a body that is not an object', () => {
+    expect(problem([1, 2])).toEqual({ param: null, message: 'request body: expected a JSON object, got [1,2]' });
+  });
+
+  it('counts further problems without listing them all', () => {
+    expect(problem({ max_tokens: 0 }).message).toMatch(/\(and 2 more problems\)$/);
+  });
+});
+
+describe('timingsJson', () => {
+  it('gives llama.cpp field names and rates in tokens per second', () => {
+    expect(timingsJson({ promptTokens: 20, promptMs: 10, predictedTokens: 50, predictedMs: 250 })).toEqual({
+      prompt_n: 20,
+      prompt_ms: 10,
+      prompt_per_second: 2000,
+      predicted_n: 50,
+      predicted_ms: 250,
+      predicted_per_second: 200,
+    });
+  });
+
+  it('gives null rates, never Infinity, for zero durations', () => {
+    const timings = timingsJson({ promptTokens: 5, promptMs: 0, predictedTokens: 0, predictedMs: 0 });
+    expect(timings.prompt_per_second).toBeNull();
+    expect(timings.predicted_per_second).toBeNull();
+  });
+});
