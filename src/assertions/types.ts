@@ -1,0 +1,45 @@
+// What every assertion handler is: a kind, and a function from its spec (validated by the zod
+// schema next to it) and the reply to {pass, score, reason}. Handlers are pure except `python`, which runs
+// the reply's code in a subprocess.
+import type { RequestMetrics } from '../results/schema.ts';
+
+/**
+ * - `content`: judges what the reply says; skipped on synthetic models (their text means nothing)
+ * - `format`: a property any reply can be held to (its length), synthetic ones included
+ * - `performance`: judges the request's metrics; always run
+ */
+export type AssertionKind = 'content' | 'format' | 'performance';
+
+export interface AssertionContext {
+  /** The text content checks judge: the reply without inline `<think>` blocks (ChatOutcome.answer). */
+  response: string;
+  /** The request's metrics; null when the request produced none. */
+  metrics: RequestMetrics | null;
+  /** The model's alias, for reasons. */
+  model: string;
+  synthetic: boolean;
+  /** The model's reasoning, for custom checks that look at it. */
+  reasoning?: string;
+  /** The prompt that was sent, for custom checks. */
+  prompt?: string;
+}
+
+export interface AssertionOutcome {
+  pass: boolean;
+  /** 0..1: the share of the check that passed (cases for `python`), else 0 or 1. */
+  score: number;
+  reason: string;
+}
+
+export interface AssertionHandler<Spec extends { type: string }> {
+  kind: AssertionKind;
+  evaluate(spec: Spec, context: AssertionContext): AssertionOutcome | Promise<AssertionOutcome>;
+}
+
+export function passed(reason: string): AssertionOutcome {
+  return { pass: true, score: 1, reason };
+}
+
+export function failed(reason: string, score = 0): AssertionOutcome {
+  return { pass: false, score, reason };
+}
