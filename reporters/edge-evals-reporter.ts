@@ -6,11 +6,12 @@
 import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
+import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 import { loadConfig, type EvalConfig } from '../src/config/env.ts';
-import { renderTerminalReport, shouldUseColor, terminalWidth } from '../src/report/terminal.ts';
+import { concludeRun } from '../src/report/conclude.ts';
+import { shouldUseColor, terminalWidth } from '../src/report/terminal.ts';
 import { buildResults } from '../src/results/build.ts';
-import { saveToHistory, writeJsonAtomic } from '../src/results/files.ts';
+import { writeJsonAtomic } from '../src/results/files.ts';
 import type { Results } from '../src/results/schema.ts';
 import { readPlan } from '../src/suite/plan.ts';
 import { PROJECT_ROOT } from '../src/suite/paths.ts';
@@ -55,7 +56,7 @@ export default class EdgeEvalsReporter implements Reporter {
     appendFileSync(file, `${JSON.stringify(meta)}\n`);
   }
 
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
     const metas = testModules.flatMap((module) =>
       [...module.children.allTests()].flatMap((test) => {
         const meta = test.meta().edgeEvals;
@@ -65,12 +66,21 @@ export default class EdgeEvalsReporter implements Reporter {
     if (metas.length === 0) return;
     const config = this.settings();
     const results = this.build(metas, config);
-    writeJsonAtomic(path.join(config.resultsDir, LATEST_RESULTS), results);
-    saveToHistory(config.resultsDir, results);
+    const resultsFile = path.join(config.resultsDir, LATEST_RESULTS);
+    writeJsonAtomic(resultsFile, results);
     rmSync(path.join(config.resultsDir, PARTIAL_RESULTS), { force: true });
+    // History, baseline gate and saving, Markdown/HTML reports: src/report/conclude.ts.
     const stream = process.stdout;
-    const report = renderTerminalReport(results, { width: terminalWidth(stream), color: shouldUseColor(stream) });
-    this.log(`\n${report}\nResults: ${path.relative(process.cwd(), path.join(config.resultsDir, LATEST_RESULTS))}\n`);
+    const conclusion = concludeRun(results, {
+      config,
+      resultsFile,
+      state: reason,
+      unhandledErrors: unhandledErrors.length,
+      terminal: { width: terminalWidth(stream), color: shouldUseColor(stream) },
+    });
+    this.log(`\n${conclusion.text}`);
+    // vitest set its exit code before this hook; with a baseline, the gate's verdict wins.
+    if (conclusion.exitCode !== null) process.exitCode = conclusion.exitCode;
   }
 
   private settings(): EvalConfig {
