@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execa } from 'execa';
 import { loadConfig } from '../../config/env.ts';
+import { readBaselineFile } from '../../results/files.ts';
 import { makePlan, PLAN_ENV } from '../../suite/plan.ts';
 import { PROJECT_ROOT } from '../../suite/paths.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
@@ -65,6 +66,13 @@ export async function evalCommand(args: string[]): Promise<number> {
   }
   Object.assign(process.env, env);
   const config = loadConfig();
+  // An unusable baseline is a usage error (exit code 2) before any model starts, never a silent pass.
+  if (config.baselinePath !== undefined) {
+    readBaselineFile(config.baselinePath, {
+      origin: env.EVAL_BASELINE === undefined ? 'EVAL_BASELINE' : '--baseline',
+      hint: 'Save one with: npm run eval -- --save-baseline <file>',
+    });
+  }
   const plan = await makePlan(config);
   process.stderr.write(`[edge-evals] runtime: ${plan.runtime} (${plan.reason})\n`);
   process.stderr.write(`[edge-evals] models: ${plan.models.join(', ')}\n`);
