@@ -4,7 +4,7 @@ import { modelProjects } from './src/suite/projects.ts';
 // Two kinds of projects share this file:
 // - `harness`: edge-evals' own tests (`npm test`); they start every server they need.
 // - one project per model under evaluation (`npm run eval`), see src/suite/projects.ts.
-export default defineConfig(async () => ({
+export default defineConfig({
   test: {
     reporters: ['default', './reporters/edge-evals-reporter.ts'],
     projects: [
@@ -16,7 +16,7 @@ export default defineConfig(async () => ({
           hookTimeout: 60_000,
         },
       },
-      ...(await modelProjects()),
+      ...modelProjects(),
     ],
   },
-}));
+});

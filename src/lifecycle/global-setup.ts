@@ -58,7 +58,7 @@ function startRun(log: (message: string) => void): SharedRun {
   process.once('exit', abandon);
   const ready = (async () => {
     const config = loadConfig();
-    const plan = readPlan() ?? (await makePlan(config));
+    const plan = readPlan() ?? makePlan(config);
     const runtime = await createRuntime(plan.runtime, config);
     abandonRuntime = () => runtime.abandon();
     const info = await runtime.detect();

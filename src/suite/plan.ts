@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ConfigError, type EvalConfig } from '../config/env.ts';
 import { DEFAULT_EMBEDDED_MODELS } from '../embedded/catalog.ts';
-import { chooseRuntime, createRuntime } from '../runtimes/index.ts';
+import { chooseRuntime } from '../runtimes/choose.ts';
 import type { RuntimeName } from '../runtimes/types.ts';
 
 export const PLAN_ENV = 'EDGE_EVALS_PLAN';
@@ -22,11 +22,16 @@ const DEFAULT_MODELS: Partial<Record<RuntimeName, readonly string[]>> = {
   ollama: ['qwen2.5:0.5b', 'llama3.2:1b', 'phi4-mini'],
 };
 
-export async function makePlan(config: EvalConfig): Promise<RunPlan> {
+/**
+ * The plan from the configuration. `endpointModels` are the models an OpenAI-compatible
+ * endpoint lists, the default for EVAL_RUNTIME=openai (the eval command asks for them).
+ */
+export function makePlan(config: EvalConfig, endpointModels?: readonly string[]): RunPlan {
   const { name, reason } = chooseRuntime(config);
-  const models = config.models ?? DEFAULT_MODELS[name] ?? (name === 'openai' ? await listEndpointModels(config) : undefined);
+  const models = config.models ?? DEFAULT_MODELS[name] ?? endpointModels;
   if (models === undefined || models.length === 0) {
-    throw new ConfigError(`EVAL_MODELS is required with EVAL_RUNTIME=${name} (comma-separated model names or .gguf paths).`);
+    const listed = name === 'openai' ? ' (`npm run eval` uses every model the endpoint lists)' : '';
+    throw new ConfigError(`EVAL_MODELS is required with EVAL_RUNTIME=${name}: comma-separated model names or .gguf paths${listed}.`);
   }
   return { runtime: name, reason, models: [...models] };
 }
@@ -35,10 +40,4 @@ export function readPlan(env: NodeJS.ProcessEnv = process.env): RunPlan | null {
   const text = env[PLAN_ENV];
   if (text === undefined || text === '') return null;
   return RunPlan.parse(JSON.parse(text));
-}
-
-/** An OpenAI-compatible endpoint has no default models of ours: evaluate what it serves. */
-async function listEndpointModels(config: EvalConfig): Promise<string[]> {
-  const runtime = await createRuntime('openai', config);
-  return (await runtime.catalog()).map((entry) => entry.modelId);
 }

@@ -7,12 +7,12 @@ import { makePlan, readPlan } from './plan.ts';
 
 export const EVAL_FILES = ['evals/**/*.eval.ts'];
 
-export async function modelProjects(): Promise<TestProjectInlineConfiguration[]> {
+export function modelProjects(): TestProjectInlineConfiguration[] {
   let plan;
   let config;
   try {
     config = loadConfig();
-    plan = readPlan() ?? (await makePlan(config));
+    plan = readPlan() ?? makePlan(config);
   } catch (error) {
     // `npm test` must not depend on the eval configuration; `npm run eval` validates it first
     // and stops with exit code 2, so only a direct `vitest` call gets here.

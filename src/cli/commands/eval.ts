@@ -5,8 +5,10 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execa } from 'execa';
-import { loadConfig } from '../../config/env.ts';
+import { loadConfig, type EvalConfig } from '../../config/env.ts';
 import { readBaselineFile } from '../../results/files.ts';
+import { chooseRuntime } from '../../runtimes/choose.ts';
+import { createRuntime } from '../../runtimes/index.ts';
 import { makePlan, PLAN_ENV } from '../../suite/plan.ts';
 import { PROJECT_ROOT } from '../../suite/paths.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
@@ -58,6 +60,12 @@ function vitestEntry(): string {
   return path.join(path.dirname(require.resolve('vitest/package.json')), 'vitest.mjs');
 }
 
+/** An OpenAI-compatible endpoint has no default models of ours: evaluate what it serves. */
+async function listEndpointModels(config: EvalConfig): Promise<string[]> {
+  const runtime = await createRuntime('openai', config);
+  return (await runtime.catalog()).map((entry) => entry.modelId);
+}
+
 export async function evalCommand(args: string[]): Promise<number> {
   const { env, ui, help, vitestArgs } = splitArguments(args);
   if (help) {
@@ -73,7 +81,9 @@ export async function evalCommand(args: string[]): Promise<number> {
       hint: 'Save one with: npm run eval -- --save-baseline <file>',
     });
   }
-  const plan = await makePlan(config);
+  const { name } = chooseRuntime(config);
+  const endpointModels = name === 'openai' && config.models === undefined ? await listEndpointModels(config) : undefined;
+  const plan = makePlan(config, endpointModels);
   process.stderr.write(`[edge-evals] runtime: ${plan.runtime} (${plan.reason})\n`);
   process.stderr.write(`[edge-evals] models: ${plan.models.join(', ')}\n`);
 
