@@ -300,7 +300,8 @@ export async function removeCachedModel(cacheDir: string, alias: string): Promis
   );
   for (const cached of matches) {
     removeInside(modelsDir, cached.path);
-    removeInside(modelsDir, `${cached.path}.ipull`);
+    // A partial download (ipull) and the synthetic generator's sidecar go with the model.
+    for (const suffix of ['.ipull', '.json']) removeInside(modelsDir, `${cached.path}${suffix}`);
   }
   return matches;
 }

@@ -227,7 +227,7 @@ export class EmbeddedServer {
       const file = await resolveModelFile(spec, {
         cacheDir: this.cacheDir,
         allowPaths: options.allowPaths,
-        onProgress: (message) => this.log(`${location.alias}: ${message}`),
+        onProgress: (message) => this.log(message),
       });
       if (file.generatedNow) this.log(`generated ${file.alias} at ${file.path}`);
       return { modelId: file.modelId, path: file.path, sizeBytes: file.sizeBytes };
