@@ -64,6 +64,7 @@ describe('writeGgufFile', () => {
         { name: 'a', type: 'F32', dimensions: [3, 5], data: a },
         { name: 'b', type: 'F16', dimensions: [6], data: () => b },
         { name: 'blk.0.c', type: 'F32', dimensions: [7, 1, 1], data: c },
+        { name: 'raw_halves', type: 'F16', dimensions: [3], data: Uint16Array.from([0x3c00, 0x0001, 0xfc00]) },
       ],
     });
     const bytes = await readFile(file);
@@ -100,11 +101,11 @@ describe('writeGgufFile', () => {
     expect(lookup(meta, 'test.empty_array')).toEqual([]);
 
     const tensors = info.tensorInfo ?? [];
-    expect(tensors.map((tensor) => tensor.name)).toEqual(['a', 'b', 'blk.0.c']);
-    expect(tensors.map((tensor) => tensor.dimensions.map(Number))).toEqual([[3, 5], [6], [7, 1, 1]]);
-    expect(tensors.map((tensor) => tensor.ggmlType)).toEqual([0, 1, 0]);
-    // a: 60 bytes at 0; b: 12 bytes at 64; c at 96.
-    expect(tensors.map((tensor) => Number(tensor.offset))).toEqual([0, 64, 96]);
+    expect(tensors.map((tensor) => tensor.name)).toEqual(['a', 'b', 'blk.0.c', 'raw_halves']);
+    expect(tensors.map((tensor) => tensor.dimensions.map(Number))).toEqual([[3, 5], [6], [7, 1, 1], [3]]);
+    expect(tensors.map((tensor) => tensor.ggmlType)).toEqual([0, 1, 0, 1]);
+    // a: 60 bytes at 0; b: 12 bytes at 64; c: 28 bytes at 96; raw_halves: 6 bytes at 128.
+    expect(tensors.map((tensor) => Number(tensor.offset))).toEqual([0, 64, 96, 128]);
     for (const tensor of tensors) expect(Number(tensor.fileOffset) % 32).toBe(0);
     expect(Number(tensors[0]?.fileOffset)).toBe(result.dataOffset);
 
@@ -113,7 +114,8 @@ describe('writeGgufFile', () => {
     const halves = new Uint16Array(bytes.buffer.slice(bytes.byteOffset + at(1), bytes.byteOffset + at(1) + 12));
     expect(Array.from(halves)).toEqual([0x3c00, 0xbc00, 0x2e66, 0x7bff, 0x0002, 0x8000]);
     expect(new Float32Array(bytes.buffer.slice(bytes.byteOffset + at(2), bytes.byteOffset + at(2) + 28))).toEqual(c);
-    expect(bytes.length).toBe(at(2) + 28);
+    expect(Array.from(new Uint16Array(bytes.buffer.slice(bytes.byteOffset + at(3), bytes.byteOffset + at(3) + 6)))).toEqual([0x3c00, 0x0001, 0xfc00]);
+    expect(bytes.length).toBe(at(3) + 6);
   });
 
   it('writes headers larger than its initial buffer (a real vocabulary)', async () => {
@@ -159,6 +161,9 @@ describe('writeGgufFile', () => {
     await expect(write(gguf.u64(2 ** 60))).rejects.toThrow(/pass a bigint/);
     await expect(write(gguf.numberArray('u16', [1, 70000]))).rejects.toThrow(/k\[1\]: 70000 is not a u16/);
     await expect(write(gguf.string('ok'), new Float32Array(3))).rejects.toThrow(/3 values for dimensions \[2\]/);
+    await expect(
+      writeGgufFile(file, { metadata: [], tensors: [{ name: 't', type: 'F32', dimensions: [1], data: () => new Uint16Array(1) }] }),
+    ).rejects.toThrow(/F32 but was given float16 bit patterns/);
     await expect(
       writeGgufFile(file, { metadata: [['general.alignment', gguf.u32(32)]], tensors: [] }),
     ).rejects.toThrow(/alignment/);

@@ -78,8 +78,11 @@ export interface GgufTensor {
   /** ggml order: the first dimension varies fastest (a [n_embd, n_vocab] matrix is n_vocab rows of n_embd). */
   dimensions: readonly number[];
   /** The values in ggml order; a function is called only when this tensor is written. */
-  data: Float32Array | (() => Float32Array);
+  data: GgufTensorValues | (() => GgufTensorValues);
 }
+
+/** Float32Array: values, converted to the tensor's type. Uint16Array: binary16 bit patterns, F16 tensors only. */
+export type GgufTensorValues = Float32Array | Uint16Array;
 
 export interface GgufFileContents {
   /** Written in this order; `general.alignment` is added from `alignment`. */
@@ -166,7 +169,7 @@ function planTensors(tensors: readonly GgufTensor[], alignment: number): Planned
       }
       elementCount *= dimension;
     }
-    if (tensor.data instanceof Float32Array && tensor.data.length !== elementCount) {
+    if (typeof tensor.data !== 'function' && tensor.data.length !== elementCount) {
       throw new RangeError(`tensor "${tensor.name}" has ${tensor.data.length} values for dimensions [${tensor.dimensions.join(', ')}] (${elementCount})`);
     }
     offset = alignUp(offset, alignment);
@@ -181,7 +184,10 @@ function encodeTensorData(tensor: GgufTensor, elementCount: number): Uint8Array 
   if (values.length !== elementCount) {
     throw new RangeError(`tensor "${tensor.name}" produced ${values.length} values, expected ${elementCount}`);
   }
-  const encoded = tensor.type === 'F16' ? float32ArrayToFloat16(values) : values;
+  if (values instanceof Uint16Array && tensor.type !== 'F16') {
+    throw new TypeError(`tensor "${tensor.name}" is ${tensor.type} but was given float16 bit patterns`);
+  }
+  const encoded = tensor.type === 'F16' && values instanceof Float32Array ? float32ArrayToFloat16(values) : values;
   return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);
 }
 
