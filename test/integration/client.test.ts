@@ -1,7 +1,9 @@
 // The streaming client through the real openai SDK against a local server that plays recorded
-// streams at their scripted times. Each measured time is checked against the moment the server
-// really wrote the event (its timers run late on a busy machine), with a sanity bound for a
-// shared 2-core machine; the accuracy figure comes from scripts/bench/harness-accuracy.ts.
+// streams at their scripted times. Each measured time must come after the moment the server
+// really wrote its event (exact whatever the load: an earlier event taken for it fails), and
+// within a sanity bound of it (generous: the tests share 2 cores with everything else). The
+// accuracy figure comes from scripts/bench/harness-accuracy.ts; the exact semantics from the
+// unit tests on the same fixtures.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +12,8 @@ import type { ChatRequest } from '../../src/client/types.ts';
 import { startScriptedServer, type Playback, type Script, type ScriptedServer } from '../fixtures/streams/scripted-server.ts';
 import { loadStreamFixtures, type Write } from '../fixtures/streams/transcript.ts';
 
-/** A measured time may trail the server's write by request and response transit on a busy machine. */
-const LATE_MS = 25;
+/** How far a measured time may trail the server's write on a busy machine. */
+const LATE_MS = 100;
 
 const fixtures = loadStreamFixtures();
 const SECRET = 'sk-test-SECRET-4242';
@@ -98,6 +100,8 @@ describe('recorded streams through the openai SDK', () => {
     expectAfterWrite(metrics.ttfotMs, expected.ttfotMs, writes, playback);
     expectAfterWrite(metrics.e2eMs, expected.e2eMs, writes, playback);
     expectAfterWrite(metrics.streamCloseMs, expected.streamCloseMs, writes, playback);
+    // E2E is the last output event, not the close: load cannot make them equal.
+    if (expected.e2eMs !== null && expected.e2eMs < expected.streamCloseMs) expect(metrics.e2eMs).toBeLessThan(metrics.streamCloseMs);
     expect(metrics).toMatchObject({
       outputTokens: expected.outputTokens,
       tokenSource: expected.tokenSource,
@@ -178,7 +182,7 @@ describe('failures', () => {
     expect(outcome.response).toBe('Hel');
     expect(outcome.metrics.ttftMs).toBeGreaterThan(20);
     expect(outcome.metrics.streamCloseMs).toBeGreaterThanOrEqual(300);
-    expect(outcome.metrics.streamCloseMs).toBeLessThan(400);
+    expect(outcome.metrics.streamCloseMs).toBeLessThan(300 + LATE_MS);
   });
 
   it('the caller can abort', async () => {
