@@ -11,7 +11,7 @@ defineEval({
       assert: [
         { type: 'regex', pattern: '\\b(qubits?|superposition|quantum bits?)\\b', flags: 'i' },
         { type: 'not-contains', value: 'I cannot' },
-        { type: 'length', minChars: 150 },
+        { type: 'length', maxChars: 4000 },
       ],
     },
     {
@@ -20,7 +20,7 @@ defineEval({
       assert: [
         { type: 'regex', pattern: '\\b(pros?|advantages?|benefits?)\\b', flags: 'i' },
         { type: 'regex', pattern: '\\b(cons?|disadvantages?|drawbacks?|challenges?)\\b', flags: 'i' },
-        { type: 'length', minChars: 200 },
+        { type: 'length', maxChars: 4000 },
       ],
     },
   ],

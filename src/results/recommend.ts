@@ -48,7 +48,7 @@ function describe(pick: Standing, others: readonly Standing[]): string {
   if (pick.e2eMs !== null && pick.e2eMs > 0 && slowest !== null && slowest > pick.e2eMs * 1.2) {
     parts.push(`${(slowest / pick.e2eMs).toFixed(1)}x faster than the slowest`);
   }
-  if (pick.synthetic) parts.push('synthetic model: content is not judged, so this rests on speed and format');
+  if (pick.synthetic) parts.push('synthetic: judged on speed and format only');
   return parts.join(', ');
 }
 

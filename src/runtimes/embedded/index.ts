@@ -2,8 +2,7 @@
 // server (`edge-evals serve`), with the synthetic fixture models and downloadable GGUF models
 // of src/embedded/catalog.ts. It is the default runtime, so that a fresh machine with no GPU,
 // no Foundry and no internet can run the whole job.
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { EvalConfig } from '../../config/env.ts';
 import { EMBEDDED_CATALOG, findCatalogEntry, type EmbeddedCatalogEntry } from '../../embedded/catalog.ts';
@@ -46,9 +45,8 @@ class EmbeddedRuntime implements Runtime {
   }
 
   async detect(): Promise<RuntimeInfo> {
-    const require = createRequire(import.meta.url);
-    const manifest = require.resolve('node-llama-cpp/package.json');
-    const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+    const { getModuleVersion } = await import('node-llama-cpp');
+    const version = await getModuleVersion();
     return { name: 'embedded', installed: true, version: `node-llama-cpp ${version}` };
   }
 
