@@ -177,12 +177,15 @@ describe('failures', () => {
   it('a stream that stops sending is cut at the deadline, keeping the partial reply', async () => {
     const started = performance.now();
     const outcome = await streamChat(request('hang', { timeoutMs: 300 }));
-    expect(performance.now() - started).toBeLessThan(2_000);
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(300);
+    expect(elapsed).toBeLessThan(2_000);
     expect(outcome.error).toBe('timed out after 300 ms (after 1 events)');
     expect(outcome.response).toBe('Hel');
     expect(outcome.metrics.ttftMs).toBeGreaterThan(20);
-    expect(outcome.metrics.streamCloseMs).toBeGreaterThanOrEqual(300);
-    expect(outcome.metrics.streamCloseMs).toBeLessThan(300 + LATE_MS);
+    // The deadline runs from the call; the close time from t0, a little later.
+    expect(outcome.metrics.streamCloseMs).toBeGreaterThan(250);
+    expect(outcome.metrics.streamCloseMs).toBeLessThanOrEqual(elapsed);
   });
 
   it('the caller can abort', async () => {
