@@ -151,9 +151,10 @@ export class ConfigError extends Error {
   }
 }
 
-export function defaultCacheDir(): string {
-  const xdg = process.env.XDG_CACHE_HOME;
-  const base = xdg !== undefined && xdg !== '' ? xdg : path.join(os.homedir(), '.cache');
+export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {
+  const xdg = env.XDG_CACHE_HOME;
+  const home = env.HOME !== undefined && env.HOME !== '' ? env.HOME : os.homedir();
+  const base = xdg !== undefined && xdg !== '' ? xdg : path.join(home, '.cache');
   return path.join(base, 'edge-evals');
 }
 
@@ -213,7 +214,7 @@ export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = 
     temperature: env.EVAL_TEMPERATURE,
     seed: env.EVAL_SEED,
     threads: env.EVAL_THREADS,
-    cacheDir: env.EDGE_EVALS_CACHE === undefined ? defaultCacheDir() : resolveFrom(env.EDGE_EVALS_CACHE),
+    cacheDir: env.EDGE_EVALS_CACHE === undefined ? defaultCacheDir(values) : resolveFrom(env.EDGE_EVALS_CACHE),
     envFile,
   };
 }

@@ -1,0 +1,82 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/env.ts';
+
+const emptyFolder = () => mkdtempSync(path.join(os.tmpdir(), 'edge-evals-config-'));
+
+function configError(env: NodeJS.ProcessEnv, cwd = emptyFolder()): ConfigError {
+  try {
+    loadConfig({ cwd, env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives sensible defaults with nothing set', () => {
+    const cwd = emptyFolder();
+    const config = loadConfig({ cwd, env: { HOME: '/home/someone' } });
+    expect(config).toMatchObject({
+      runtime: 'auto',
+      models: undefined,
+      repeats: 1,
+      warmup: 1,
+      maxTokens: 256,
+      temperature: 0,
+      resultsDir: path.join(cwd, 'results'),
+      cacheDir: '/home/someone/.cache/edge-evals',
+      bins: { foundry: 'foundry', ollama: 'ollama', llamaServer: 'llama-server' },
+    });
+  });
+
+  it('parses model lists, numbers and paths', () => {
+    const cwd = emptyFolder();
+    const config = loadConfig({
+      cwd,
+      env: { EVAL_MODELS: ' phi-4-mini, qwen2.5:0.5b ,phi-4-mini', EVAL_REPEATS: '3', EVAL_TEMPERATURE: '0.7', EVAL_BASELINE: 'b.json', EVAL_RUNTIME: 'Embedded' },
+    });
+    expect(config.models).toEqual(['phi-4-mini', 'qwen2.5:0.5b']);
+    expect(config.repeats).toBe(3);
+    expect(config.temperature).toBe(0.7);
+    expect(config.baselinePath).toBe(path.join(cwd, 'b.json'));
+    expect(config.runtime).toBe('embedded');
+  });
+
+  it('names the variable, the value given and what is accepted', () => {
+    const error = configError({ EVAL_REPEATS: 'three', EVAL_RUNTIME: 'docker' });
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain('EVAL_REPEATS="three": expected an integer >= 1');
+    expect(error.message).toContain('EVAL_RUNTIME="docker": expected one of auto, embedded, foundry, ollama, llama-server, openai');
+    expect(error.message).toContain('.env.example');
+  });
+
+  it('rejects model names that are paths or empty', () => {
+    expect(configError({ EVAL_MODELS: 'fixture-tiny,../../etc/passwd' }).message).toContain('"../../etc/passwd" is not a model alias');
+    expect(configError({ EVAL_MODELS: ' , ' }).message).toContain('EVAL_MODELS');
+  });
+
+  it('requires an endpoint for the openai runtime and a URL that looks like one', () => {
+    expect(configError({ EVAL_RUNTIME: 'openai' }).message).toContain('EVAL_RUNTIME=openai needs EVAL_BASE_URL');
+    expect(configError({ EVAL_RUNTIME: 'openai', EVAL_BASE_URL: 'localhost:8000' }).message).toContain('EVAL_BASE_URL="localhost:8000": expected an http:// or https:// URL');
+  });
+
+  it('never echoes the API key', () => {
+    const error = configError({ EVAL_API_KEY: 'sk-secret', EVAL_WARMUP: '-1' });
+    expect(error.message).not.toContain('sk-secret');
+  });
+
+  it('reads .env, and the environment wins over it', () => {
+    const cwd = emptyFolder();
+    writeFileSync(path.join(cwd, '.env'), 'EVAL_REPEATS=4\nEVAL_MAX_TOKENS=64\n');
+    const config = loadConfig({ cwd, env: { EVAL_MAX_TOKENS: '32' } });
+    expect(config.repeats).toBe(4);
+    expect(config.maxTokens).toBe(32);
+    expect(config.envFile).toBe(path.join(cwd, '.env'));
+    writeFileSync(path.join(cwd, '.env'), 'EVAL_TEMPERATURE=9\n');
+    expect(configError({}, cwd).message).toMatch(/in the environment or .*\.env:\n {2}EVAL_TEMPERATURE="9": expected a number from 0 to 2/);
+  });
+});

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildResults } from '../../src/results/build.ts';
+import { resultsJsonSchema } from '../../src/results/json-schema.ts';
+import { Results, type AssertionResult, type CaseStatus, type RequestMetrics } from '../../src/results/schema.ts';
+import type { CaseMeta } from '../../src/suite/run-case.ts';
+
+const RUNTIME = { name: 'embedded', version: 'node-llama-cpp 3.21.1', reason: 'EVAL_RUNTIME=embedded' };
+
+function metrics(e2eMs: number, ttftMs = 10, outputTokens = 20): RequestMetrics {
+  return {
+    ttftMs,
+    ttfotMs: ttftMs,
+    e2eMs,
+    streamCloseMs: e2eMs + 1,
+    tpotMs: (e2eMs - ttftMs) / (outputTokens - 1),
+    outputTokens,
+    promptTokens: 12,
+    tokensPerSec: (outputTokens * 1000) / e2eMs,
+    decodeTokensPerSec: ((outputTokens - 1) * 1000) / (e2eMs - ttftMs),
+    tokenSource: 'usage',
+    outputEvents: outputTokens,
+    interChunkGapsMs: [],
+    finishReason: 'stop',
+    server: null,
+    overheadMs: null,
+    tokenCountDisagreement: false,
+  };
+}
+
+const check = (pass: boolean, skipped = false): AssertionResult => ({ type: 'icontains', pass, score: pass ? 1 : 0, reason: 'r', ...(skipped ? { skipped } : {}) });
+
+function meta(model: string, prompt: string, options: { category?: string; status?: CaseStatus; e2eMs?: number; synthetic?: boolean; peak?: number; startError?: string; checks?: AssertionResult[]; repeat?: number } = {}): CaseMeta {
+  const status = options.status ?? 'pass';
+  const started = options.startError === undefined;
+  return {
+    case: {
+      name: `${model} > ${options.category ?? 'chat'}/${prompt}`,
+      model,
+      modelId: started ? `${model}-id` : null,
+      prompt,
+      category: options.category ?? 'chat',
+      repeat: options.repeat ?? 0,
+      status,
+      metrics: status === 'error' ? null : metrics(options.e2eMs ?? 100),
+      assertions: options.checks ?? (status === 'error' ? [] : [check(status === 'pass')]),
+      response: 'hello',
+      error: status === 'error' ? (options.startError ?? 'boom') : null,
+      resources: options.peak === undefined ? null : { peakRssMB: options.peak, meanCpuPercent: 50, samples: Math.round(options.peak), intervalMs: 200 },
+    },
+    model: { alias: model, modelId: started ? `${model}-id` : null, synthetic: options.synthetic ?? false, loadMs: started ? 120 : null, downloadMs: started ? 0 : null, startError: options.startError ?? null },
+    runtime: RUNTIME,
+  };
+}
+
+function build(metas: CaseMeta[], plannedModels?: string[]) {
+  return buildResults({
+    metas,
+    plannedModels,
+    settings: { repeats: 1, warmup: 1, maxTokens: 256, temperature: 0, seed: 42 },
+    machine: { cpu: 'test CPU', cores: 2, memoryGB: 24, os: 'linux', node: 'v20' },
+    edgeEvalsVersion: '0.1.0',
+    createdAt: '2026-11-26T00:00:00.000Z',
+    fallbackRuntime: { name: 'embedded', version: null },
+  });
+}
+
+describe('buildResults', () => {
+  it('produces results that satisfy the contract, models in plan order', () => {
+    const results = build(
+      [meta('fast', 'a', { e2eMs: 50, peak: 100 }), meta('slow', 'a', { e2eMs: 900, peak: 300 }), meta('fast', 'b', { e2eMs: 70, peak: 150 })],
+      ['slow', 'fast'],
+    );
+    expect(Results.parse(results)).toEqual(results);
+    expect(results.models.map((model) => model.alias)).toEqual(['slow', 'fast']);
+    const fast = results.models[1];
+    expect(fast).toMatchObject({ alias: 'fast', modelId: 'fast-id', cases: 2, passed: 2, peakRssMB: 150, loadMs: 120, checksPassed: 2, checksTotal: 2 });
+    expect(fast?.summary.e2eMs).toMatchObject({ n: 2, min: 50, max: 70, p50: 60 });
+    expect(results.runtime).toEqual(RUNTIME);
+    expect(results.settings.percentileMethod).toBe('linear');
+  });
+
+  it('keeps failed requests out of latency statistics and counts statuses', () => {
+    const results = build([meta('m', 'a', { e2eMs: 100 }), meta('m', 'b', { status: 'fail', e2eMs: 300 }), meta('m', 'c', { status: 'error' })]);
+    const model = results.models[0];
+    expect(model).toMatchObject({ cases: 3, passed: 1, failed: 1, errored: 1, skipped: 0, checksPassed: 1, checksTotal: 2 });
+    expect(model?.summary.e2eMs.n).toBe(2);
+  });
+
+  it('does not count skipped checks, and records a model that failed to start', () => {
+    const results = build([
+      meta('synthetic', 'a', { synthetic: true, checks: [check(true, true), check(true)] }),
+      meta('broken', 'a', { status: 'error', startError: 'not in the catalog' }),
+    ]);
+    expect(results.models[0]).toMatchObject({ synthetic: true, checksPassed: 1, checksTotal: 1 });
+    expect(results.models[1]).toMatchObject({ startError: 'not in the catalog', errored: 1, loadMs: null, modelId: null });
+    expect(results.cases.find((testCase) => testCase.model === 'broken')?.error).toBe('not in the catalog');
+  });
+
+  it('computes pass rates over repeats per (model, prompt)', () => {
+    const results = build([meta('m', 'a', { repeat: 0 }), meta('m', 'a', { repeat: 1, status: 'fail' }), meta('m', 'a', { repeat: 2 }), meta('m', 'a', { repeat: 3, status: 'skip', checks: [check(true, true)] })]);
+    expect(results.groups).toHaveLength(1);
+    expect(results.groups[0]).toMatchObject({ model: 'm', prompt: 'a', repeats: 4, passRate: 2 / 3 });
+  });
+
+  it('recommends the fastest good-enough model for development and the most accurate for quality', () => {
+    const results = build([
+      meta('small', 'a', { category: 'chat', e2eMs: 100 }),
+      meta('small', 'b', { category: 'reasoning', e2eMs: 100, status: 'fail' }),
+      meta('large', 'a', { category: 'chat', e2eMs: 1000 }),
+      meta('large', 'b', { category: 'reasoning', e2eMs: 1000 }),
+      meta('broken', 'a', { category: 'chat', status: 'error', startError: 'x' }),
+    ]);
+    const pick = (category: string) => results.recommendations.find((entry) => entry.category === category)?.model;
+    // small passes 50%, large 100%: small is not within 80% of the best, so development is large too.
+    expect(pick('quality')).toBe('large');
+    expect(pick('reasoning')).toBe('large');
+    expect(pick('chat')).toBe('small');
+    expect(pick('development')).toBe('large');
+    expect(results.recommendations.map((entry) => entry.model)).not.toContain('broken');
+  });
+
+  it('picks a faster model for development when it is good enough', () => {
+    const results = build([
+      meta('small', 'a', { e2eMs: 100 }),
+      meta('small', 'b', { e2eMs: 100 }),
+      meta('large', 'a', { e2eMs: 1000 }),
+      meta('large', 'b', { e2eMs: 1000 }),
+    ]);
+    const development = results.recommendations.find((entry) => entry.category === 'development');
+    expect(development?.model).toBe('small');
+    expect(development?.reason).toContain('10.0x faster than the slowest');
+  });
+});
+
+describe('results JSON Schema', () => {
+  it('is committed and up to date (npm run schema writes it)', () => {
+    const committed = readFileSync(new URL('../../schemas/results.schema.json', import.meta.url), 'utf8');
+    expect(committed).toBe(resultsJsonSchema());
+  });
+});
