@@ -92,8 +92,11 @@ export function httpFetch(input: string | URL | Request, init: RequestInit = {})
         else if (value !== undefined) responseHeaders.set(name, value);
       }
       const status = response.statusCode ?? 0;
+      const bodyless = NULL_BODY_STATUSES.has(status);
+      // Drain what a bodyless status still sends, or the keep-alive socket is never released.
+      if (bodyless) response.resume();
       resolve(
-        new Response(NULL_BODY_STATUSES.has(status) ? null : webBody(response), {
+        new Response(bodyless ? null : webBody(response), {
           status,
           statusText: response.statusMessage ?? '',
           headers: responseHeaders,

@@ -58,10 +58,10 @@ interface FailureContext {
 function describeFailure(error: unknown, { request, timedOut, eventsReceived, contentType }: FailureContext): string {
   const progress = eventsReceived === 0 ? 'before the first event' : `after ${eventsReceived} events`;
   if (timedOut) return `timed out after ${request.timeoutMs} ms (${progress})`;
+  if (error instanceof APIUserAbortError || request.signal?.aborted === true) return `aborted by the caller (${progress})`;
   if (error === undefined && eventsReceived === 0) {
     return `the response held no stream events (content-type ${contentType ?? 'missing'}): the endpoint did not stream`;
   }
-  if (error instanceof APIUserAbortError || request.signal?.aborted === true) return `aborted by the caller (${progress})`;
   if (error instanceof APIConnectionTimeoutError) return `timed out after ${request.timeoutMs} ms waiting for the response`;
   if (error instanceof APIConnectionError) return `cannot reach ${request.baseURL}: ${rootCause(error)}`;
   if (error instanceof ConnectionLostError) return `connection lost ${progress}: ${rootCause(error)}`;

@@ -6,6 +6,7 @@
 // unit tests on the same fixtures.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamChat } from '../../src/client/stream-chat.ts';
 import type { ChatRequest } from '../../src/client/types.ts';
@@ -188,9 +189,11 @@ describe('failures', () => {
     expect(outcome.metrics.streamCloseMs).toBeLessThanOrEqual(elapsed);
   });
 
-  it('the caller can abort', async () => {
-    const outcome = await streamChat(request('hang', { signal: AbortSignal.timeout(100) }));
-    expect(outcome.error).toBe('aborted by the caller (after 1 events)');
+  it('the caller can abort, before or during the stream', async () => {
+    const during = await streamChat(request('hang', { signal: AbortSignal.timeout(100) }));
+    expect(during.error).toBe('aborted by the caller (after 1 events)');
+    const before = await streamChat(request('hang', { signal: AbortSignal.timeout(5) }));
+    expect(before.error).toBe('aborted by the caller (before the first event)');
   });
 
   it('an event that is not JSON is a failure that keeps what came before', async () => {
@@ -218,5 +221,30 @@ describe('failures', () => {
     const outcome = await streamChat(request('x', { baseURL: `http://127.0.0.1:${port}/v1` }));
     expect(outcome.error).toBe(`cannot reach http://127.0.0.1:${port}/v1: connect ECONNREFUSED 127.0.0.1:${port}`);
     expect(outcome.events).toBe(0);
+  });
+});
+
+describe('transport', () => {
+  it('reads a gzip-compressed stream', async () => {
+    const fixture = fixtures.find((candidate) => candidate.name === 'vllm-usage-chunk');
+    const body = gzipSync(fixture?.writes.map(([, text]) => text).join('') ?? '');
+    const gzipServer = http.createServer((incoming, response) => {
+      incoming.resume();
+      incoming.on('end', () => {
+        response.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+        response.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => gzipServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = gzipServer.address() as AddressInfo;
+      const outcome = await streamChat(request('vllm-usage-chunk', { baseURL: `http://127.0.0.1:${port}/v1` }));
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.response).toBe('The capital of France is Paris.');
+      expect(outcome.metrics.outputTokens).toBe(7);
+    } finally {
+      gzipServer.closeAllConnections();
+      await new Promise<void>((resolve) => gzipServer.close(() => resolve()));
+    }
   });
 });
