@@ -76,7 +76,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   console.log = toStderr;
   console.info = toStderr;
   console.debug = toStderr;
-  const log = (line: string) => process.stderr.write(`[edge-evals serve] ${line}\n`);
+  // Milliseconds since the process started: start-up and shutdown costs show in the log.
+  const log = (line: string) => process.stderr.write(`[edge-evals serve +${Math.round(performance.now())}ms] ${line}\n`);
 
   let server: EmbeddedServer | undefined;
   let engine: EmbeddedEngine | undefined;

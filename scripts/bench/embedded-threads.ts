@@ -1,0 +1,65 @@
+// Thread sweep for the embedded runtime (EMBEDDED.md trap 1): for each synthetic model and
+// each thread count, time to first token (prefill of a ~60-token prompt) and decode speed of
+// greedy generation in node-llama-cpp, in this process. The default rule in
+// src/embedded/threads.ts is chosen from these figures (bench-notes/embedded.md).
+//
+//   node --import tsx scripts/bench/embedded-threads.ts [--threads 1,2,3,4] [--runs 7]
+//        [--models fixture-tiny,fixture-small,fixture-medium]
+import { parseArgs } from 'node:util';
+import type { SyntheticAlias } from '../../src/embedded/synthetic/index.ts';
+import { availableCores, defaultThreadCount } from '../../src/embedded/threads.ts';
+import { fixture, generateInProcess, loadAverage, machineLine, median, nodeLlamaCppVersion, printTable } from './embedded-shared.ts';
+
+const { values } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '1,2,3,4' },
+    runs: { type: 'string', default: '7' },
+    models: { type: 'string', default: 'fixture-tiny,fixture-small,fixture-medium' },
+    'max-tokens': { type: 'string', default: '256' },
+  },
+});
+const threadCounts = values.threads.split(',').map(Number);
+const runs = Number(values.runs);
+const maxTokens = Number(values['max-tokens']);
+const aliases = values.models.split(',') as SyntheticAlias[];
+
+console.log(`# Thread sweep: ${machineLine()}, node-llama-cpp ${nodeLlamaCppVersion()}`);
+console.log(`# ${runs} runs per cell after 1 warm-up, greedy, medians; load average at start: ${loadAverage()}`);
+
+const lib = await import('node-llama-cpp');
+// No thread cap: the sweep deliberately goes past the number of CPUs.
+const llama = await lib.getLlama({ gpu: false, build: 'never', maxThreads: 0, logLevel: lib.LlamaLogLevel.error });
+const rows: string[][] = [];
+for (const alias of aliases) {
+  const file = await fixture(alias);
+  const model = await llama.loadModel({ modelPath: file.path });
+  const chatWrapper = lib.resolveChatWrapper(model);
+  const byThreads = new Map<number, { ttft: number; decode: number }>();
+  for (const threads of threadCounts) {
+    const context = await model.createContext({ sequences: 1, threads, contextSize: { max: 4096 } });
+    const sequence = context.getSequence();
+    await generateInProcess(lib, sequence, chatWrapper, maxTokens);
+    const samples = [];
+    for (let run = 0; run < runs; run++) samples.push(await generateInProcess(lib, sequence, chatWrapper, maxTokens));
+    const ttft = median(samples.map((sample) => sample.ttftMs));
+    const decode = median(samples.map((sample) => sample.decodeTokensPerSecond));
+    byThreads.set(threads, { ttft, decode });
+    rows.push([
+      alias,
+      `${(file.sizeBytes / 1024 / 1024).toFixed(0)} MB`,
+      String(threads),
+      ttft.toFixed(1),
+      decode.toFixed(0),
+      String(samples[0]?.completionTokens ?? 0),
+      median(samples.map((sample) => sample.e2eMs)).toFixed(0),
+    ]);
+    await context.dispose();
+  }
+  const chosen = defaultThreadCount(availableCores(), file.sizeBytes);
+  const best = [...byThreads.entries()].sort((a, b) => b[1].decode - a[1].decode)[0];
+  console.error(`${alias}: default rule picks ${chosen.threads} (${chosen.reason}); fastest decode with ${best?.[0]} thread(s)`);
+  await model.dispose();
+}
+await llama.dispose();
+printTable(['model', 'file', 'threads', 'TTFT ms', 'decode tok/s', 'tokens', 'E2E ms'], rows);
+console.log(`# load average at end: ${loadAverage()}`);
