@@ -45,11 +45,11 @@ describe('edge-evals report', () => {
       EVAL_MIN_PASS_RATE: '0.5',
     });
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toContain('Gate failed: 11 regressions against the baseline');
+    expect(run.stdout).toContain('Gate failed: 5 regressions against the baseline');
     expect(run.stdout).toContain('✗ fixture-small (all prompts): E2E p50 223 ms, baseline 111 ms, +111 ms');
     const jobSummary = readFileSync(summary, 'utf8');
     expect(jobSummary.startsWith('# earlier step\n## edge-evals results')).toBe(true);
-    expect(jobSummary).toContain('### ❌ Gate failed: 11 regressions against the baseline');
+    expect(jobSummary).toContain('### ❌ Gate failed: 5 regressions against the baseline');
     expect(readFileSync(path.join(folder, 'custom.md'), 'utf8')).toBe(jobSummary.slice('# earlier step\n'.length, -1));
     expect(readFileSync(path.join(folder, 'custom.html'), 'utf8')).toContain('<p class="verdict failed">');
   });
