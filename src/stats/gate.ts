@@ -360,7 +360,7 @@ const TOLERANCE_UNITS: Record<'latency' | 'throughput' | 'memory', Record<string
   memory: { '': 1, mb: 1, gb: 1024 },
 };
 
-export const TOLERANCE_SPEC_EXAMPLE = 'latency=30%+20ms,throughput=30%+2,memory=25%+64MB';
+export const TOLERANCE_SPEC_EXAMPLE = 'latency=50%+20ms,throughput=35%+2,memory=25%+64MB';
 
 /**
  * Parse `latency=30%+20ms,throughput=30%+2tok/s,memory=25%+64MB` over `base`. Each entry may
