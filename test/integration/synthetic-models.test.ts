@@ -17,6 +17,7 @@ import {
   type SyntheticAlias,
   type SyntheticModelFile,
 } from '../../src/embedded/synthetic/index.ts';
+import { findCatalogEntry } from '../../src/embedded/catalog.ts';
 import { loadCorpus } from '../../src/embedded/synthetic/corpus.ts';
 import { SyntheticVocabulary } from '../../src/embedded/synthetic/model.ts';
 import { IM_END, IM_START } from '../../src/embedded/tokenizer/index.ts';
@@ -62,6 +63,8 @@ describe('generation', () => {
       const model = file(alias);
       expect(model).toMatchObject({ alias, path: path.join(dir, 'models', `${alias}.gguf`), generated: true });
       expect((await stat(model.path)).size).toBe(model.sizeBytes);
+      // The catalog advertises the exact size: update it when the generator or corpus changes.
+      expect(findCatalogEntry(alias)?.sizeBytes, `catalog sizeBytes of ${alias}`).toBe(model.sizeBytes);
       const sidecar: unknown = JSON.parse(await readFile(`${model.path}.json`, 'utf8'));
       expect(sidecar).toEqual({
         generatorVersion: SYNTHETIC_GENERATOR_VERSION,

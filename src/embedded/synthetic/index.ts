@@ -64,7 +64,7 @@ export async function ensureSyntheticModel(
 }
 
 /** The catalog's file name for a synthetic alias. */
-export function syntheticFileName(alias: SyntheticAlias): string {
+function syntheticFileName(alias: SyntheticAlias): string {
   const entry = findCatalogEntry(alias);
   if (entry === undefined) throw new Error(`The embedded catalog has no entry for ${alias}`);
   return entry.fileName;
