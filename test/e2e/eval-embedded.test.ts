@@ -1,0 +1,137 @@
+// `npm run eval` end to end on the embedded runtime, offline: the whole default job, a run
+// where one model cannot start and another's server is killed midway, and Ctrl-C. Each run
+// gets its own model cache (which also holds the service state) and results folder.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readResultsFile } from '../../src/results/files.ts';
+import type { Results } from '../../src/results/schema.ts';
+import type { CaseMeta } from '../../src/suite/run-case.ts';
+import { isAlive } from '../../src/util/process-tree.ts';
+import { evalRun, resultsFile } from '../support/eval-run.ts';
+import { processesMatching, waitForNoProcesses } from '../support/processes.ts';
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-e2e-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function folders(name: string) {
+  return { cache: path.join(work, name, 'cache'), results: path.join(work, name, 'results') };
+}
+
+/** Cases recorded so far in results/partial.jsonl. */
+function partialCases(resultsDir: string): CaseMeta[] {
+  const file = path.join(resultsDir, 'partial.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as CaseMeta);
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const PROMPTS = ['chat/edge-ai-one-sentence', 'chat/introduce-yourself', 'code/sort-function', 'reasoning/quantum-computing', 'reasoning/remote-work-pros-cons', 'summary/edge-ai-benefits'];
+
+describe('npm run eval on the embedded runtime', () => {
+  it('compares the three synthetic models on the six prompts, prints the table and writes the results', async () => {
+    const { cache, results } = folders('full');
+    const run = await evalRun([], { EDGE_EVALS_CACHE: cache, EVAL_RESULTS_DIR: results });
+    expect(run.exitCode, run.all).toBe(0);
+
+    expect(run.stdout).toMatch(/Model\s+Load\s+TTFT p50/);
+    expect(run.stdout).toMatch(/^fixture-medium\s/m);
+    expect(run.stdout).toContain('Recommendation');
+    expect(run.stdout).toMatch(/development: fixture-\w+/);
+
+    const output: Results = readResultsFile(resultsFile(results));
+    expect(output.runtime.name).toBe('embedded');
+    expect(output.models.map((model) => model.alias)).toEqual(['fixture-tiny', 'fixture-small', 'fixture-medium']);
+    for (const model of output.models) {
+      expect(model).toMatchObject({ synthetic: true, startError: null, cases: 6, passed: 6 });
+      expect(model.loadMs).toBeGreaterThan(0);
+      expect(model.peakRssMB).toBeGreaterThan(50);
+      expect(model.summary.tokensPerSec.n).toBe(6);
+    }
+    expect(output.cases).toHaveLength(18);
+    for (const testCase of output.cases) {
+      expect(PROMPTS).toContain(`${testCase.category}/${testCase.prompt}`);
+      expect(testCase.status).toBe('pass');
+      expect(testCase.metrics?.outputTokens).toBeGreaterThan(0);
+      expect(testCase.metrics?.tokenSource).toBe('usage');
+      expect(testCase.metrics?.server).not.toBeNull();
+      expect(testCase.response.length).toBeGreaterThan(0);
+      const content = testCase.assertions.filter((check) => check.skipped === true);
+      expect(content.length).toBeGreaterThan(0);
+      for (const check of content) expect(check.reason).toContain('is synthetic, content is not judged');
+      expect(testCase.assertions.map((check) => check.type)).toContain('max-ttft');
+    }
+    expect(output.recommendations.map((entry) => entry.category)).toEqual(['development', 'quality', 'chat', 'code', 'reasoning', 'summary']);
+
+    // One model in memory at a time: each is unloaded before the next one starts.
+    const log = run.all ?? '';
+    for (const [previous, next] of [['fixture-tiny', 'fixture-small'], ['fixture-small', 'fixture-medium']]) {
+      expect(log.indexOf(`${previous}: unloaded`)).toBeGreaterThan(-1);
+      expect(log.indexOf(`${previous}: unloaded`)).toBeLessThan(log.indexOf(`${next}: starting`));
+    }
+    expect(existsSync(path.join(results, 'partial.jsonl'))).toBe(false);
+    expect(processesMatching('serve', cache)).toEqual([]);
+  }, 600_000);
+
+  it('finishes a run where one model cannot start and another server dies, with the failures explicit', async () => {
+    const { cache, results } = folders('failures');
+    const run = evalRun([], { EDGE_EVALS_CACHE: cache, EVAL_RESULTS_DIR: results, EVAL_MODELS: 'fixture-medium,no-such-model,fixture-tiny' });
+
+    // Kill fixture-medium's server once its first answer is recorded.
+    await waitFor(() => (partialCases(results).some((meta) => meta.case.model === 'fixture-medium') ? true : undefined), 300_000, "fixture-medium's first case");
+    const state = JSON.parse(readFileSync(path.join(cache, 'service.json'), 'utf8')) as { pid: number };
+    process.kill(state.pid, 'SIGKILL');
+
+    const finished = await run;
+    expect(finished.exitCode, finished.all).toBe(1);
+    const output = readResultsFile(resultsFile(results));
+    const model = (alias: string) => output.models.find((entry) => entry.alias === alias);
+    const cases = (alias: string) => output.cases.filter((testCase) => testCase.model === alias);
+
+    expect(model('no-such-model')?.startError).toContain("Model 'no-such-model' is not in the embedded runtime's catalog");
+    expect(cases('no-such-model')).toHaveLength(6);
+    for (const testCase of cases('no-such-model')) expect(testCase).toMatchObject({ status: 'error', metrics: null });
+
+    const medium = cases('fixture-medium');
+    expect(medium).toHaveLength(6);
+    expect(medium.filter((testCase) => testCase.status === 'pass').length).toBeGreaterThanOrEqual(1);
+    const lost = medium.filter((testCase) => testCase.status === 'error');
+    expect(lost.length).toBeGreaterThanOrEqual(1);
+    for (const testCase of lost) expect(testCase.error).toMatch(/connect|ECONNREFUSED|terminated|socket|fetch failed/i);
+
+    // A new service is started for the next model, which runs normally.
+    expect(cases('fixture-tiny').map((testCase) => testCase.status)).toEqual(Array(6).fill('pass'));
+    expect(finished.stdout).toMatch(/^no-such-model\s+failed/m);
+    expect(finished.stdout).toContain('no-such-model: could not start');
+    expect(await waitForNoProcesses(['serve', cache])).toEqual([]);
+  }, 600_000);
+
+  it('stops everything on Ctrl-C and keeps the cases measured so far', async () => {
+    const { cache, results } = folders('interrupted');
+    const run = evalRun([], { EDGE_EVALS_CACHE: cache, EVAL_RESULTS_DIR: results, EVAL_MODELS: 'fixture-medium', EVAL_REPEATS: '3' }, { detached: true });
+    await waitFor(() => (partialCases(results).length > 0 ? true : undefined), 300_000, 'the first case');
+    const state = JSON.parse(readFileSync(path.join(cache, 'service.json'), 'utf8')) as { pid: number };
+    // Ctrl-C in a terminal signals the whole foreground process group.
+    process.kill(-(run.pid as number), 'SIGINT');
+    const finished = await run;
+    expect(finished.exitCode).not.toBe(0);
+    expect(await waitForNoProcesses(['serve', cache])).toEqual([]);
+    expect(isAlive(state.pid)).toBe(false);
+    const kept = partialCases(results);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept[0]?.case.model).toBe('fixture-medium');
+  }, 600_000);
+});
