@@ -36,8 +36,9 @@ export class SyntheticVocabulary {
   constructor(corpus: Corpus) {
     this.tokenizer = new ByteLevelBpeTokenizer(
       trainBpe(
-        // The role names are in every ChatML prompt: make them tokens too.
-        ['system\nuser\nassistant\n', ...corpus.entries.flatMap(({ question, answer }) => [question, answer])],
+        // The text of each turn as ChatML shows it to the model (the control tokens are not
+        // text): the role names become tokens too.
+        corpus.entries.flatMap(({ question, answer }) => [`user\n${question}`, `assistant\n${answer}`]),
         { maxMerges: MAX_MERGES },
       ),
     );
