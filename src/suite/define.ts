@@ -60,7 +60,8 @@ function callerFile(): string {
   return match?.[1] === undefined ? 'an eval file' : path.relative(PROJECT_ROOT, match[1]);
 }
 
-function parseDefinition(definition: EvalDefinition, file: string) {
+/** The definition, validated; an error names the eval file and the field. */
+export function parseDefinition(definition: EvalDefinition, file: string) {
   const parsed = EvalDefinitionSchema.safeParse(definition);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {

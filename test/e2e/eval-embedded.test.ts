@@ -42,6 +42,20 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: s
 const PROMPTS = ['chat/edge-ai-one-sentence', 'chat/introduce-yourself', 'code/sort-function', 'reasoning/quantum-computing', 'reasoning/remote-work-pros-cons', 'summary/edge-ai-benefits'];
 
 describe('npm run eval on the embedded runtime', () => {
+  it('stops with exit code 2 and names the variable on a configuration mistake, before starting anything', async () => {
+    const { cache, results } = folders('misconfigured');
+    const run = await evalRun([], { EDGE_EVALS_CACHE: cache, EVAL_RESULTS_DIR: results, EVAL_REPEATS: 'lots', EVAL_RUNTIME: 'ollamma' });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain('EVAL_REPEATS="lots": expected an integer >= 1');
+    expect(run.stderr).toContain('EVAL_RUNTIME="ollamma": expected one of auto, embedded');
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(existsSync(cache)).toBe(false);
+    expect(existsSync(results)).toBe(false);
+    const flag = await evalRun(['--save-baseline'], { EDGE_EVALS_CACHE: cache, EVAL_RESULTS_DIR: results });
+    expect(flag.exitCode).toBe(2);
+    expect(flag.stderr).toContain('--save-baseline needs a value');
+  });
+
   it('compares the three synthetic models on the six prompts, prints the table and writes the results', async () => {
     const { cache, results } = folders('full');
     const run = await evalRun([], { EDGE_EVALS_CACHE: cache, EVAL_RESULTS_DIR: results });
