@@ -71,7 +71,8 @@ export function parseDefinition(definition: EvalDefinition, file: string) {
   throw new Error(`Invalid eval definition in ${file}:\n${problems.join('\n')}`);
 }
 
-function promptText(prompt: { prompt?: string; file?: string }, file: string): string {
+/** The text sent: `prompt`, then the content of `file` (under fixtures/prompts/) when given. */
+export function promptText(prompt: { prompt?: string; file?: string }, file: string): string {
   if (prompt.file === undefined) return prompt.prompt ?? '';
   const location = path.join(PROJECT_ROOT, 'fixtures', 'prompts', prompt.file);
   let content: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDefinition, type EvalDefinition } from '../../src/suite/define.ts';
+import { parseDefinition, promptText, type EvalDefinition } from '../../src/suite/define.ts';
 
 function problem(definition: unknown): string {
   try {
@@ -32,5 +32,17 @@ describe('eval definitions', () => {
     const message = problem({ category: 'chat', prompts: [{ id: 'hi', prompt: 'Hi', threshold: {} , thresholds: { ttftMs: -5 } }] });
     expect(message).toMatch(/prompts\.0: Unrecognized key: "threshold"/i);
     expect(message).toContain('prompts.0.thresholds.ttftMs');
+  });
+});
+
+describe('prompt text', () => {
+  it('reads prompts from fixtures/prompts/, after the inline instruction', () => {
+    const text = promptText({ prompt: 'Summarize these notes in three bullet points:', file: 'edge-ai-field-notes.md' }, 'evals/x.eval.ts');
+    expect(text.startsWith('Summarize these notes in three bullet points:\n\nField notes from a team')).toBe(true);
+    expect(promptText({ prompt: 'Hi' }, 'evals/x.eval.ts')).toBe('Hi');
+  });
+
+  it('says which prompt file is missing', () => {
+    expect(() => promptText({ file: 'nope.md' }, 'evals/x.eval.ts')).toThrow('evals/x.eval.ts: prompt file fixtures/prompts/nope.md does not exist');
   });
 });
