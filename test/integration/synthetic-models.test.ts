@@ -3,6 +3,7 @@
 // the ChatML format resolved from its own chat template and stops on <|im_end|> by itself.
 // Generation is checked for determinism across processes (the script, in a child process,
 // writes the same bytes) and across machines (the tiny model's hash is pinned here).
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -125,19 +126,21 @@ describe('generation', () => {
     }
   });
 
-  it('writes the same bytes on every machine (fixture-tiny pinned) and in another process (the script)', async () => {
+  it('writes the same bytes on every machine (fixture-tiny pinned) and in other processes, even two at once', async () => {
     expect(file('fixture-tiny').sha256).toBe(TINY_SHA256);
+    // Two processes (the script) generating into the same empty folder at the same time.
     const otherDir = path.join(dir, 'again');
-    const script = await execa('node', ['--import', 'tsx', 'scripts/generate-models.ts', '--dir', otherDir], {
-      cwd: repoRoot,
-      timeout: 60_000,
-    });
+    const run = () => execa('node', ['--import', 'tsx', 'scripts/generate-models.ts', '--dir', otherDir], { cwd: repoRoot, timeout: 90_000 });
+    const scripts = await Promise.all([run(), run()]);
     for (const alias of ALIASES) {
-      expect(script.stdout).toMatch(new RegExp(`${alias}\\s.*generated in`));
+      for (const script of scripts) expect(script.stdout).toMatch(new RegExp(`${alias}\\s.*(generated in|already current)`));
       const sidecar = JSON.parse(await readFile(path.join(otherDir, `${alias}.gguf.json`), 'utf8')) as { sha256: string };
       expect(sidecar.sha256, alias).toBe(file(alias).sha256);
+      const bytes = await readFile(path.join(otherDir, `${alias}.gguf`));
+      expect(createHash('sha256').update(bytes).digest('hex'), alias).toBe(file(alias).sha256);
     }
-  }, 60_000);
+    expect((await readdir(otherDir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  }, 90_000);
 
   it('reuses a current file and regenerates one from another generator version or with a broken sidecar', async () => {
     const tiny = file('fixture-tiny');
