@@ -37,6 +37,8 @@ export class GenerationA implements FoundryDialect {
     private readonly cli: FoundryCli,
     /** Where the detached `service start` writes its output. */
     private readonly serviceLogFile: string,
+    /** Called when a command (`model list`, `cache list`, ...) started the service by itself. */
+    private readonly onServiceStarted: () => void,
   ) {}
 
   async discover(): Promise<ServiceEndpoint | null> {
@@ -135,12 +137,16 @@ export class GenerationA implements FoundryDialect {
 
   /**
    * Runs a command that may start the service by itself (it then prints the "Service is
-   * Started ... PID n" line among its output): the pid is kept for resource sampling.
+   * Started ... PID n" line among its output): the pid is kept for resource sampling, and the
+   * service counts as started by edge-evals.
    */
   private async run(args: string[], timeoutMs = 120_000, options: { signal?: AbortSignal; onOutput?: (chunk: string) => void } = {}) {
     const result = await this.cli.check(args, { timeoutMs, ...options });
     const started = parseServiceStarted(result.output);
-    if (started !== null && !started.alreadyRunning) this.servicePid = started.pid;
+    if (started !== null && !started.alreadyRunning) {
+      this.servicePid = started.pid;
+      this.onServiceStarted();
+    }
     return result;
   }
 

@@ -43,7 +43,11 @@ class FoundryRuntime implements Runtime {
   private readonly cli: FoundryCli;
   private detected: Promise<Detected> | null = null;
   private endpoint: ServiceEndpoint | null = null;
-  /** Set when this instance started the service for an eval run: dispose() stops it. */
+  /**
+   * Set when this instance started the service (for an eval run, or as a side effect of a Gen
+   * A command that starts it by itself): dispose() stops it. Not set by serviceStart(), whose
+   * service is the user's to keep.
+   */
   private ownsService = false;
   private catalogRows: Promise<FoundryModelRow[]> | null = null;
   /** The dialect once detected, for abandon(), which cannot wait for anything. */
@@ -58,14 +62,17 @@ class FoundryRuntime implements Runtime {
   }
 
   async catalog(): Promise<CatalogEntry[]> {
-    return (await this.rows()).map((row) => ({
+    const rows = await this.rows();
+    // Gen A's table has no cached column: the cache list fills it in.
+    const cached = rows.some((row) => row.cached === undefined) ? await (await this.dialect()).cacheList() : [];
+    return rows.map((row) => ({
       alias: row.alias,
       modelId: row.modelId,
       device: row.device,
       task: row.task,
       sizeBytes: row.sizeBytes,
       license: row.license,
-      cached: row.cached,
+      cached: row.cached ?? cached.some((entry) => sameId(entry.modelId, row.modelId)),
       source: 'foundry',
       synthetic: false,
     }));
@@ -243,7 +250,9 @@ class FoundryRuntime implements Runtime {
       this.knownDialect = new GenerationB(this.cli);
     } else {
       mkdirSync(this.config.cacheDir, { recursive: true });
-      const dialect = new GenerationA(this.cli, path.join(this.config.cacheDir, 'foundry-service-start.log'));
+      const dialect = new GenerationA(this.cli, path.join(this.config.cacheDir, 'foundry-service-start.log'), () => {
+        this.ownsService = true;
+      });
       this.knownDialect = dialect;
     }
     return { info, dialect: this.knownDialect };

@@ -6,7 +6,6 @@ import { sleep } from '../shared/http.ts';
 import { readAnswer } from '../shared/terminal.ts';
 import { CATALOG, findVariant, type StandInVariant } from './catalog.ts';
 import { serviceGet, spawnService, stopService } from './launch.ts';
-import { runService } from './service.ts';
 import type { Knobs, ServiceRecord, StandInState } from './state.ts';
 
 const HELP = `Description:
@@ -259,6 +258,8 @@ export class CliA {
         return 0;
       }
       // The real `service start` stays in the foreground for as long as the service runs.
+      // Imported here: the service pulls in the embedded backend, which other commands do not need.
+      const { runService } = await import('./service.ts');
       await runService({ onListening: (url) => out(`🟢 Service is Started on ${url}/, PID ${process.pid}!\n`) });
       return 0;
     }

@@ -3,7 +3,6 @@
 // a process that inherits the CLI's stdout and stderr (so a reader waiting for EOF hangs).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { isAlive } from '../../../src/util/process-tree.ts';
 import { sleep } from '../shared/http.ts';
 import type { ServiceRecord, StandInState } from './state.ts';
 
@@ -52,6 +51,15 @@ export async function stopService(state: StandInState): Promise<boolean> {
   process.kill(record.pid, 'SIGKILL');
   state.clearService(record.pid);
   return true;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** GET a path of the running service; null when it does not answer. */
