@@ -2,7 +2,6 @@
 // all of them. Linux reads /proc directly (cheap enough to sample every 100 ms); other
 // platforms ask `ps`.
 import { readdirSync, readFileSync } from 'node:fs';
-import { execa } from 'execa';
 
 export interface ProcessSample {
   pid: number;
@@ -45,6 +44,9 @@ async function snapshot(): Promise<ProcessSample[]> {
     }
     return samples;
   }
+  // Imported here: execa costs 150-350 ms to load, and `edge-evals serve` (which only needs
+  // isAlive) must start fast.
+  const { execa } = await import('execa');
   const { stdout } = await execa('ps', ['-A', '-o', 'pid=,ppid=,rss=,time='], { timeout: 5_000 });
   return stdout
     .split('\n')
