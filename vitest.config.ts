@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { junitReporters } from './src/report/junit.ts';
 import { modelProjects } from './src/suite/projects.ts';
 
 // Two kinds of projects share this file:
@@ -6,7 +7,7 @@ import { modelProjects } from './src/suite/projects.ts';
 // - one project per model under evaluation (`npm run eval`), see src/suite/projects.ts.
 export default defineConfig({
   test: {
-    reporters: ['default', './reporters/edge-evals-reporter.ts'],
+    reporters: ['default', './reporters/edge-evals-reporter.ts', ...junitReporters()],
     projects: [
       {
         test: {
