@@ -4,7 +4,9 @@
 // src/embedded/threads.ts is chosen from these figures (bench-notes/embedded.md).
 //
 //   node --import tsx scripts/bench/embedded-threads.ts [--threads 1,2,3,4] [--runs 7]
-//        [--models fixture-tiny,fixture-small,fixture-medium]
+//        [--models fixture-tiny,fixture-small,fixture-medium] [--files a.gguf,b.gguf]
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SyntheticAlias } from '../../src/embedded/synthetic/index.ts';
 import { availableCores, defaultThreadCount } from '../../src/embedded/threads.ts';
@@ -15,13 +17,16 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '1,2,3,4' },
     runs: { type: 'string', default: '7' },
     models: { type: 'string', default: 'fixture-tiny,fixture-small,fixture-medium' },
+    /** Any other GGUF files (e.g. a downloaded model) to sweep after the synthetic ones. */
+    files: { type: 'string', default: '' },
     'max-tokens': { type: 'string', default: '256' },
   },
 });
 const threadCounts = values.threads.split(',').map(Number);
 const runs = Number(values.runs);
 const maxTokens = Number(values['max-tokens']);
-const aliases = values.models.split(',') as SyntheticAlias[];
+const aliases = values.models.split(',').filter((alias) => alias !== '') as SyntheticAlias[];
+const extraFiles = values.files.split(',').filter((file) => file !== '');
 
 console.log(`# Thread sweep: ${machineLine()}, node-llama-cpp ${nodeLlamaCppVersion()}`);
 console.log(`# ${runs} runs per cell after 1 warm-up, greedy, medians; load average at start: ${loadAverage()}`);
@@ -30,8 +35,11 @@ const lib = await import('node-llama-cpp');
 // No thread cap: the sweep deliberately goes past the number of CPUs.
 const llama = await lib.getLlama({ gpu: false, build: 'never', maxThreads: 0, logLevel: lib.LlamaLogLevel.error });
 const rows: string[][] = [];
-for (const alias of aliases) {
-  const file = await fixture(alias);
+const models: { name: string; path: string; sizeBytes: number }[] = [];
+for (const alias of aliases) models.push({ name: alias, ...(await fixture(alias)) });
+for (const file of extraFiles) models.push({ name: path.basename(file), path: file, sizeBytes: statSync(file).size });
+
+for (const { name: alias, ...file } of models) {
   const model = await llama.loadModel({ modelPath: file.path });
   const chatWrapper = lib.resolveChatWrapper(model);
   const byThreads = new Map<number, { ttft: number; decode: number }>();

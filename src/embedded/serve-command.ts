@@ -7,6 +7,7 @@ import { parseCommand } from '../cli/args.ts';
 import { UsageError } from '../cli/errors.ts';
 import { isAlive } from '../util/process-tree.ts';
 import { EmbeddedEngine } from './engine.ts';
+import { locateModel, resolveModelFile } from './model-files.ts';
 import { EmbeddedServer, publicModelInfo } from './server.ts';
 
 const USAGE = `Usage: edge-evals serve [options]
@@ -118,14 +119,24 @@ export async function serveCommand(args: string[]): Promise<number> {
   });
 
   try {
-    engine = await EmbeddedEngine.create({ gpu: values.gpu ? 'auto' : false, parallel, threads, envThreads: config.threads, log });
+    // Unknown models are reported before anything starts.
+    for (const spec of values.model) locateModel(spec, { cacheDir, allowPaths: true });
+    // node-llama-cpp's import and binary test are most of the start-up; meanwhile, find (or
+    // generate) the files of the models to preload.
+    const creating = EmbeddedEngine.create({ gpu: values.gpu ? 'auto' : false, parallel, threads, envThreads: config.threads, log });
+    const preloads = values.model.map((spec) => {
+      const file = resolveModelFile(spec, { cacheDir, allowPaths: true, onProgress: log });
+      file.catch(() => undefined); // awaited in order below; no unhandled rejection meanwhile
+      return { spec, file };
+    });
+    engine = await creating;
     if (!stopping) {
       server = new EmbeddedServer({ engine, cacheDir, log });
       const url = await server.listen(values.host, port);
       log(`listening on ${url} (${engine.gpu === false ? 'CPU' : `GPU: ${engine.gpu}`}, cache ${cacheDir})`);
-      for (const spec of values.model) {
+      for (const { spec, file } of preloads) {
         if (stopping) break;
-        const { info } = await server.loadModel(spec, { allowPaths: true });
+        const { info } = await server.loadModel(spec, { allowPaths: true, file });
         log(`loaded ${info.alias} (${info.modelId}) in ${Math.round(info.loadMs)} ms, ${info.threads} thread(s): ${info.threadsReason}`);
       }
       if (!stopping) {

@@ -13,13 +13,20 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import {
   GenerationAbortedError,
+  ModelNotLoadedError,
   type ChatMessage,
   type EmbeddedEngine,
   type GenerationResult,
   type GenerationTimings,
   type LoadedModelInfo,
 } from './engine.ts';
-import { locateModel, resolveModelFile, UnknownModelError, ModelNotDownloadedError } from './model-files.ts';
+import {
+  locateModel,
+  ModelNotDownloadedError,
+  resolveModelFile,
+  UnknownModelError,
+  type ResolvedModelFile,
+} from './model-files.ts';
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Seconds a client should wait before retrying while a model loads. */
@@ -217,21 +224,22 @@ export class EmbeddedServer {
   /**
    * Load a model by alias, model ID, cached file name or (with `allowPaths`, for the command
    * line only) a path to a .gguf file. Throws UnknownModelError / ModelNotDownloadedError at
-   * once, before anything is loaded.
+   * once, before anything is loaded. `file`: the file, already being resolved by the caller.
    */
-  async loadModel(spec: string, options: { allowPaths: boolean }): Promise<LoadOutcome> {
+  async loadModel(spec: string, options: { allowPaths: boolean; file?: Promise<ResolvedModelFile> }): Promise<LoadOutcome> {
     const location = locateModel(spec, { cacheDir: this.cacheDir, allowPaths: options.allowPaths });
     const loaded = this.engine.find(location.alias);
     if (loaded !== undefined) return { info: loaded, alreadyLoaded: true };
     return this.engine.load(location.alias, async () => {
-      const file = await resolveModelFile(spec, {
-        cacheDir: this.cacheDir,
-        allowPaths: options.allowPaths,
-        onProgress: (message) => this.log(message),
-      });
+      const file = await (options.file ?? this.resolveFile(spec, options.allowPaths));
       if (file.generatedNow) this.log(`generated ${file.alias} at ${file.path}`);
       return { modelId: file.modelId, path: file.path, sizeBytes: file.sizeBytes };
     });
+  }
+
+  /** Find (and generate, for a synthetic model) the file behind `spec`, logging progress. */
+  private resolveFile(spec: string, allowPaths: boolean): Promise<ResolvedModelFile> {
+    return resolveModelFile(spec, { cacheDir: this.cacheDir, allowPaths, onProgress: (message) => this.log(message) });
   }
 
   /** Stop accepting requests, abort generations, unload models. */
@@ -478,6 +486,8 @@ export class EmbeddedServer {
     if (error instanceof UnknownModelError) return this.unknownModel(error.requested, error);
     if (error instanceof ModelNotDownloadedError) return this.unknownModel(error.entry.alias, error);
     if (error instanceof GenerationAbortedError) return new HttpError(503, error.message, 'unavailable_error', 'aborted');
+    // Unloaded between the lookup and the generation.
+    if (error instanceof ModelNotLoadedError) return new HttpError(404, error.message, 'invalid_request_error', 'model_not_found', 'model');
     const message = error instanceof Error ? error.message : String(error);
     return new HttpError(500, message, 'server_error', 'engine_error');
   }

@@ -375,6 +375,27 @@ describe('loading and unloading', () => {
   }, 60_000);
 });
 
+describe('start-up errors', () => {
+  it('exits 1 at once for an unknown --model, with the reason and no stack trace', async () => {
+    const result = await execa(process.execPath, [BIN, 'serve', '--model', 'fixture-tinny'], {
+      env: { EDGE_EVALS_CACHE: cacheDir },
+      reject: false,
+      timeout: 30_000,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/unknown model 'fixture-tinny'/);
+    expect(result.stderr).toMatch(/did you mean fixture-tiny/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 2 for a bad flag value', async () => {
+    const result = await execa(process.execPath, [BIN, 'serve', '--parallel', '0'], { reject: false, timeout: 30_000 });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/--parallel 0: expected an integer from 1 to 64/);
+  });
+});
+
 describe('shutdown', () => {
   it('SIGTERM stops the server and its child processes with exit code 0', async () => {
     const pids = (await sampleProcessTree([server.ready.pid])).map((sample) => sample.pid);
