@@ -1,0 +1,125 @@
+// The eval suite end to end, as CI runs it (`npm run eval` is `edge-evals eval`), on the
+// smallest embedded model: save a baseline, gate against it, fail against a baseline made
+// 50% faster, refuse a bad baseline before starting; and a run split in two shards, merged,
+// gives the same cases, statuses and verdict as the single run.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readBaselineFile, readResultsFile, saveBaseline } from '../../src/results/files.ts';
+import type { Results } from '../../src/results/schema.ts';
+import type { GateVerdict } from '../../src/stats/gate.ts';
+import { PROJECT_ROOT } from '../../src/suite/paths.ts';
+import { scaleLatencies } from '../support/results.ts';
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-e2e-gate-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const RUN_TIMEOUT_MS = 240_000;
+
+/** The parent's environment without what vitest sets for its own workers. */
+function cleanEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined || /^(VITEST|TEST$|NODE_ENV$|EVAL_|EDGE_EVALS_PLAN$|GITHUB_STEP_SUMMARY$|FORCE_COLOR$)/.test(name)) continue;
+    env[name] = value;
+  }
+  return env;
+}
+
+function evalRun(args: string[], env: Record<string, string>) {
+  return execa(process.execPath, [path.join(PROJECT_ROOT, 'bin/edge-evals.js'), 'eval', ...args], {
+    cwd: PROJECT_ROOT,
+    // Two repeats: medians over 12 requests, steadier than 6 on a busy machine.
+    env: { ...cleanEnvironment(), EVAL_RUNTIME: 'embedded', EVAL_MODELS: 'fixture-tiny', EVAL_REPEATS: '2', NO_COLOR: '1', ...env },
+    extendEnv: false,
+    reject: false,
+    timeout: RUN_TIMEOUT_MS,
+    all: true,
+  });
+}
+
+const caseKeys = (results: Results) => results.cases.map((testCase) => `${testCase.name} #${testCase.repeat}: ${testCase.status}`).sort();
+const groupKeys = (results: Results) => results.groups.map((group) => `${group.model} > ${group.prompt}: ${group.repeats} x, ${group.passRate}`).sort();
+const passRateItems = (verdict: GateVerdict) =>
+  [...verdict.regressions, ...verdict.improvements].filter((item) => item.metric === 'passRate').map((item) => `${item.model} > ${item.prompt}: ${item.current}`).sort();
+
+describe('npm run eval with a baseline', { timeout: RUN_TIMEOUT_MS * 6 }, () => {
+  const single = path.join(work, 'single');
+  const gated = path.join(work, 'gated');
+  const baselineFile = path.join(work, 'b.json');
+  const fastBaselineFile = path.join(work, 'b-50-percent-faster.json');
+
+  it('saves a baseline, passes against it, and fails naming the metrics against one 50% faster', async () => {
+    const saved = await evalRun(['--save-baseline', baselineFile], { EVAL_RESULTS_DIR: single });
+    expect(saved.exitCode, saved.all).toBe(0);
+    const baseline = readBaselineFile(baselineFile);
+    expect(baseline.baseline?.source).toBe(path.join(single, 'latest.json'));
+    expect(baseline.runtime.name).toBe('embedded');
+    expect(baseline.models.map((model) => model.modelId)).toEqual([expect.any(String)]);
+    for (const report of ['latest.json', 'report.md', 'report.html', 'junit.xml']) expect(existsSync(path.join(single, report)), report).toBe(true);
+    expect(readFileSync(path.join(single, 'junit.xml'), 'utf8')).toContain('name="fixture-tiny &gt; chat/introduce-yourself #1"');
+
+    const passed = await evalRun([], { EVAL_RESULTS_DIR: gated, EVAL_BASELINE: baselineFile });
+    expect(passed.exitCode, passed.all).toBe(0);
+    expect(passed.stdout).toContain('Gate passed: no regressions against the baseline');
+    expect(JSON.parse(readFileSync(path.join(gated, 'gate.json'), 'utf8'))).toMatchObject({ ok: true, regressions: [] });
+
+    // The run just measured, made 50% faster: the next run is about twice as slow as that.
+    saveBaseline(fastBaselineFile, scaleLatencies(readResultsFile(path.join(gated, 'latest.json')), 0.5), null);
+    const regressed = await evalRun([], { EVAL_RESULTS_DIR: path.join(work, 'regressed'), EVAL_BASELINE: fastBaselineFile });
+    expect(regressed.exitCode, regressed.all).toBe(1);
+    expect(regressed.stdout).toMatch(/Gate failed: \d+ regressions? against the baseline/);
+    expect(regressed.stdout).toMatch(/✗ fixture-tiny \(all prompts\): (TTFT|E2E) p(50|95) [\d.]+ m?s, baseline [\d.]+ m?s, \+[^]*?tolerance\s+50% or 20 ms/);
+    const verdict = JSON.parse(readFileSync(path.join(work, 'regressed', 'gate.json'), 'utf8')) as GateVerdict;
+    expect(verdict.ok).toBe(false);
+    expect(verdict.regressions.some((item) => item.metric.startsWith('ttftMs') || item.metric.startsWith('e2eMs'))).toBe(true);
+    expect(readFileSync(path.join(work, 'regressed', 'report.md'), 'utf8')).toContain('### ❌ Gate failed');
+  });
+
+  it('refuses a missing or corrupt baseline with exit code 2 before starting any model', async () => {
+    const missing = await evalRun(['--baseline', path.join(work, 'nope.json')], { EVAL_RESULTS_DIR: path.join(work, 'refused') });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toBe(
+      `error: Baseline file ${path.join(work, 'nope.json')} (from --baseline) does not exist. Save one with: npm run eval -- --save-baseline <file>`,
+    );
+    const corrupt = path.join(work, 'corrupt.json');
+    writeFileSync(corrupt, '{"schemaVersion": 1, "models": [');
+    const bad = await evalRun([], { EVAL_RESULTS_DIR: path.join(work, 'refused'), EVAL_BASELINE: corrupt });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/^error: Baseline file .*corrupt\.json \(from EVAL_BASELINE\) is not valid JSON: .* at line 1, column 33$/);
+    expect(existsSync(path.join(work, 'refused'))).toBe(false);
+  });
+
+  it('gives the same cases, statuses and verdict from 2 merged shards as from the single run', async () => {
+    const blobs = path.join(work, 'blobs');
+    for (const shard of [1, 2]) {
+      const run = await evalRun([`--shard=${shard}/2`, '--reporter=blob', `--outputFile.blob=${path.join(blobs, `blob-${shard}.json`)}`], {
+        EVAL_RESULTS_DIR: path.join(work, `shard-${shard}`),
+      });
+      expect(run.exitCode, run.all).toBe(0);
+      expect(existsSync(path.join(blobs, `blob-${shard}.json`))).toBe(true);
+      // A shard only writes its blob: the merge concludes.
+      expect(existsSync(path.join(work, `shard-${shard}`))).toBe(false);
+    }
+    const mergedDir = path.join(work, 'merged');
+    const merged = await evalRun(['--merge-reports', blobs], { EVAL_RESULTS_DIR: mergedDir, EVAL_BASELINE: fastBaselineFile });
+    expect(merged.exitCode, merged.all).toBe(1);
+
+    const singleResults = readResultsFile(path.join(single, 'latest.json'));
+    const mergedResults = readResultsFile(path.join(mergedDir, 'latest.json'));
+    expect(caseKeys(mergedResults)).toEqual(caseKeys(singleResults));
+    expect(groupKeys(mergedResults)).toEqual(groupKeys(singleResults));
+    const modelCounts = (results: Results) => results.models.map((model) => [model.alias, model.modelId, model.cases, model.passed, model.checksPassed, model.checksTotal]);
+    expect(modelCounts(mergedResults)).toEqual(modelCounts(singleResults));
+
+    // Same baseline, same verdict: it trips, on the same tests' pass rates, with nothing missing.
+    const singleVerdict = JSON.parse(readFileSync(path.join(work, 'regressed', 'gate.json'), 'utf8')) as GateVerdict;
+    const mergedVerdict = JSON.parse(readFileSync(path.join(mergedDir, 'gate.json'), 'utf8')) as GateVerdict;
+    expect(mergedVerdict.ok).toBe(singleVerdict.ok);
+    expect(passRateItems(mergedVerdict)).toEqual(passRateItems(singleVerdict));
+    expect(mergedVerdict.warnings).toEqual(singleVerdict.warnings);
+    expect(readFileSync(path.join(mergedDir, 'junit.xml'), 'utf8').match(/<testcase /g)).toHaveLength(singleResults.cases.length);
+  });
+});
