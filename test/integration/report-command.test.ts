@@ -89,8 +89,6 @@ describe('edge-evals report', () => {
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain("error: unknown option '--pdf'");
     expect(unknown.stderr).toContain('Usage: edge-evals report <results.json> [options]');
-    expect((await report([])).exitCode).toBe(2);
-    expect((await report([resultsFile, '--history', 'lots'])).stderr).toContain("--history expects a whole number of runs (0 or more), got 'lots'");
     const help = await report(['--help']);
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain('--baseline <file>');
