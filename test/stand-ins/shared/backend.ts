@@ -17,8 +17,19 @@ export class EmbeddedBackend {
   private url: Promise<string> | null = null;
   private pid: number | null = null;
 
-  /** @param logFile where the embedded server's output goes (a stand-in's stdout may be someone's pipe). */
-  constructor(private readonly logFile: string) {}
+  /**
+   * @param logFile where the embedded server's output goes (a stand-in's stdout may be someone's pipe).
+   * @param preload a .gguf file the embedded server loads before it reports ready (llama-server's `-m`).
+   */
+  constructor(
+    private readonly logFile: string,
+    private readonly preload: string | null = null,
+  ) {}
+
+  /** Start the embedded server now rather than at the first request. */
+  async ready(): Promise<void> {
+    await this.baseUrl();
+  }
 
   /** The embedded server's pid once started (it is a child of this process). */
   get processId(): number | null {
@@ -39,7 +50,7 @@ export class EmbeddedBackend {
   }
 
   /** POST /v1/chat/completions to the embedded server, as given (stream or not). */
-  async chat(body: Record<string, unknown>, model: FixtureModel, signal?: AbortSignal): Promise<Response> {
+  async chat(body: Record<string, unknown>, model: string, signal?: AbortSignal): Promise<Response> {
     return fetch(`${await this.baseUrl()}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -57,6 +68,7 @@ export class EmbeddedBackend {
     const args = [EDGE_EVALS_BIN, 'serve', '--port', '0', '--parent-pid', String(process.pid)];
     const cacheDir = process.env.EDGE_EVALS_CACHE;
     if (cacheDir !== undefined && cacheDir !== '') args.push('--cache-dir', cacheDir);
+    if (this.preload !== null) args.push('--model', this.preload);
     const log = { file: this.logFile };
     const child = execa(process.execPath, args, { stdin: 'ignore', stdout: log, stderr: log, reject: false });
     this.pid = child.pid ?? null;

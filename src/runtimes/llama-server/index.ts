@@ -1,0 +1,246 @@
+// The llama.cpp `llama-server` adapter: one server process per model, started by this adapter
+// (`-m <gguf> --host 127.0.0.1 --port <free> --alias <alias>`), ready when `/health` answers
+// 200 (503 while the model loads), stopped with its process tree. Models are the .gguf files
+// of edge-evals' model cache, the same ones the embedded runtime uses: the synthetic models
+// (generated on demand), catalog models (downloaded), or any .gguf a user put there.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { EvalConfig } from '../../config/env.ts';
+import { EMBEDDED_CATALOG, findCatalogEntry } from '../../embedded/catalog.ts';
+import { isAlive, killProcessTree } from '../../util/process-tree.ts';
+import { httpRequest } from '../openai/http.ts';
+import {
+  RuntimeError,
+  type CachedModel,
+  type CatalogEntry,
+  type LoadedModel,
+  type Runtime,
+  type RuntimeInfo,
+  type RunningModel,
+  type ServiceStatus,
+  type StartOptions,
+} from '../types.ts';
+
+export function createLlamaServerRuntime(config: EvalConfig): Runtime {
+  return new LlamaServerRuntime(config);
+}
+
+interface ServerProcess {
+  alias: string;
+  pid: number;
+  url: string;
+}
+
+/** Attempts when the free port found was taken before llama-server could bind it. */
+const PORT_ATTEMPTS = 3;
+
+/** `version: 6123 (a1b2c3d4)` -> `b6123 (a1b2c3d4)`, the way llama.cpp names its builds. */
+export function parseLlamaServerVersion(output: string): string | null {
+  const match = /version: (\d+) \(([0-9a-f]+)\)/.exec(output);
+  return match === null ? null : `b${match[1]} (${match[2]})`;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+class LlamaServerRuntime implements Runtime {
+  readonly name = 'llama-server' as const;
+  private readonly servers = new Map<string, ServerProcess>();
+
+  constructor(private readonly config: EvalConfig) {}
+
+  private get modelsDir(): string {
+    return path.join(this.config.cacheDir, 'models');
+  }
+
+  async detect(): Promise<RuntimeInfo> {
+    const info: RuntimeInfo = { name: 'llama-server', installed: false, version: null, executable: this.config.bins.llamaServer };
+    const result = await execa(this.config.bins.llamaServer, ['--version'], { reject: false, all: true, timeout: 30_000, stdin: 'ignore' });
+    if (result.failed && result.exitCode === undefined) return info;
+    return { ...info, installed: true, version: parseLlamaServerVersion(result.all ?? '') };
+  }
+
+  async catalog(): Promise<CatalogEntry[]> {
+    const cached = await this.cacheList();
+    const known: CatalogEntry[] = EMBEDDED_CATALOG.map(({ kind: _kind, fileName, ...entry }) => ({
+      ...entry,
+      cached: existsSync(path.join(this.modelsDir, fileName)),
+    }));
+    const others = cached
+      .filter((file) => findCatalogEntry(file.alias) === undefined)
+      .map((file) => ({ alias: file.alias, modelId: file.modelId, sizeBytes: file.sizeBytes ?? null, source: file.path ?? 'cache', synthetic: false, cached: true }));
+    return [...known, ...others];
+  }
+
+  async cacheList(): Promise<CachedModel[]> {
+    const { listCachedModels } = await import('../../embedded/model-files.ts');
+    return (await listCachedModels(this.config.cacheDir)).map(({ alias, modelId, path: file, sizeBytes }) => ({ alias, modelId, path: file, sizeBytes }));
+  }
+
+  async cacheLocation(): Promise<string> {
+    return this.modelsDir;
+  }
+
+  async cacheRemove(alias: string): Promise<CachedModel[]> {
+    const { removeCachedModel } = await import('../../embedded/model-files.ts');
+    const removed = await removeCachedModel(this.config.cacheDir, alias);
+    if (removed.length === 0) throw new RuntimeError(`'${alias}' is not in the model cache (${this.modelsDir}).`);
+    return removed.map(({ alias: name, modelId, path: file, sizeBytes }) => ({ alias: name, modelId, path: file, sizeBytes }));
+  }
+
+  /** There is no shared service: "running" means this adapter runs at least one server. */
+  async serviceStatus(): Promise<ServiceStatus> {
+    const first = [...this.servers.values()][0];
+    return first === undefined ? { running: false, baseURL: null, pid: null } : { running: true, baseURL: `${first.url}/v1`, pid: first.pid, startedByUs: true };
+  }
+
+  async serviceStart(): Promise<ServiceStatus> {
+    throw new RuntimeError('llama-server serves one model per process, so there is no service to start on its own.', {
+      hint: 'an eval run (EVAL_RUNTIME=llama-server npm run eval) starts one server per model',
+    });
+  }
+
+  async serviceStop(): Promise<void> {
+    await this.dispose();
+  }
+
+  async loadedModels(): Promise<LoadedModel[]> {
+    return [...this.servers.values()].map(({ alias }) => ({ alias, modelId: alias }));
+  }
+
+  async download(alias: string, options: StartOptions = {}): Promise<{ downloadMs: number; alreadyCached: boolean }> {
+    const { downloadMs, alreadyCached } = await this.modelFile(alias, options);
+    return { downloadMs, alreadyCached };
+  }
+
+  async start(alias: string, options: StartOptions = {}): Promise<RunningModel> {
+    const file = await this.modelFile(alias, options);
+    const log = [file.alreadyCached ? `using ${file.path}` : `prepared ${file.path} in ${Math.round(file.downloadMs)} ms`];
+    options.onProgress?.({ phase: 'load', message: `starting llama-server for ${alias}` });
+    const loadStarted = performance.now();
+    let server: ServerProcess | null = null;
+    for (let attempt = 1; server === null; attempt++) {
+      server = await this.launch(alias, file.path, options, attempt === PORT_ATTEMPTS);
+    }
+    const loadMs = performance.now() - loadStarted;
+    this.servers.set(alias, server);
+    log.push(`llama-server (pid ${server.pid}) ready at ${server.url} in ${Math.round(loadMs)} ms`);
+    return { alias, modelId: alias, baseURL: `${server.url}/v1`, synthetic: file.synthetic, downloadMs: file.downloadMs, loadMs, log };
+  }
+
+  async stop(model: RunningModel): Promise<void> {
+    const server = this.servers.get(model.alias);
+    if (server === undefined) return;
+    this.servers.delete(model.alias);
+    await killProcessTree(server.pid);
+  }
+
+  async processes(model: RunningModel): Promise<number[]> {
+    const pid = this.servers.get(model.alias)?.pid;
+    return pid === undefined ? [] : [pid];
+  }
+
+  async dispose(): Promise<void> {
+    const servers = [...this.servers.values()];
+    this.servers.clear();
+    await Promise.all(servers.map((server) => killProcessTree(server.pid)));
+  }
+
+  abandon(): void {
+    for (const server of this.servers.values()) {
+      try {
+        // Started detached: the process group is the whole tree.
+        process.kill(-server.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    this.servers.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  /** The .gguf behind an alias: generated or downloaded when missing; a path is used as is. */
+  private async modelFile(alias: string, options: StartOptions): Promise<{ path: string; synthetic: boolean; downloadMs: number; alreadyCached: boolean }> {
+    const { locateModel, resolveModelFile, downloadModel } = await import('../../embedded/model-files.ts');
+    const entry = findCatalogEntry(alias);
+    if (entry?.kind === 'download' && !existsSync(path.join(this.modelsDir, entry.fileName))) {
+      options.onProgress?.({ phase: 'download', message: `downloading ${entry.alias}`, percent: 0 });
+      const result = await downloadModel(entry, this.config.cacheDir, {
+        signal: options.signal,
+        onProgress: (percent) => options.onProgress?.({ phase: 'download', message: `downloading ${entry.alias}`, percent }),
+      });
+      return { path: result.path, synthetic: false, downloadMs: result.downloadMs, alreadyCached: false };
+    }
+    const location = locateModel(alias, { cacheDir: this.config.cacheDir, allowPaths: true });
+    const started = performance.now();
+    const file = await resolveModelFile(alias, {
+      cacheDir: this.config.cacheDir,
+      allowPaths: true,
+      onProgress: (message) => options.onProgress?.({ phase: 'download', message }),
+    });
+    return {
+      path: file.path,
+      synthetic: location.synthetic,
+      downloadMs: file.generatedNow ? performance.now() - started : 0,
+      alreadyCached: !file.generatedNow,
+    };
+  }
+
+  /**
+   * One llama-server process, polled on /health until it answers 200. Null when the port was
+   * taken in the meantime (and `lastAttempt` is false): the caller tries another.
+   */
+  private async launch(alias: string, modelPath: string, options: StartOptions, lastAttempt: boolean): Promise<ServerProcess | null> {
+    mkdirSync(this.config.cacheDir, { recursive: true });
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const logFile = path.join(this.config.cacheDir, `llama-server-${alias.replace(/[^A-Za-z0-9._-]/g, '_')}.log`);
+    const args = ['-m', modelPath, '--host', '127.0.0.1', '--port', String(port), '--alias', alias];
+    if (this.config.threads > 0) args.push('--threads', String(this.config.threads));
+    const command = [this.config.bins.llamaServer, ...args].join(' ');
+    // Detached, in its own process group, so that the whole tree can be signalled at once.
+    const subprocess = execa(this.config.bins.llamaServer, args, {
+      detached: true,
+      cleanup: false,
+      reject: false,
+      stdin: 'ignore',
+      stdout: { file: logFile },
+      stderr: { file: logFile, append: true },
+    });
+    subprocess.unref();
+    const pid = subprocess.pid;
+    if (pid === undefined) {
+      throw new RuntimeError(`Could not start '${this.config.bins.llamaServer}'.`, { command, hint: 'install llama.cpp, or set LLAMA_SERVER_BIN' });
+    }
+    const output = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-4_000) : '');
+    const deadline = Date.now() + (options.timeoutMs ?? this.config.loadTimeoutMs);
+    while (Date.now() < deadline) {
+      if (options.signal?.aborted) break;
+      try {
+        const answer = await httpRequest(`${url}/health`, { timeoutMs: 5_000 });
+        if (answer.status === 200) return { alias, pid, url };
+        // 503: still loading the model.
+      } catch {
+        // not listening yet
+      }
+      if (!isAlive(pid)) {
+        if (!lastAttempt && /couldn't bind/.test(output())) return null;
+        throw new RuntimeError(`llama-server exited before it was ready to serve ${alias}.`, { command, output: output() });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await killProcessTree(pid, 1_000);
+    throw new RuntimeError(`llama-server was not ready to serve ${alias} in time.`, { command, output: output(), hint: 'raise EVAL_LOAD_TIMEOUT_MS for large models' });
+  }
+}
