@@ -63,8 +63,14 @@ export function jsonBody(answer: HttpAnswer, where: string): unknown {
   }
 }
 
-/** Model IDs of an OpenAI-compatible `GET /v1/models` (`{"data":[{"id":...}]}`). */
-export async function listModelIds(baseURL: string, apiKey: string | undefined, timeoutMs = 30_000): Promise<string[]> {
+export interface ListedModel {
+  id: string;
+  /** `owned_by`: edge-evals' own server says `edge-evals`. */
+  ownedBy: string | null;
+}
+
+/** The models of an OpenAI-compatible `GET /v1/models` (`{"data":[{"id":...}]}`). */
+export async function listModels(baseURL: string, apiKey: string | undefined, timeoutMs = 30_000): Promise<ListedModel[]> {
   const url = `${baseURL.replace(/\/+$/, '')}/models`;
   const headers: Record<string, string> = apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` };
   let answer: HttpAnswer;
@@ -80,7 +86,8 @@ export async function listModelIds(baseURL: string, apiKey: string | undefined, 
   const body = jsonBody(answer, url) as { data?: unknown };
   if (!Array.isArray(body.data)) throw new RuntimeError(`GET ${url} did not return an OpenAI model list ({"data":[...]}).`, { output: answer.text.slice(0, 2_000) });
   return body.data.flatMap((item: unknown) => {
-    const id = typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
-    return typeof id === 'string' ? [id] : [];
+    if (typeof item !== 'object' || item === null) return [];
+    const { id, owned_by: ownedBy } = item as { id?: unknown; owned_by?: unknown };
+    return typeof id === 'string' ? [{ id, ownedBy: typeof ownedBy === 'string' ? ownedBy : null }] : [];
   });
 }

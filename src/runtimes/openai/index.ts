@@ -1,0 +1,145 @@
+// Any OpenAI-compatible endpoint (vLLM, LM Studio, a remote box, `edge-evals serve`):
+// EVAL_BASE_URL and EVAL_API_KEY. edge-evals manages nothing here (no service, no download,
+// no load): the models are whatever the endpoint's `/models` lists.
+import type { EvalConfig } from '../../config/env.ts';
+import { findCatalogEntry } from '../../embedded/catalog.ts';
+import { closestNames } from '../../util/suggest.ts';
+import {
+  RuntimeError,
+  type CachedModel,
+  type CatalogEntry,
+  type LoadedModel,
+  type Runtime,
+  type RuntimeInfo,
+  type RunningModel,
+  type ServiceStatus,
+} from '../types.ts';
+import { listModels, type ListedModel } from './http.ts';
+
+export function createOpenAIRuntime(config: EvalConfig): Runtime {
+  return new OpenAIRuntime(config);
+}
+
+class OpenAIRuntime implements Runtime {
+  readonly name = 'openai' as const;
+
+  constructor(private readonly config: EvalConfig) {}
+
+  private get baseURL(): string {
+    if (this.config.baseURL === undefined) {
+      throw new RuntimeError('The openai runtime needs EVAL_BASE_URL (for example http://127.0.0.1:8000/v1).');
+    }
+    return this.config.baseURL.replace(/\/+$/, '');
+  }
+
+  private models(): Promise<ListedModel[]> {
+    return listModels(this.baseURL, this.config.apiKey);
+  }
+
+  async detect(): Promise<RuntimeInfo> {
+    const info: RuntimeInfo = { name: 'openai', installed: false, version: null };
+    if (this.config.baseURL === undefined) return info;
+    return { ...info, installed: await this.answers() };
+  }
+
+  async catalog(): Promise<CatalogEntry[]> {
+    return (await this.models()).map((model) => ({ alias: model.id, modelId: model.id, source: this.baseURL, synthetic: isSynthetic(model) }));
+  }
+
+  async cacheList(): Promise<CachedModel[]> {
+    throw this.unmanaged('has no model cache');
+  }
+
+  async cacheLocation(): Promise<string> {
+    throw this.unmanaged('has no model cache');
+  }
+
+  async cacheRemove(): Promise<CachedModel[]> {
+    throw this.unmanaged('has no model cache');
+  }
+
+  async serviceStatus(): Promise<ServiceStatus> {
+    const running = await this.answers();
+    return { running, baseURL: running ? this.baseURL : null, pid: null, startedByUs: false };
+  }
+
+  async serviceStart(): Promise<ServiceStatus> {
+    const status = await this.serviceStatus();
+    if (!status.running) throw this.unmanaged(`is not answering at ${this.baseURL}, and edge-evals does not start it`);
+    return status;
+  }
+
+  async serviceStop(): Promise<void> {
+    throw this.unmanaged('is not started or stopped by edge-evals');
+  }
+
+  async loadedModels(): Promise<LoadedModel[]> {
+    return (await this.models()).map((model) => ({ alias: model.id, modelId: model.id }));
+  }
+
+  async download(alias: string): Promise<{ downloadMs: number; alreadyCached: boolean }> {
+    await this.find(alias);
+    return { downloadMs: 0, alreadyCached: true };
+  }
+
+  /** Nothing to start: the model must be one the endpoint lists. */
+  async start(alias: string): Promise<RunningModel> {
+    const model = await this.find(alias);
+    return {
+      alias,
+      modelId: model.id,
+      baseURL: this.baseURL,
+      apiKey: this.config.apiKey,
+      synthetic: isSynthetic(model),
+      downloadMs: 0,
+      loadMs: 0,
+      log: [`${alias} is served by ${this.baseURL} as ${model.id}`],
+    };
+  }
+
+  async stop(): Promise<void> {
+    // The endpoint's models are not edge-evals' to unload.
+  }
+
+  /** The server may be anywhere: no local processes to sample. */
+  async processes(): Promise<number[]> {
+    return [];
+  }
+
+  async dispose(): Promise<void> {
+    // Nothing was started.
+  }
+
+  abandon(): void {
+    // Nothing was started.
+  }
+
+  private async find(alias: string): Promise<ListedModel> {
+    const models = await this.models();
+    const model = models.find((candidate) => candidate.id === alias) ?? models.find((candidate) => candidate.id.toLowerCase() === alias.toLowerCase());
+    if (model !== undefined) return model;
+    const ids = models.map((candidate) => candidate.id);
+    const close = closestNames(alias, ids);
+    throw new RuntimeError(`Model '${alias}' is not served by ${this.baseURL}.`, {
+      hint: close.length > 0 ? `did you mean ${close.join(', ')}?` : `it serves: ${ids.join(', ') || '(no models)'}`,
+    });
+  }
+
+  private async answers(): Promise<boolean> {
+    try {
+      await this.models();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private unmanaged(what: string): RuntimeError {
+    return new RuntimeError(`The OpenAI-compatible endpoint ${what}.`, { hint: `EVAL_RUNTIME=openai uses the server at EVAL_BASE_URL as it is` });
+  }
+}
+
+/** edge-evals' own server (`owned_by: edge-evals`) serving one of its synthetic models. */
+function isSynthetic(model: ListedModel): boolean {
+  return model.ownedBy === 'edge-evals' && findCatalogEntry(model.id)?.synthetic === true;
+}
