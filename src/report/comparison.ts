@@ -76,7 +76,7 @@ function countLabel(count: number, word: string): string {
 
 /** `embedded 3.21.1 · 2 models × 6 prompts × 1 repeat` */
 export function describeRun(results: Results): string {
-  const prompts = new Set(results.cases.map((testCase) => testCase.prompt)).size;
+  const prompts = new Set(results.cases.map((testCase) => `${testCase.category}/${testCase.prompt}`)).size;
   const runtime = `${results.runtime.name}${results.runtime.version === null ? '' : ` ${results.runtime.version}`}`;
   return `${runtime} · ${countLabel(results.models.length, 'model')} × ${countLabel(prompts, 'prompt')} × ${countLabel(results.settings.repeats, 'repeat')}`;
 }

@@ -151,6 +151,8 @@ function chartsSection(results: Results): string {
 }
 
 interface PromptRow {
+  /** `<category>/<prompt id>`, as in the test names. */
+  id: string;
   prompt: string;
   category: string;
 }
@@ -158,13 +160,16 @@ interface PromptRow {
 function promptRows(results: Results): PromptRow[] {
   const seen = new Map<string, PromptRow>();
   for (const testCase of results.cases) {
-    if (!seen.has(testCase.prompt)) seen.set(testCase.prompt, { prompt: testCase.prompt, category: testCase.category });
+    const id = `${testCase.category}/${testCase.prompt}`;
+    if (!seen.has(id)) seen.set(id, { id, prompt: testCase.prompt, category: testCase.category });
   }
   return [...seen.values()];
 }
 
-function casesOf(results: Results, alias: string, prompt: string): CaseResult[] {
-  return results.cases.filter((testCase) => testCase.model === alias && testCase.prompt === prompt).sort((a, b) => a.repeat - b.repeat);
+function casesOf(results: Results, alias: string, row: PromptRow): CaseResult[] {
+  return results.cases
+    .filter((testCase) => testCase.model === alias && testCase.category === row.category && testCase.prompt === row.prompt)
+    .sort((a, b) => a.repeat - b.repeat);
 }
 
 const responseId = (promptIndex: number, modelIndex: number) => `response-${promptIndex}-${modelIndex}`;
@@ -174,7 +179,7 @@ function matrixSection(results: Results, prompts: PromptRow[]): string {
   const head = results.models.map((model) => `<th scope="col">${text(model.alias)}</th>`).join('');
   const rows = prompts.map((row, promptIndex) => {
     const cells = results.models.map((model, modelIndex) => {
-      const cases = casesOf(results, model.alias, row.prompt);
+      const cases = casesOf(results, model.alias, row);
       const counted = cases.filter((testCase) => testCase.status !== 'skip');
       if (counted.length === 0) return `<td class="skip" title="${cases.length === 0 ? 'not run' : 'skipped'}">–</td>`;
       const passed = counted.filter((testCase) => testCase.status === 'pass').length;
@@ -184,7 +189,7 @@ function matrixSection(results: Results, prompts: PromptRow[]): string {
       const reasons = collectReasons(counted);
       const title = reasons === '' ? `${passed}/${counted.length} passed` : reasons;
       return (
-        `<td class="cell-${state}" data-model="${text(model.alias)}" data-prompt="${text(row.prompt)}" data-state="${state}" title="${text(title)}">` +
+        `<td class="cell-${state}" data-model="${text(model.alias)}" data-prompt="${text(row.id)}" data-state="${state}" title="${text(title)}">` +
         `<a href="#${responseId(promptIndex, modelIndex)}">${label}</a></td>`
       );
     });
@@ -214,11 +219,11 @@ function metricsLine(testCase: CaseResult): string {
   return `<p class="metrics">${parts.map(text).join(' · ')}</p>`;
 }
 
-function responseCard(results: Results, alias: string, prompt: string, id: string): string {
-  const cases = casesOf(results, alias, prompt);
+function responseCard(results: Results, alias: string, row: PromptRow, id: string): string {
+  const cases = casesOf(results, alias, row);
   const shown = cases.find((testCase) => testCase.status === 'fail' || testCase.status === 'error') ?? cases[0];
   if (shown === undefined) {
-    return `<article class="response-card" id="${id}" data-model="${text(alias)}" data-prompt="${text(prompt)}"><h4>${text(alias)}</h4><p class="note">not run</p></article>`;
+    return `<article class="response-card" id="${id}" data-model="${text(alias)}" data-prompt="${text(row.id)}"><h4>${text(alias)}</h4><p class="note">not run</p></article>`;
   }
   const repeatNote = cases.length > 1 ? ` <span class="note">repeat ${shown.repeat + 1} of ${cases.length}; ${cases.filter((testCase) => testCase.status === 'pass').length} passed</span>` : '';
   const checks = shown.assertions.map((check) => {
@@ -227,7 +232,7 @@ function responseCard(results: Results, alias: string, prompt: string, id: strin
     return `<li class="${state}">${symbol} <strong>${text(check.type)}</strong>: ${text(check.reason)}</li>`;
   });
   return (
-    `<article class="response-card" id="${id}" data-model="${text(alias)}" data-prompt="${text(prompt)}" data-status="${shown.status}">` +
+    `<article class="response-card" id="${id}" data-model="${text(alias)}" data-prompt="${text(row.id)}" data-status="${shown.status}">` +
     `<h4><span>${text(alias)}</span>${statusBadge(shown.status)}</h4>${repeatNote}${metricsLine(shown)}` +
     (shown.error === null ? '' : `<p class="error-text">${text(shown.error)}</p>`) +
     `<pre class="response">${shown.response === '' ? '<span class="note">(no response)</span>' : text(shown.response)}</pre>` +
@@ -239,8 +244,8 @@ function responseCard(results: Results, alias: string, prompt: string, id: strin
 function responsesSection(results: Results, prompts: PromptRow[]): string {
   if (prompts.length === 0) return '';
   const blocks = prompts.map((row, promptIndex) => {
-    const cards = results.models.map((model, modelIndex) => responseCard(results, model.alias, row.prompt, responseId(promptIndex, modelIndex)));
-    return `<details open data-prompt="${text(row.prompt)}"><summary>${text(row.prompt)} <span class="note">${text(row.category)}</span></summary><div class="side-by-side">${cards.join('')}</div></details>`;
+    const cards = results.models.map((model, modelIndex) => responseCard(results, model.alias, row, responseId(promptIndex, modelIndex)));
+    return `<details open data-prompt="${text(row.id)}"><summary>${text(row.prompt)} <span class="note">${text(row.category)}</span></summary><div class="side-by-side">${cards.join('')}</div></details>`;
   });
   return `<section id="responses"><h2>Responses side by side</h2>${blocks.join('')}</section>`;
 }

@@ -42,8 +42,8 @@ export type GateMetric = 'ttftMs.p50' | 'ttftMs.p95' | 'e2eMs.p50' | 'e2eMs.p95'
 
 export interface GateItem {
   model: string;
-  /** null when the item is about the model as a whole. */
-  prompt: string | null;
+  /** The test within the model, `<category>/<prompt id>` as in its name; null for the model as a whole. */
+  test: string | null;
   metric: GateMetric;
   /** What a person reads: `TTFT p50`. */
   label: string;
@@ -59,6 +59,8 @@ export interface GateItem {
   /** The tolerance that applied, as a person reads it: `30% or 20 ms`, `minimum 100%`. */
   tolerance: string;
 }
+
+type Scope = Pick<GateItem, 'model' | 'test'>;
 
 export type GateWarningKind = 'runtime' | 'model-id' | 'machine' | 'settings' | 'missing-in-current' | 'missing-in-baseline' | 'few-samples';
 
@@ -136,7 +138,7 @@ export function classifyChange(baseline: number, current: number, better: 'lower
 
 function compareValue(
   collector: Collector,
-  scope: { model: string; prompt: string | null },
+  scope: Scope,
   definition: Pick<MetricDefinition, 'metric' | 'label' | 'unit' | 'better'>,
   baseline: number | null,
   current: number | null,
@@ -161,7 +163,7 @@ function compareValue(
 
 function compareSummaries(
   collector: Collector,
-  scope: { model: string; prompt: string | null },
+  scope: Scope,
   baseline: MetricSummaries,
   current: MetricSummaries,
   tolerances: GateTolerances,
@@ -175,7 +177,7 @@ function compareSummaries(
 }
 
 function comparePassRate(collector: Collector, group: GroupResult, baseline: GroupResult | undefined, minPassRate: number): void {
-  const scope = { model: group.model, prompt: group.prompt };
+  const scope = { model: group.model, test: testId(group) };
   const before = baseline?.passRate ?? null;
   const base = { ...scope, metric: 'passRate' as const, label: 'pass rate', unit: '%' as const, better: 'higher' as const };
   const change = before === null ? 0 : group.passRate - before;
@@ -192,7 +194,9 @@ function comparePassRate(collector: Collector, group: GroupResult, baseline: Gro
   else if (before !== null && group.passRate > before) collector.improvements.push(item);
 }
 
-const groupKey = (model: string, prompt: string) => JSON.stringify([model, prompt]);
+/** A test's id as its name shows it: `code/sort-function`. */
+export const testId = (group: Pick<GroupResult, 'category' | 'prompt'>) => `${group.category}/${group.prompt}`;
+const groupKey = (group: GroupResult) => JSON.stringify([group.model, testId(group)]);
 
 function describeMachine(machine: Results['machine']): string {
   return `${machine.cpu}, ${machine.cores} cores, ${Math.round(machine.memoryGB)} GB, ${machine.os}`;
@@ -252,16 +256,16 @@ function modelWarnings(current: ModelResult[], baseline: ModelResult[]): GateWar
 
 function groupWarnings(current: GroupResult[], baseline: GroupResult[], sharedModels: Set<string>): GateWarning[] {
   const warnings: GateWarning[] = [];
-  const currentKeys = new Set(current.map((group) => groupKey(group.model, group.prompt)));
-  const baselineKeys = new Set(baseline.map((group) => groupKey(group.model, group.prompt)));
+  const currentKeys = new Set(current.map(groupKey));
+  const baselineKeys = new Set(baseline.map(groupKey));
   for (const group of current) {
-    if (sharedModels.has(group.model) && !baselineKeys.has(groupKey(group.model, group.prompt))) {
-      warnings.push({ kind: 'missing-in-baseline', message: `${group.model} > ${group.prompt} is not in the baseline: only its pass rate is checked` });
+    if (sharedModels.has(group.model) && !baselineKeys.has(groupKey(group))) {
+      warnings.push({ kind: 'missing-in-baseline', message: `${group.model} > ${testId(group)} is not in the baseline: only its pass rate is checked` });
     }
   }
   for (const group of baseline) {
-    if (sharedModels.has(group.model) && !currentKeys.has(groupKey(group.model, group.prompt))) {
-      warnings.push({ kind: 'missing-in-current', message: `${group.model} > ${group.prompt} is in the baseline but was not run` });
+    if (sharedModels.has(group.model) && !currentKeys.has(groupKey(group))) {
+      warnings.push({ kind: 'missing-in-current', message: `${group.model} > ${testId(group)} is in the baseline but was not run` });
     }
   }
   return warnings;
@@ -272,14 +276,14 @@ const METRIC_ORDER: GateMetric[] = ['passRate', 'ttftMs.p50', 'ttftMs.p95', 'e2e
 function byScopeThenMetric(a: GateItem, b: GateItem): number {
   return (
     a.model.localeCompare(b.model) ||
-    (a.prompt ?? '').localeCompare(b.prompt ?? '') ||
+    (a.test ?? '').localeCompare(b.test ?? '') ||
     METRIC_ORDER.indexOf(a.metric) - METRIC_ORDER.indexOf(b.metric)
   );
 }
 
 /** `fixture-small > code/sort`, or `fixture-small (all prompts)` for a model-level item. */
-export function describeScope(item: Pick<GateItem, 'model' | 'prompt'>): string {
-  return item.prompt === null ? `${item.model} (all prompts)` : `${item.model} > ${item.prompt}`;
+export function describeScope(item: Scope): string {
+  return item.test === null ? `${item.model} (all prompts)` : `${item.model} > ${item.test}`;
 }
 
 /** One line per item: `fixture-small > code/sort: E2E p50 312 ms, baseline 150 ms, +162 ms (+108%), tolerance 30% or 20 ms`. */
@@ -302,7 +306,7 @@ export function compareToBaseline(current: Results, baseline: Baseline, toleranc
   for (const model of current.models) {
     const before = baselineModels.get(model.alias);
     if (before === undefined) continue;
-    const scope = { model: model.alias, prompt: null };
+    const scope = { model: model.alias, test: null };
     compareSummaries(collector, scope, before.summary, model.summary, tolerances);
     compareValue(
       collector,
@@ -314,11 +318,11 @@ export function compareToBaseline(current: Results, baseline: Baseline, toleranc
     );
   }
 
-  const baselineGroups = new Map(baseline.groups.map((group) => [groupKey(group.model, group.prompt), group]));
+  const baselineGroups = new Map(baseline.groups.map((group) => [groupKey(group), group]));
   for (const group of current.groups) {
-    const before = sharedModels.has(group.model) ? baselineGroups.get(groupKey(group.model, group.prompt)) : undefined;
+    const before = sharedModels.has(group.model) ? baselineGroups.get(groupKey(group)) : undefined;
     comparePassRate(collector, group, before, tolerances.minPassRate);
-    if (before !== undefined) compareSummaries(collector, { model: group.model, prompt: group.prompt }, before.summary, group.summary, tolerances);
+    if (before !== undefined) compareSummaries(collector, { model: group.model, test: testId(group) }, before.summary, group.summary, tolerances);
   }
 
   const warnings = [

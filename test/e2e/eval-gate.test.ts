@@ -43,7 +43,7 @@ function evalRun(args: string[], env: Record<string, string>) {
 const caseKeys = (results: Results) => results.cases.map((testCase) => `${testCase.name} #${testCase.repeat}: ${testCase.status}`).sort();
 const groupKeys = (results: Results) => results.groups.map((group) => `${group.model} > ${group.prompt}: ${group.repeats} x, ${group.passRate}`).sort();
 const passRateItems = (verdict: GateVerdict) =>
-  [...verdict.regressions, ...verdict.improvements].filter((item) => item.metric === 'passRate').map((item) => `${item.model} > ${item.prompt}: ${item.current}`).sort();
+  [...verdict.regressions, ...verdict.improvements].filter((item) => item.metric === 'passRate').map((item) => `${item.model} > ${item.test ?? '(all prompts)'}: ${item.current}`).sort();
 
 describe('npm run eval with a baseline', { timeout: RUN_TIMEOUT_MS * 6 }, () => {
   const single = path.join(work, 'single');

@@ -64,12 +64,16 @@ export function buildCase(spec: CaseSpec): CaseResult {
   const assertions = spec.assertions ?? [
     { type: 'contains', pass: status === 'pass', score: status === 'pass' ? 1 : 0, reason: status === 'pass' ? 'found "ok"' : 'expected "ok" in the response' },
   ];
+  // `chat/greeting` is category `chat`, prompt `greeting`, as defineEval names its tests.
+  const slash = spec.prompt.indexOf('/');
+  const category = spec.category ?? (slash > 0 ? spec.prompt.slice(0, slash) : 'general');
+  const prompt = slash > 0 ? spec.prompt.slice(slash + 1) : spec.prompt;
   return {
-    name: `${spec.model} > ${spec.prompt}`,
+    name: `${spec.model} > ${category}/${prompt}`,
     model: spec.model,
     modelId: null,
-    prompt: spec.prompt,
-    category: spec.category ?? spec.prompt.split('/')[0] ?? 'general',
+    prompt,
+    category,
     repeat: spec.repeat ?? 0,
     status,
     metrics,
@@ -111,9 +115,9 @@ export function buildResults(caseSpecs: CaseSpec[], spec: ResultsSpec = {}): Res
       checksTotal: checks.length,
     };
   });
-  const groupKeys = [...new Map(cases.map((testCase) => [`${testCase.model}\u0000${testCase.prompt}`, testCase])).values()];
+  const groupKeys = [...new Map(cases.map((testCase) => [`${testCase.model}\u0000${testCase.category}/${testCase.prompt}`, testCase])).values()];
   const groups: GroupResult[] = groupKeys.map((first) => {
-    const own = cases.filter((testCase) => testCase.model === first.model && testCase.prompt === first.prompt);
+    const own = cases.filter((testCase) => testCase.model === first.model && testCase.category === first.category && testCase.prompt === first.prompt);
     const counted = own.filter((testCase) => testCase.status !== 'skip');
     return {
       model: first.model,

@@ -22,8 +22,8 @@ const repeated = (count: number, e2eMs = (repeat: number) => 200 + repeat): Case
 
 const withTolerances = (overrides: Partial<GateTolerances>): GateTolerances => ({ ...DEFAULT_TOLERANCES, ...overrides });
 
-const metricsOf = (items: { model: string; prompt: string | null; metric: string }[]) =>
-  items.map((item) => `${item.model}|${item.prompt ?? '*'}|${item.metric}`);
+const metricsOf = (items: { model: string; test: string | null; metric: string }[]) =>
+  items.map((item) => `${item.model}|${item.test ?? '*'}|${item.metric}`);
 
 describe('compareToBaseline', () => {
   it('passes with nothing to report when the run equals its baseline', () => {
@@ -125,7 +125,7 @@ describe('compareToBaseline', () => {
     const strict = compareToBaseline(fourOfFive, allPass);
     expect(strict.ok).toBe(false);
     expect(strict.regressions).toEqual([
-      expect.objectContaining({ metric: 'passRate', prompt: 'code/sort', baseline: 1, current: 0.8, tolerance: 'minimum 100%' }),
+      expect.objectContaining({ metric: 'passRate', test: 'code/sort', baseline: 1, current: 0.8, tolerance: 'minimum 100%' }),
     ]);
     expect(describeItem(strict.regressions[0]!)).toContain('pass rate 80%, baseline 100%, -20 pts, tolerance minimum 100%');
 
@@ -142,8 +142,16 @@ describe('compareToBaseline', () => {
     const current = buildResults([...cases('small'), { model: 'small', prompt: 'code/new', status: 'fail', e2eMs: 300 }]);
     const verdict = compareToBaseline(current, baseline);
     expect(verdict.ok).toBe(false);
-    expect(verdict.regressions).toEqual([expect.objectContaining({ prompt: 'code/new', metric: 'passRate', baseline: null, current: 0 })]);
+    expect(verdict.regressions).toEqual([expect.objectContaining({ test: 'code/new', metric: 'passRate', baseline: null, current: 0 })]);
     expect(verdict.warnings).toContainEqual({ kind: 'missing-in-baseline', message: 'small > code/new is not in the baseline: only its pass rate is checked' });
+  });
+
+  it('tells apart tests of different categories with the same prompt id', () => {
+    const baseline = buildResults([...cases('small'), { model: 'small', prompt: 'chat/summary' }, { model: 'small', prompt: 'code/summary' }]);
+    const current = buildResults([...cases('small'), { model: 'small', prompt: 'chat/summary' }, { model: 'small', prompt: 'code/summary', status: 'fail' }]);
+    const verdict = compareToBaseline(current, baseline);
+    expect(metricsOf(verdict.regressions)).toEqual(['small|code/summary|passRate']);
+    expect(verdict.warnings).toEqual([]);
   });
 
   it('fails a model that could not start, through its pass rate', () => {
