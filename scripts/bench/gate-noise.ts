@@ -76,7 +76,7 @@ try {
     const verdict = compareToBaseline(results[index] as Results, results[index - 1] as Results, DEFAULT_TOLERANCES);
     if (!verdict.ok) tripped++;
     process.stdout.write(`run ${index + 1} vs run ${index}: ${verdict.title}\n`);
-    for (const item of verdict.regressions) process.stdout.write(`    ${item.label} ${item.model}${item.prompt === null ? '' : ` > ${item.prompt}`}: ${item.baseline?.toFixed(1)} -> ${item.current.toFixed(1)}\n`);
+    for (const item of verdict.regressions) process.stdout.write(`    ${item.label} ${item.model}${item.test === null ? '' : ` > ${item.test}`}: ${item.baseline?.toFixed(1)} -> ${item.current.toFixed(1)}\n`);
   }
   process.stdout.write(`\nDefault gate tripped on ${tripped} of ${results.length - 1} unchanged consecutive pairs.\n`);
 } finally {
