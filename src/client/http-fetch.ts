@@ -66,7 +66,15 @@ function webBody(response: http.IncomingMessage): ReadableStream<Uint8Array> {
   });
 }
 
-export function httpFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+export interface HttpFetchInit extends RequestInit {
+  /**
+   * Called right before the request is written to the socket: the client's t0. The openai SDK
+   * passes a request's `fetchOptions` through to fetch, so one SDK client serves every request.
+   */
+  onWrite?: () => void;
+}
+
+export function httpFetch(input: string | URL | Request, init: HttpFetchInit = {}): Promise<Response> {
   if (input instanceof Request) return Promise.reject(new TypeError('httpFetch takes a URL and an init object, not a Request'));
   const url = new URL(input);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -109,6 +117,7 @@ export function httpFetch(input: string | URL | Request, init: RequestInit = {})
     const abort = () => request.destroy(abortError());
     signal?.addEventListener('abort', abort, { once: true });
     request.on('close', () => signal?.removeEventListener('abort', abort));
+    init.onWrite?.();
     request.end(body ?? undefined);
   });
 }

@@ -1,14 +1,15 @@
 // The streaming chat client: one chat completion through the official openai SDK, every event
 // timestamped as it arrives, metrics computed afterwards by the pure code in metrics.ts.
 //
-// Clock (METRICS.md): t0 is taken inside the fetch the SDK calls, right before the underlying
-// fetch starts writing the request. Everything the SDK does before (building headers,
-// serialising the body) is not the server's time and stays out; everything after (connecting,
-// writing, the server's work, reading) is the latency a user of that endpoint sees. The fetch
-// underneath is node:http (http-fetch.ts), not Node's built-in fetch: see the reasons there.
+// Clock (METRICS.md): t0 is taken right before the request is written to the socket, by the
+// fetch underneath the SDK (http-fetch.ts: node:http with keep-alive, not Node's built-in fetch,
+// see the reasons there). What the SDK does before (building headers, serialising the body) is
+// not the server's time and stays out; connecting, writing, the server's work and reading are
+// the latency a user of that endpoint sees. One SDK client per endpoint is kept: a new one per
+// request cost ~0.25 ms (bench-notes/harness-accuracy.md).
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
-import { ConnectionLostError, httpFetch } from './http-fetch.ts';
+import { ConnectionLostError, httpFetch, type HttpFetchInit } from './http-fetch.ts';
 import { computeMetrics } from './metrics.ts';
 import { assembleReply } from './reply.ts';
 import type { ChatOutcome, ChatRequest, TimedEvent } from './types.ts';
@@ -78,6 +79,30 @@ function redact(text: string, secret: string | undefined): string {
   return secret === undefined || secret.length < 4 ? text : text.split(secret).join('[redacted]');
 }
 
+const clients = new Map<string, OpenAI>();
+
+/** The SDK client for an endpoint and key, made once. Its retries are off: a retry would hide a failure. */
+function clientFor(baseURL: string, apiKey: string): OpenAI {
+  const key = JSON.stringify([baseURL, apiKey]);
+  let client = clients.get(key);
+  if (client === undefined) {
+    client = new OpenAI({
+      baseURL,
+      apiKey,
+      // Nothing from the environment (OPENAI_ORG_ID, ...) is sent to a server we measure.
+      organization: null,
+      project: null,
+      adminAPIKey: null,
+      maxRetries: 0,
+      // Errors come back in the outcome; the SDK itself must print nothing (headers, bodies).
+      logLevel: 'off',
+      fetch: httpFetch,
+    });
+    clients.set(key, client);
+  }
+  return client;
+}
+
 /**
  * Streams one chat completion. Never throws for a failed request: the outcome carries the
  * error, the partial reply and the metrics of what did arrive (callers keep failed requests
@@ -90,30 +115,22 @@ export async function streamChat(request: ChatRequest): Promise<ChatOutcome> {
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), request.timeoutMs);
   const signal = request.signal === undefined ? deadline.signal : AbortSignal.any([request.signal, deadline.signal]);
-  const client = new OpenAI({
-    baseURL: request.baseURL,
-    apiKey: request.apiKey ?? PLACEHOLDER_API_KEY,
-    // Nothing from the environment (OPENAI_ORG_ID, ...) is sent to a server we measure.
-    organization: null,
-    project: null,
-    adminAPIKey: null,
-    maxRetries: 0,
-    timeout: request.timeoutMs,
-    // Errors come back in the outcome; the SDK itself must print nothing (headers, bodies).
-    logLevel: 'off',
-    fetch: async (input, init) => {
+  // What the SDK lets a request pass to fetch (it sets body, headers, method and signal itself).
+  const fetchOptions: Omit<HttpFetchInit, 'body' | 'headers' | 'method' | 'signal'> = {
+    onWrite: () => {
       t0 = performance.now();
-      const response = await httpFetch(input, init);
-      contentType = response.headers.get('content-type');
-      return response;
     },
-  });
+  };
+  const client = clientFor(request.baseURL, request.apiKey ?? PLACEHOLDER_API_KEY);
 
   const arrivals: Array<{ at: number; chunk: unknown }> = [];
   let failure: unknown;
   let failed = false;
   try {
-    const stream = await client.chat.completions.create(requestBody(request), { signal });
+    const { data: stream, response } = await client.chat.completions
+      .create(requestBody(request), { signal, timeout: request.timeoutMs, fetchOptions })
+      .withResponse();
+    contentType = response.headers.get('content-type');
     for await (const chunk of stream) arrivals.push({ at: performance.now(), chunk });
     // Aborted mid-stream, the SDK ends the iteration quietly instead of throwing. A 200 with no
     // event at all is not an empty reply (that still has a role or finish chunk): it did not stream.

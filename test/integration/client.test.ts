@@ -179,7 +179,8 @@ describe('failures', () => {
     const started = performance.now();
     const outcome = await streamChat(request('hang', { timeoutMs: 300 }));
     const elapsed = performance.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(300);
+    // libuv timers count whole milliseconds and can fire a fraction of one early.
+    expect(elapsed).toBeGreaterThanOrEqual(299);
     expect(elapsed).toBeLessThan(2_000);
     expect(outcome.error).toBe('timed out after 300 ms (after 1 events)');
     expect(outcome.response).toBe('Hel');
