@@ -25,7 +25,8 @@ describe.each(['A', 'B'] as const)('Foundry Local CLI generation %s (stand-in)',
       standInEnvironment({
         FOUNDRY_STANDIN_HOME: home,
         FOUNDRY_STANDIN_GENERATION: generation,
-        FOUNDRY_STANDIN_FAIL_LOAD: 'qwen2.5-1.5b',
+        FOUNDRY_STANDIN_FAIL_LOAD: 'qwen2.5-7b',
+        FOUNDRY_STANDIN_STREAM_ERROR: 'qwen2.5-1.5b',
         FOUNDRY_STANDIN_DOWNLOAD_MS: '200',
       }),
     );
@@ -86,6 +87,8 @@ describe.each(['A', 'B'] as const)('Foundry Local CLI generation %s (stand-in)',
     expect(outcome.response.length).toBeGreaterThan(0);
     expect(outcome.metrics.tokenSource).toBe('usage');
     expect(outcome.metrics.outputTokens).toBeGreaterThan(0);
+    // Gen A sends no chunk with a finish_reason.
+    expect(outcome.metrics.finishReason).toBe(generation === 'A' ? null : 'length');
     const unasked = await fetch(`${model.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -124,9 +127,17 @@ describe.each(['A', 'B'] as const)('Foundry Local CLI generation %s (stand-in)',
   }, SLOW);
 
   it("fails a model whose load fails with the service's message", async () => {
-    const failure = await runtime.start('qwen2.5-1.5b').catch((error: unknown) => error);
+    const failure = await runtime.start('qwen2.5-7b').catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(RuntimeError);
-    expect((failure as RuntimeError).message).toMatch(/failed to load qwen2\.5-1\.5b \(qwen2\.5-1\.5b-instruct-generic-cpu:4\): HTTP 500: .*bad allocation/);
+    expect((failure as RuntimeError).message).toMatch(/failed to load qwen2\.5-7b \(qwen2\.5-7b-instruct-generic-cpu:3\): HTTP 500: .*bad allocation/);
+  }, SLOW);
+
+  it('passes on an error object sent inside a 200 stream as a failed request', async () => {
+    const broken = await runtime.start('qwen2.5-1.5b');
+    const outcome = await streamChat({ baseURL: broken.baseURL, model: broken.modelId, messages: [{ role: 'user', content: 'Hi' }], maxTokens: 32, temperature: 0, timeoutMs: 60_000 });
+    expect(outcome.error).toContain('GroupQueryAttention');
+    expect(outcome.response.length).toBeGreaterThan(0);
+    await runtime.stop(broken);
   }, SLOW);
 
   it('names the close aliases of a model missing from the catalog', async () => {
@@ -139,11 +150,14 @@ describe.each(['A', 'B'] as const)('Foundry Local CLI generation %s (stand-in)',
   it('lists and removes cached models through the same interface', async () => {
     const small = { alias: 'qwen2.5-0.5b', modelId: 'qwen2.5-0.5b-instruct-generic-cpu:4' };
     // The model whose load failed was downloaded before the load.
-    const failed = { alias: 'qwen2.5-1.5b', modelId: 'qwen2.5-1.5b-instruct-generic-cpu:4' };
-    expect(await runtime.cacheList()).toEqual([small, failed]);
+    const others = [
+      { alias: 'qwen2.5-7b', modelId: 'qwen2.5-7b-instruct-generic-cpu:3' },
+      { alias: 'qwen2.5-1.5b', modelId: 'qwen2.5-1.5b-instruct-generic-cpu:4' },
+    ];
+    expect(await runtime.cacheList()).toEqual([small, ...others]);
     expect(await runtime.cacheLocation()).toBe(`${home}/cache/models`);
     expect(await runtime.cacheRemove('qwen2.5-0.5b')).toEqual([small]);
-    expect(await runtime.cacheList()).toEqual([failed]);
+    expect(await runtime.cacheList()).toEqual(others);
   }, SLOW);
 
   it('stops the service it started when disposed', async () => {

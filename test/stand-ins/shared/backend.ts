@@ -2,7 +2,7 @@
 // embedded runtime. A stand-in process starts one `edge-evals serve` behind itself (bound to
 // its own pid, so it cannot outlive it), loads the synthetic model its model maps onto, and
 // re-shapes that server's OpenAI stream into the wire format of the runtime it imitates.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
@@ -69,6 +69,8 @@ export class EmbeddedBackend {
     const cacheDir = process.env.EDGE_EVALS_CACHE;
     if (cacheDir !== undefined && cacheDir !== '') args.push('--cache-dir', cacheDir);
     if (this.preload !== null) args.push('--model', this.preload);
+    // A ready line left by an earlier server (a restarted stand-in) must not be taken for this one's.
+    rmSync(this.logFile, { force: true });
     const log = { file: this.logFile };
     const child = execa(process.execPath, args, { stdin: 'ignore', stdout: log, stderr: log, reject: false });
     this.pid = child.pid ?? null;
