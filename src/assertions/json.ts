@@ -25,7 +25,7 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; er
 }
 
 /** The reply itself, else the first fenced block that parses (models like ```json fences). */
-export function extractJson(response: string): Parsed {
+function extractJson(response: string): Parsed {
   const whole = parseJson(response.trim());
   if (whole.ok) return { ...whole, from: 'the reply' };
   for (const match of response.matchAll(FENCED_BLOCK)) {

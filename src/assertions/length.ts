@@ -30,11 +30,11 @@ export type LengthSpec = z.infer<typeof LengthSpec>;
 const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /** Characters as a reader counts them (grapheme clusters): 👍🏽 or é written as e + accent is one. */
-export function characterCount(text: string): number {
+function characterCount(text: string): number {
   return Array.from(GRAPHEMES.segment(text)).length;
 }
 
-export function wordCount(text: string): number {
+function wordCount(text: string): number {
   const trimmed = text.trim();
   return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
 }

@@ -1,7 +1,8 @@
 // The reply's Python must work: extract its code, run it with python3 in a fresh temporary
 // folder, call a function on test inputs and compare the results as JSON. Not a security
-// sandbox: the code runs as the current user, but with a minimal environment (no inherited
-// secrets), no stdin, a timeout, and nothing but its own folder to write in.
+// sandbox: the code runs as the current user and could touch what that user can. What it gets:
+// a minimal environment (no inherited secrets), no stdin, a timeout, a fresh working folder
+// that is removed afterwards.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { z } from 'zod';
 import { oneLine, replyExcerpt, shortJson } from './excerpt.ts';
 import { failed, passed, type AssertionHandler, type AssertionOutcome } from './types.ts';
 
-export const DEFAULT_PYTHON_TIMEOUT_MS = 10_000;
+const DEFAULT_PYTHON_TIMEOUT_MS = 10_000;
 const PYTHON = process.platform === 'win32' ? 'python' : 'python3';
 const RUNNER = fileURLToPath(new URL('./python-runner.py', import.meta.url));
 /** What the child may see of our environment: where programs are, and the text encoding. */
@@ -57,8 +58,8 @@ type RunnerRecord =
   | { raised: string }
   | { unserializable: string };
 
-function minimalEnvironment(workdir: string): Record<string, string> {
-  const environment: Record<string, string> = workdir === '' ? {} : { TMPDIR: workdir, TEMP: workdir, TMP: workdir };
+function minimalEnvironment(workdir?: string): Record<string, string> {
+  const environment: Record<string, string> = workdir === undefined ? {} : { TMPDIR: workdir, TEMP: workdir, TMP: workdir };
   for (const name of INHERITED_VARIABLES) {
     const value = process.env[name];
     if (value !== undefined) environment[name] = value;
@@ -79,6 +80,7 @@ interface RunFacts {
   timedOut: boolean;
   timeoutMs: number;
   exitCode: number | undefined;
+  signal: string | undefined;
   stderr: string;
 }
 
@@ -97,17 +99,21 @@ function stderrNote(run: RunFacts): string {
   return run.stderr.trim() === '' ? '' : ` stderr: ${tailOf(run.stderr)}`;
 }
 
+function howPythonEnded(run: RunFacts): string {
+  return run.signal === undefined ? `python exited with code ${run.exitCode ?? 'unknown'}` : `python was killed by ${run.signal}`;
+}
+
 /** Why a case has no record: the first such case is where the run stopped, later ones never ran. */
 function stoppedReason(call: string, expected: string, run: RunFacts): string {
   return run.timedOut
     ? `${call} did not return within ${run.timeoutMs} ms (expected ${expected})`
-    : `python exited with code ${run.exitCode ?? 'unknown'} during ${call} (expected ${expected}).${stderrNote(run)}`;
+    : `${howPythonEnded(run)} during ${call} (expected ${expected}).${stderrNote(run)}`;
 }
 
 function judgeRecords(spec: PythonSpec, records: RunnerRecord[], reply: string, run: RunFacts): AssertionOutcome {
   const [first, ...caseRecords] = records;
   if (first === undefined) {
-    const why = run.timedOut ? `timed out after ${run.timeoutMs} ms` : `python exited with code ${run.exitCode ?? 'unknown'}`;
+    const why = run.timedOut ? `timed out after ${run.timeoutMs} ms` : howPythonEnded(run);
     return failed(`${why} before calling anything.${stderrNote(run)} ${replyExcerpt(reply)}`);
   }
   if ('setup_error' in first) {
@@ -143,7 +149,7 @@ let interpreter: Promise<string> | undefined;
  */
 function pythonInterpreter(): Promise<string> {
   interpreter ??= execa(PYTHON, ['-I', '-c', 'import sys; print(sys.executable)'], {
-    env: minimalEnvironment(''),
+    env: minimalEnvironment(),
     extendEnv: false,
     stdin: 'ignore',
     timeout: 10_000,
@@ -174,16 +180,19 @@ export const python: AssertionHandler<PythonSpec> = {
         env: minimalEnvironment(workdir),
         extendEnv: false,
         stdin: 'ignore',
+        // What the code prints is not judged; only its stderr tail goes into reasons.
+        stdout: 'ignore',
         timeout: timeoutMs,
         killSignal: 'SIGKILL',
         reject: false,
         maxBuffer: 1_000_000,
       });
-      if (run.failed && !run.timedOut && run.exitCode === undefined) {
+      if (run.failed && !run.timedOut && run.exitCode === undefined && run.signal === undefined) {
         return failed(`could not run ${PYTHON} (${executable}): ${run.shortMessage}. Install Python 3 and put it on PATH.`);
       }
       const records = parseRecords(await readFile(results, 'utf8').catch(() => ''));
-      return judgeRecords(spec, records, response, { timedOut: run.timedOut, timeoutMs, exitCode: run.exitCode, stderr: String(run.stderr) });
+      const facts = { timedOut: run.timedOut, timeoutMs, exitCode: run.exitCode, signal: run.signal, stderr: String(run.stderr) };
+      return judgeRecords(spec, records, response, facts);
     } finally {
       await rm(workdir, { recursive: true, force: true });
     }

@@ -19,7 +19,9 @@ export interface TokenCount {
  * Output tokens in METRICS.md's order of trust: `usage.completion_tokens`, then llama.cpp
  * `timings.predicted_n`, then the number of output events (a lower bound: one event may carry
  * several tokens). The sources disagree when usage and timings give different counts, or when
- * the trusted count is below the number of output events, which no honest count can be.
+ * the trusted count is below the number of output events, which no honest count can be. A
+ * count above the events is normal: besides multi-token events, llama.cpp and the embedded
+ * runtime count the end-of-turn token, which carries no text (bench-notes/harness-accuracy.md).
  */
 export function reconcileTokenCount(usage: ChunkUsage | null, timings: ServerTimings | null, outputEvents: number): TokenCount {
   const fromUsage = usage?.completionTokens ?? null;

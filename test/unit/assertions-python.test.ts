@@ -99,10 +99,12 @@ describe('python: code that does not work', () => {
     expect(result.reason).toMatch(/^no function to call: expected a single function; the code defines a, b\. Reply: /);
   });
 
-  it('fails a non-JSON return value and a process that exits', async () => {
+  it('fails a non-JSON return value, a process that exits and one that is killed', async () => {
     expect((await run(fenced('def sort_list(items):\n    return {1, 2}'))).reason).toContain('sort_list([3,1,2]) returned {1, 2}, not JSON');
     const exited = await run(fenced('import os\ndef sort_list(items):\n    os._exit(3)'));
     expect(exited.reason).toMatch(/^3 of 3 cases failed: python exited with code 3 during sort_list\(\[3,1,2\]\)/);
+    const killed = await run(fenced('import os, signal\ndef sort_list(items):\n    print("x" * 2_000_000)\n    os.kill(os.getpid(), signal.SIGKILL)'));
+    expect(killed.reason).toMatch(/^3 of 3 cases failed: python was killed by SIGKILL during sort_list\(\[3,1,2\]\)/);
   });
 });
 
