@@ -1,7 +1,12 @@
-// The eval suite end to end, as CI runs it (`npm run eval` is `edge-evals eval`), on the
-// smallest embedded model: save a baseline, gate against it, fail against a baseline made
-// 50% faster, refuse a bad baseline before starting; and a run split in two shards, merged,
-// gives the same cases, statuses and verdict as the single run.
+// The eval suite end to end, as CI runs it (`npm run eval` is `edge-evals eval`), on one
+// embedded model: save a baseline, gate against it, fail against a baseline made 50% faster,
+// refuse a bad baseline before starting; and a run split in two shards, merged, gives the
+// same cases, statuses and verdict as the single run.
+//
+// fixture-small, not fixture-tiny: its latencies (E2E ~150 ms) sit well above the gate's
+// 20 ms floor, so halving them is a clear regression. Test machines are shared, and two
+// unchanged runs drifted up to 3x there (bench-notes/gate-noise.md), so the step that must
+// pass gates with a tolerance wider than that drift; the failing steps use the defaults.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +22,7 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-e2e-gate-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const RUN_TIMEOUT_MS = 240_000;
+const SHARED_MACHINE_TOLERANCES = 'latency=300%+100ms,throughput=80%';
 
 /** The parent's environment without what vitest sets for its own workers. */
 function cleanEnvironment(): Record<string, string> {
@@ -32,7 +38,7 @@ function evalRun(args: string[], env: Record<string, string>) {
   return execa(process.execPath, [path.join(PROJECT_ROOT, 'bin/edge-evals.js'), 'eval', ...args], {
     cwd: PROJECT_ROOT,
     // Two repeats: medians over 12 requests, steadier than 6 on a busy machine.
-    env: { ...cleanEnvironment(), EVAL_RUNTIME: 'embedded', EVAL_MODELS: 'fixture-tiny', EVAL_REPEATS: '2', NO_COLOR: '1', ...env },
+    env: { ...cleanEnvironment(), EVAL_RUNTIME: 'embedded', EVAL_MODELS: 'fixture-small', EVAL_REPEATS: '2', NO_COLOR: '1', ...env },
     extendEnv: false,
     reject: false,
     timeout: RUN_TIMEOUT_MS,
@@ -59,19 +65,21 @@ describe('npm run eval with a baseline', { timeout: RUN_TIMEOUT_MS * 6 }, () => 
     expect(baseline.runtime.name).toBe('embedded');
     expect(baseline.models.map((model) => model.modelId)).toEqual([expect.any(String)]);
     for (const report of ['latest.json', 'report.md', 'report.html', 'junit.xml']) expect(existsSync(path.join(single, report)), report).toBe(true);
-    expect(readFileSync(path.join(single, 'junit.xml'), 'utf8')).toContain('name="fixture-tiny &gt; chat/introduce-yourself #1"');
+    expect(readFileSync(path.join(single, 'junit.xml'), 'utf8')).toContain('name="fixture-small &gt; chat/introduce-yourself #1"');
 
-    const passed = await evalRun([], { EVAL_RESULTS_DIR: gated, EVAL_BASELINE: baselineFile });
+    const passed = await evalRun([], { EVAL_RESULTS_DIR: gated, EVAL_BASELINE: baselineFile, EVAL_GATE_TOLERANCES: SHARED_MACHINE_TOLERANCES });
     expect(passed.exitCode, passed.all).toBe(0);
     expect(passed.stdout).toContain('Gate passed: no regressions against the baseline');
     expect(JSON.parse(readFileSync(path.join(gated, 'gate.json'), 'utf8'))).toMatchObject({ ok: true, regressions: [] });
 
-    // The run just measured, made 50% faster: the next run is about twice as slow as that.
-    saveBaseline(fastBaselineFile, scaleLatencies(readResultsFile(path.join(gated, 'latest.json')), 0.5), null);
+    // The faster of the two runs so far, made 50% faster: the next run is about twice as slow.
+    const runs = [readResultsFile(path.join(single, 'latest.json')), readResultsFile(path.join(gated, 'latest.json'))];
+    const fastest = runs.reduce((best, run) => ((run.models[0]?.summary.e2eMs.p50 ?? Infinity) < (best.models[0]?.summary.e2eMs.p50 ?? Infinity) ? run : best));
+    saveBaseline(fastBaselineFile, scaleLatencies(fastest, 0.5), null);
     const regressed = await evalRun([], { EVAL_RESULTS_DIR: path.join(work, 'regressed'), EVAL_BASELINE: fastBaselineFile });
     expect(regressed.exitCode, regressed.all).toBe(1);
     expect(regressed.stdout).toMatch(/Gate failed: \d+ regressions? against the baseline/);
-    expect(regressed.stdout).toMatch(/✗ fixture-tiny \(all prompts\): (TTFT|E2E) p(50|95) [\d.]+ m?s, baseline [\d.]+ m?s, \+[^]*?tolerance\s+50% or 20 ms/);
+    expect(regressed.stdout).toMatch(/✗ fixture-small \(all prompts\): (TTFT|E2E) p(50|95) [\d.]+ m?s, baseline [\d.]+ m?s, \+[^]*?tolerance\s+50% or 20 ms/);
     const verdict = JSON.parse(readFileSync(path.join(work, 'regressed', 'gate.json'), 'utf8')) as GateVerdict;
     expect(verdict.ok).toBe(false);
     expect(verdict.regressions.some((item) => item.metric.startsWith('ttftMs') || item.metric.startsWith('e2eMs'))).toBe(true);
@@ -95,7 +103,7 @@ describe('npm run eval with a baseline', { timeout: RUN_TIMEOUT_MS * 6 }, () => 
   it('gives the same cases, statuses and verdict from 2 merged shards as from the single run', async () => {
     const blobs = path.join(work, 'blobs');
     for (const shard of [1, 2]) {
-      const run = await evalRun([`--shard=${shard}/2`, '--reporter=blob', `--outputFile.blob=${path.join(blobs, `blob-${shard}.json`)}`], {
+      const run = await evalRun([`--shard=${shard}/2`, '--reporter=default', '--reporter=blob', `--outputFile.blob=${path.join(blobs, `blob-${shard}.json`)}`], {
         EVAL_RESULTS_DIR: path.join(work, `shard-${shard}`),
       });
       expect(run.exitCode, run.all).toBe(0);
@@ -104,8 +112,9 @@ describe('npm run eval with a baseline', { timeout: RUN_TIMEOUT_MS * 6 }, () => 
       expect(existsSync(path.join(work, `shard-${shard}`))).toBe(false);
     }
     const mergedDir = path.join(work, 'merged');
-    const merged = await evalRun(['--merge-reports', blobs], { EVAL_RESULTS_DIR: mergedDir, EVAL_BASELINE: fastBaselineFile });
-    expect(merged.exitCode, merged.all).toBe(1);
+    // Gated like the single run above: same baseline, same tolerances.
+    const merged = await evalRun(['--merge-reports', blobs], { EVAL_RESULTS_DIR: mergedDir, EVAL_BASELINE: baselineFile, EVAL_GATE_TOLERANCES: SHARED_MACHINE_TOLERANCES });
+    expect(merged.exitCode, merged.all).toBe(0);
 
     const singleResults = readResultsFile(path.join(single, 'latest.json'));
     const mergedResults = readResultsFile(path.join(mergedDir, 'latest.json'));
@@ -114,10 +123,11 @@ describe('npm run eval with a baseline', { timeout: RUN_TIMEOUT_MS * 6 }, () => 
     const modelCounts = (results: Results) => results.models.map((model) => [model.alias, model.modelId, model.cases, model.passed, model.checksPassed, model.checksTotal]);
     expect(modelCounts(mergedResults)).toEqual(modelCounts(singleResults));
 
-    // Same baseline, same verdict: it trips, on the same tests' pass rates, with nothing missing.
-    const singleVerdict = JSON.parse(readFileSync(path.join(work, 'regressed', 'gate.json'), 'utf8')) as GateVerdict;
+    // Same baseline, same verdict: the same pass rates judged, the same warnings, nothing missing.
+    const singleVerdict = JSON.parse(readFileSync(path.join(gated, 'gate.json'), 'utf8')) as GateVerdict;
     const mergedVerdict = JSON.parse(readFileSync(path.join(mergedDir, 'gate.json'), 'utf8')) as GateVerdict;
     expect(mergedVerdict.ok).toBe(singleVerdict.ok);
+    expect(mergedVerdict.compared).toBe(singleVerdict.compared);
     expect(passRateItems(mergedVerdict)).toEqual(passRateItems(singleVerdict));
     expect(mergedVerdict.warnings).toEqual(singleVerdict.warnings);
     expect(readFileSync(path.join(mergedDir, 'junit.xml'), 'utf8').match(/<testcase /g)).toHaveLength(singleResults.cases.length);
