@@ -88,7 +88,8 @@ export async function evalCommand(args: string[]): Promise<number> {
   process.stderr.write(`[edge-evals] models: ${plan.models.join(', ')}\n`);
 
   const projects = plan.models.flatMap((model) => ['--project', model]);
-  const mode = ui ? ['--ui'] : ['run'];
+  // --watch keeps the UI open even when stdin is not a terminal (vitest would run once and exit).
+  const mode = ui ? ['--ui', '--watch'] : ['run'];
   const child = execa(process.execPath, [vitestEntry(), ...mode, ...projects, ...vitestArgs], {
     cwd: PROJECT_ROOT,
     env: { [PLAN_ENV]: JSON.stringify(plan) },
