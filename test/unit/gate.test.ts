@@ -46,6 +46,10 @@ describe('compareToBaseline', () => {
     expect(metricsOf(verdict.regressions)).toEqual(['small|*|e2eMs.p50']);
     expect(verdict.regressions[0]).toMatchObject({ baseline: 150, current: 300, change: 150, relativeChange: 1, better: 'lower', unit: 'ms' });
     expect(verdict.regressions[0]?.tolerance).toBe('50% or 20 ms');
+    // Plain data: what gate.json holds is exactly the item.
+    expect(Object.keys(verdict.regressions[0] ?? {}).sort()).toEqual(
+      ['baseline', 'better', 'change', 'current', 'label', 'metric', 'model', 'relativeChange', 'test', 'tolerance', 'unit'],
+    );
     expect(verdict.title).toBe('Gate failed: 1 regression against the baseline');
     expect(verdict.message).toContain('regression: small (all prompts): E2E p50 300 ms, baseline 150 ms, +150 ms (+100%), tolerance 50% or 20 ms');
   });
