@@ -7,7 +7,7 @@ import { loadConfig } from '../config/env.ts';
 import { loadHistory, readBaselineFile, readResultsFile } from '../results/files.ts';
 import { compareToBaseline } from '../stats/gate.ts';
 import { renderTerminalReport, shouldUseColor, terminalWidth } from './terminal.ts';
-import { DEFAULT_TREND_RUNS, HTML_REPORT, MARKDOWN_REPORT, stepSummaryFile, writeReports } from './write.ts';
+import { DEFAULT_TREND_RUNS, HTML_REPORT, MARKDOWN_REPORT, shortPath, stepSummaryFile, writeReports } from './write.ts';
 
 const USAGE = `Usage: edge-evals report <results.json> [options]
 
@@ -66,12 +66,6 @@ export function parseReportArguments(args: readonly string[]): ReportArguments |
     baselineFile: values.get('--baseline'),
     historyRuns,
   };
-}
-
-/** Relative to the working folder when inside it, else absolute. */
-function shortPath(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
 
 export async function reportCommand(args: string[]): Promise<number> {

@@ -9,7 +9,7 @@ import { loadHistory, readBaselineFile, saveBaseline, saveToHistory } from '../r
 import type { Results } from '../results/schema.ts';
 import { compareToBaseline, type GateVerdict } from '../stats/gate.ts';
 import { renderTerminalReport } from './terminal.ts';
-import { DEFAULT_TREND_RUNS, GATE_VERDICT, HTML_REPORT, MARKDOWN_REPORT, stepSummaryFile, writeReports } from './write.ts';
+import { DEFAULT_TREND_RUNS, GATE_VERDICT, HTML_REPORT, MARKDOWN_REPORT, shortPath, stepSummaryFile, writeReports } from './write.ts';
 
 export type RunState = 'passed' | 'failed' | 'interrupted';
 
@@ -35,12 +35,6 @@ export interface Conclusion {
    * became unreadable during the run.
    */
   exitCode: number | null;
-}
-
-/** Relative to the working folder when inside it, else absolute. */
-function shortPath(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
 
 export function concludeRun(results: Results, options: ConcludeOptions): Conclusion {

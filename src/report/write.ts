@@ -3,6 +3,7 @@
 // reporter and `edge-evals report` both end here, so a report rendered later from a results
 // file is the same as the one written by the run.
 import { appendFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Results } from '../results/schema.ts';
 import type { GateVerdict } from '../stats/gate.ts';
 import { writeFileAtomic } from '../util/files.ts';
@@ -65,4 +66,10 @@ export function writeReports(
 export function stepSummaryFile(env: NodeJS.ProcessEnv = process.env): string | null {
   const file = env.GITHUB_STEP_SUMMARY;
   return file === undefined || file.trim() === '' ? null : file;
+}
+
+/** A path as messages show it: relative to the working folder when inside it, else absolute. */
+export function shortPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
