@@ -87,7 +87,7 @@ export function buildResults(input: BuildInput): Results {
       .map((meta) => meta.case)
       .sort((a, b) => a.category.localeCompare(b.category) || a.prompt.localeCompare(b.prompt) || a.repeat - b.repeat),
   );
-  const groups = [...groupBy(cases, (testCase) => `${testCase.model}\u0000${testCase.prompt}`).values()].map(groupResult);
+  const groups = [...groupBy(cases, (testCase) => `${testCase.model}\u0000${testCase.category}\u0000${testCase.prompt}`).values()].map(groupResult);
   const runtime = input.metas.find((meta) => meta.case.status !== 'error' || meta.model.startError === null)?.runtime ?? input.metas[0]?.runtime;
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,

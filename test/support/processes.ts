@@ -2,21 +2,21 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa, type Options } from 'execa';
+import { execa } from 'execa';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const EDGE_EVALS_BIN = path.join(PROJECT_ROOT, 'bin', 'edge-evals.js');
 
 /** `node bin/edge-evals.js <args>`, never rejecting: tests look at exitCode, stdout, stderr. */
 export function runCli(args: string[], options: { env?: Record<string, string>; timeout?: number; cwd?: string } = {}) {
-  const execaOptions: Options = {
+  return execa(process.execPath, [EDGE_EVALS_BIN, ...args], {
     cwd: options.cwd ?? PROJECT_ROOT,
     env: { NO_COLOR: '1', ...options.env },
     reject: false,
     timeout: options.timeout ?? 120_000,
     stdin: 'ignore',
-  };
-  return execa(process.execPath, [EDGE_EVALS_BIN, ...args], { ...execaOptions, all: true });
+    all: true,
+  });
 }
 
 /** Pids of live processes whose command line contains every one of `needles`. */

@@ -103,6 +103,11 @@ describe('buildResults', () => {
     expect(results.groups[0]).toMatchObject({ model: 'm', prompt: 'a', repeats: 4, passRate: 2 / 3 });
   });
 
+  it('keeps prompts with the same id in different categories apart', () => {
+    const results = build([meta('m', 'summary', { category: 'chat' }), meta('m', 'summary', { category: 'code', status: 'fail' })]);
+    expect(results.groups.map((group) => `${group.category}/${group.prompt}: ${group.passRate}`)).toEqual(['chat/summary: 1', 'code/summary: 0']);
+  });
+
   it('recommends the fastest good-enough model for development and the most accurate for quality', () => {
     const results = build([
       meta('small', 'a', { category: 'chat', e2eMs: 100 }),

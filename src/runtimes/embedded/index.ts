@@ -105,7 +105,6 @@ class EmbeddedRuntime implements Runtime {
     if (entry.kind === 'generated') {
       const { ensureSyntheticModel, isSyntheticAlias } = await import('../../embedded/synthetic/index.ts');
       if (!isSyntheticAlias(entry.alias)) throw new RuntimeError(`No generator for synthetic model '${entry.alias}'.`);
-      options.onProgress?.({ phase: 'download', message: `generating ${entry.alias}` });
       const file = await ensureSyntheticModel(entry.alias, this.modelsDir, {
         onProgress: (message: string) => options.onProgress?.({ phase: 'download', message }),
       });
