@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { EvalConfig } from '../../config/env.ts';
+import { isAlive } from '../../util/process-tree.ts';
 import {
   RuntimeError,
   type CachedModel,
@@ -204,9 +205,11 @@ class FoundryRuntime implements Runtime {
 
   async processes(): Promise<number[]> {
     const dialect = await this.dialect();
-    // Gen B reports the daemon's pid in every status; Gen A only when it started.
+    // Gen B reports the daemon's pid in every status; Gen A only when it started (a pid seen
+    // then is gone after someone else restarted the service).
     const endpoint = dialect.generation === 'B' ? await dialect.discover() : this.endpoint;
-    return endpoint?.pid === null || endpoint?.pid === undefined ? [] : [endpoint.pid];
+    const pid = endpoint?.pid ?? null;
+    return pid !== null && isAlive(pid) ? [pid] : [];
   }
 
   async dispose(): Promise<void> {
