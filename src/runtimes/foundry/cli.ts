@@ -3,6 +3,7 @@
 // `service start` never exits; Gen B's `server start` exits but leaves its daemon holding
 // our pipes, so its output never reaches end-of-file).
 import { execa, execaSync } from 'execa';
+import { spawnDetached } from '../openai/detached.ts';
 import { RuntimeError } from '../types.ts';
 
 export interface CliResult {
@@ -72,20 +73,12 @@ export class FoundryCli {
     return result;
   }
 
-  /**
-   * Starts a command that never exits (Gen A `service start`) in its own process group, its
-   * output going to a file rather than to a pipe that nobody would read.
-   */
-  spawnDetached(args: readonly string[], logFile: string): void {
-    const subprocess = execa(this.bin, args, {
-      detached: true,
-      cleanup: false,
-      reject: false,
-      stdin: 'ignore',
-      stdout: { file: logFile },
-      stderr: { file: logFile, append: true },
-    });
-    subprocess.unref();
+  /** Starts a command that never exits (Gen A `service start`) detached, its output going to `logFile`. */
+  async spawnDetached(args: readonly string[], logFile: string): Promise<void> {
+    const started = await spawnDetached(this.bin, args, { logFile });
+    if (started === null) {
+      throw new RuntimeError(`The Foundry Local CLI '${this.bin}' could not be started.`, { command: this.commandLine(args), hint: 'install Foundry Local, or set FOUNDRY_BIN' });
+    }
   }
 
   /**

@@ -54,7 +54,7 @@ export class GenerationA implements FoundryDialect {
   }
 
   async start(deadlineMs: number, signal?: AbortSignal): Promise<ServiceEndpoint> {
-    this.cli.spawnDetached(['service', 'start'], this.serviceLogFile);
+    await this.cli.spawnDetached(['service', 'start'], this.serviceLogFile);
     let lastOutput = '';
     while (Date.now() < deadlineMs) {
       signal?.throwIfAborted();

@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import type { EvalConfig } from '../../config/env.ts';
 import { EMBEDDED_CATALOG, findCatalogEntry } from '../../embedded/catalog.ts';
 import { isAlive, killProcessTree } from '../../util/process-tree.ts';
+import { spawnDetached } from '../openai/detached.ts';
 import { httpRequest } from '../openai/http.ts';
 import {
   RuntimeError,
@@ -210,19 +211,11 @@ class LlamaServerRuntime implements Runtime {
     if (this.config.threads > 0) args.push('--threads', String(this.config.threads));
     const command = [this.config.bins.llamaServer, ...args].join(' ');
     // Detached, in its own process group, so that the whole tree can be signalled at once.
-    const subprocess = execa(this.config.bins.llamaServer, args, {
-      detached: true,
-      cleanup: false,
-      reject: false,
-      stdin: 'ignore',
-      stdout: { file: logFile },
-      stderr: { file: logFile, append: true },
-    });
-    subprocess.unref();
-    const pid = subprocess.pid;
-    if (pid === undefined) {
+    const started = await spawnDetached(this.config.bins.llamaServer, args, { logFile });
+    if (started === null) {
       throw new RuntimeError(`Could not start '${this.config.bins.llamaServer}'.`, { command, hint: 'install llama.cpp, or set LLAMA_SERVER_BIN' });
     }
+    const { pid } = started;
     const output = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-4_000) : '');
     const deadline = Date.now() + (options.timeoutMs ?? this.config.loadTimeoutMs);
     while (Date.now() < deadline) {

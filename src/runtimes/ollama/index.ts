@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { z } from 'zod';
 import type { EvalConfig } from '../../config/env.ts';
 import { isAlive, killProcessTree } from '../../util/process-tree.ts';
+import { spawnDetached } from '../openai/detached.ts';
 import { errorMessage, httpRequest } from '../openai/http.ts';
 import {
   RuntimeError,
@@ -264,18 +265,9 @@ class OllamaRuntime implements Runtime {
     options.onProgress?.({ phase: 'service', message: `starting ollama serve on ${this.url}` });
     mkdirSync(this.config.cacheDir, { recursive: true });
     const logFile = path.join(this.config.cacheDir, 'ollama-serve.log');
-    const subprocess = execa(this.config.bins.ollama, ['serve'], {
-      detached: true,
-      cleanup: false,
-      reject: false,
-      env: this.env(),
-      stdin: 'ignore',
-      stdout: { file: logFile },
-      stderr: { file: logFile, append: true },
-    });
-    subprocess.unref();
-    const pid = subprocess.pid;
-    if (pid === undefined) throw new RuntimeError(`Could not start '${this.config.bins.ollama} serve'.`, { hint: 'install Ollama, or set OLLAMA_BIN' });
+    const started = await spawnDetached(this.config.bins.ollama, ['serve'], { logFile, env: this.env() });
+    if (started === null) throw new RuntimeError(`Could not start '${this.config.bins.ollama} serve'.`, { hint: 'install Ollama, or set OLLAMA_BIN' });
+    const { pid } = started;
     const deadline = Date.now() + (options.timeoutMs ?? SERVE_START_TIMEOUT_MS);
     while (Date.now() < deadline) {
       options.signal?.throwIfAborted();
