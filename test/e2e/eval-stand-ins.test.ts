@@ -158,4 +158,16 @@ describe('npm run eval on stand-ins of the other runtimes', () => {
     for (const alias of ['phi-4-mini', 'qwen2.5-0.5b', 'qwen2.5-7b', 'deepseek-r1-7b']) expect(list.stdout).toMatch(new RegExp(`^${alias.replace('.', '\\.')}\\s`, 'm'));
     expect(list.stdout).toContain('Phi-4-mini-instruct-generic-cpu');
   }, 120_000);
+
+  it('edge-evals service start --runtime foundry returns while the Gen A service, whose own start never does, keeps running', async () => {
+    const home = path.join(work, 'service-start');
+    const env = { PATH: PATH_WITH_STAND_INS, FOUNDRY_STANDIN_HOME: home, EDGE_EVALS_CACHE: path.join(home, 'cache'), NO_COLOR: '1' };
+    const edgeEvals = (...args: string[]) => execa(process.execPath, [EDGE_EVALS_BIN, ...args, '--runtime', 'foundry'], { env, reject: false, timeout: 120_000 });
+    const start = await edgeEvals('service', 'start');
+    expect(start.exitCode, start.stderr).toBe(0);
+    expect(start.stdout).toMatch(/^Service started on http:\/\/127\.0\.0\.1:\d+\/v1/);
+    expect((await edgeEvals('service', 'status')).stdout).toMatch(/^Service is running on /);
+    expect((await edgeEvals('service', 'stop')).exitCode).toBe(0);
+    expect((await edgeEvals('service', 'status')).stdout).toMatch(/^Service is not running/);
+  }, 240_000);
 });
