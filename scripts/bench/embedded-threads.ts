@@ -52,6 +52,7 @@ for (const { name: alias, ...file } of models) {
     const ttft = median(samples.map((sample) => sample.ttftMs));
     const decode = median(samples.map((sample) => sample.decodeTokensPerSecond));
     byThreads.set(threads, { ttft, decode });
+    console.error(`${alias}, ${threads} thread(s): TTFT ${ttft.toFixed(1)} ms, decode ${decode.toFixed(0)} tokens/s`);
     rows.push([
       alias,
       `${(file.sizeBytes / 1024 / 1024).toFixed(0)} MB`,

@@ -191,6 +191,7 @@ export class EmbeddedEngine {
 
   /** getLlama once per process: it tests the binary in a child process (~0.5 s). */
   static async create(options: EngineOptions): Promise<EmbeddedEngine> {
+    const started = performance.now();
     const lib = await import('node-llama-cpp');
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     const cores = availableCores();
@@ -203,6 +204,7 @@ export class EmbeddedEngine {
       // oversubscribes small machines.
       maxThreads: Math.max(cores, options.threads ?? 0, options.envThreads ?? 0),
     });
+    log(`node-llama-cpp ready in ${Math.round(performance.now() - started)} ms (${llama.gpu === false ? 'CPU' : `GPU: ${llama.gpu}`})`);
     return new EmbeddedEngine(lib, llama, options);
   }
 

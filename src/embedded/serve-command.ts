@@ -8,7 +8,7 @@ import { UsageError } from '../cli/errors.ts';
 import { isAlive } from '../util/process-tree.ts';
 import { EmbeddedEngine } from './engine.ts';
 import { locateModel, resolveModelFile } from './model-files.ts';
-import { EmbeddedServer, publicModelInfo } from './server.ts';
+import type { EmbeddedServer } from './server.ts';
 
 const USAGE = `Usage: edge-evals serve [options]
 
@@ -129,6 +129,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       file.catch(() => undefined); // awaited in order below; no unhandled rejection meanwhile
       return { spec, file };
     });
+    // Loaded while node-llama-cpp tests its binary in a child process.
+    const { EmbeddedServer, publicModelInfo } = await import('./server.ts');
     engine = await creating;
     if (!stopping) {
       server = new EmbeddedServer({ engine, cacheDir, log });

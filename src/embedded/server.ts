@@ -397,7 +397,7 @@ export class EmbeddedServer {
 
     const base = { id, object: 'chat.completion.chunk', created, model: model.modelId };
     const send = (payload: unknown) => {
-      if (!response.writableEnded) response.write(`data: ${JSON.stringify(payload)}\n\n`);
+      if (!response.writableEnded && !response.destroyed) response.write(`data: ${JSON.stringify(payload)}\n\n`);
     };
     const delta = (content: Record<string, string>, finishReason: string | null = null) => ({
       ...base,
