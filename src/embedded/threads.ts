@@ -1,15 +1,19 @@
 // How many CPU threads the embedded runtime gives a model. node-llama-cpp's own default
-// (max(4, math cores)) oversubscribes small machines badly: on 2 vCPUs a 1.6M-parameter model
-// decodes at ~3 tokens/s with 4 threads and at ~1000 tokens/s with 1. The rule below comes
-// from scripts/bench/embedded-threads.ts; its figures are in bench-notes/embedded.md.
+// (max(4, math cores)) oversubscribes small machines badly: on 2 vCPUs fixture-tiny decodes
+// at 4 tokens/s with 4 threads and at 1642 tokens/s with 1. The rule below comes from
+// scripts/bench/embedded-threads.ts; its figures are in bench-notes/embedded.md.
 import os from 'node:os';
 
 /**
- * Models below this file size are dominated by per-token synchronisation, not arithmetic:
- * one thread decodes them fastest whatever the machine (measured: fixture-tiny and
- * fixture-small decode 1.5-2x faster on 1 thread than on 2).
+ * Below this file size, a token costs less arithmetic than the threads' synchronisation:
+ * one thread decodes fastest (measured on 2 vCPUs: fixture-tiny 1642 vs 66 tokens/s,
+ * fixture-small 373 vs 73 tokens/s with 1 vs 2 threads). Assumed on larger machines too,
+ * where the synchronisation costs the same.
  */
 export const SINGLE_THREAD_MAX_MODEL_BYTES = 128 * 1024 * 1024;
+
+/** Decode is bound by memory bandwidth well before this many threads. */
+const MAX_DEFAULT_THREADS = 8;
 
 export interface ThreadChoice {
   threads: number;
@@ -24,18 +28,25 @@ export function availableCores(): number {
 
 /**
  * The default thread count for a model of `modelBytes` on a machine with `cores` usable CPUs.
- * Pure: the measurement behind it is in bench-notes/embedded.md.
+ * Pure; the measurements behind it are in bench-notes/embedded.md:
+ * - up to 2 CPUs: one thread. A second thread never decoded faster here (8 MB to 521 MB
+ *   models; decode is memory-bound: 521 MB x 39 tokens/s is ~20 GB/s already on one thread)
+ *   and collapses when anything else runs on the other CPU; it only shortens the prefill of
+ *   large models.
+ * - small models (< 128 MB): one thread everywhere, for the synchronisation cost above.
+ * - larger models on 3+ CPUs: half the CPUs (about the physical cores on SMT machines, and
+ *   CPUs left for the HTTP server and the harness), at most 8. Not measured here (2 vCPUs):
+ *   it follows llama.cpp's own default of one thread per physical core; override with
+ *   --threads or EVAL_THREADS.
  */
 export function defaultThreadCount(cores: number, modelBytes: number): ThreadChoice {
-  if (cores <= 1) return { threads: 1, reason: 'one CPU available' };
+  const megabytes = Math.round(modelBytes / 1024 / 1024);
+  if (cores <= 2) return { threads: 1, reason: `${cores} CPU(s): one thread decodes fastest` };
   if (modelBytes < SINGLE_THREAD_MAX_MODEL_BYTES) {
-    return { threads: 1, reason: `model under ${SINGLE_THREAD_MAX_MODEL_BYTES / 1024 / 1024} MB: one thread decodes fastest` };
+    return { threads: 1, reason: `model of ${megabytes} MB (< ${SINGLE_THREAD_MAX_MODEL_BYTES / 1024 / 1024} MB): one thread decodes fastest` };
   }
-  // Larger models are bound by arithmetic and memory bandwidth, which more threads help, but
-  // a thread per logical CPU leaves nothing for the HTTP server and the harness on small
-  // machines; keep one CPU free from 4 CPUs up.
-  const threads = cores <= 3 ? cores : cores - 1;
-  return { threads, reason: `model of ${Math.round(modelBytes / 1024 / 1024)} MB on ${cores} CPUs` };
+  const threads = Math.max(1, Math.min(MAX_DEFAULT_THREADS, Math.floor(cores / 2)));
+  return { threads, reason: `model of ${megabytes} MB on ${cores} CPUs: half the CPUs, at most ${MAX_DEFAULT_THREADS}` };
 }
 
 /**

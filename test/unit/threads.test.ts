@@ -13,7 +13,18 @@ describe('defaultThreadCount', () => {
     expect(defaultThreadCount(cores, 8 * MB).threads).toBe(1);
   });
 
-  it('never gives more threads than CPUs, and one on a single CPU', () => {
+  it('gives one thread on up to 2 CPUs, whatever the model (measured)', () => {
+    for (const bytes of [small, SINGLE_THREAD_MAX_MODEL_BYTES, large]) {
+      expect(defaultThreadCount(1, bytes).threads).toBe(1);
+      expect(defaultThreadCount(2, bytes).threads).toBe(1);
+    }
+  });
+
+  it('gives larger models half the CPUs on bigger machines, at most 8', () => {
+    expect([3, 4, 8, 16, 64].map((cores) => defaultThreadCount(cores, large).threads)).toEqual([1, 2, 4, 8, 8]);
+  });
+
+  it('never gives more threads than CPUs', () => {
     for (const cores of [1, 2, 3, 4, 8, 64]) {
       for (const bytes of [small, SINGLE_THREAD_MAX_MODEL_BYTES, large]) {
         const { threads } = defaultThreadCount(cores, bytes);
@@ -21,7 +32,6 @@ describe('defaultThreadCount', () => {
         expect(threads).toBeLessThanOrEqual(cores);
       }
     }
-    expect(defaultThreadCount(1, large).threads).toBe(1);
   });
 
   it('gives larger models more threads on bigger machines', () => {
@@ -31,7 +41,9 @@ describe('defaultThreadCount', () => {
   });
 
   it('says why', () => {
-    expect(defaultThreadCount(2, small).reason).toMatch(/MB/);
+    expect(defaultThreadCount(2, large).reason).toMatch(/2 CPU/);
+    expect(defaultThreadCount(8, small).reason).toMatch(/MB/);
+    expect(defaultThreadCount(8, large).reason).toMatch(/8 CPUs/);
   });
 });
 
