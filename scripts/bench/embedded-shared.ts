@@ -84,7 +84,13 @@ export async function startServe(args: readonly string[], timeoutMs = 120_000): 
       clearTimeout(timer);
       resolve(JSON.parse(stdout.slice(0, stdout.indexOf('\n'))) as { url: string; pid: number });
     });
-    void child.then(() => reject(new Error(`serve exited before it was ready:\n${stderr}`)));
+    void child.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited before it was ready:\n${stderr}`));
+    });
+  }).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
   });
   return { child, url: ready.url, pid: ready.pid, readyMs: performance.now() - started };
 }

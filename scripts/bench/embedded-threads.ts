@@ -4,13 +4,34 @@
 // src/embedded/threads.ts is chosen from these figures (bench-notes/embedded.md).
 //
 //   node --import tsx scripts/bench/embedded-threads.ts [--threads 1,2,3,4] [--runs 7]
-//        [--models fixture-tiny,fixture-small,fixture-medium] [--files a.gguf,b.gguf]
-import { statSync } from 'node:fs';
+//        [--models fixture-tiny,fixture-small,fixture-medium] [--files a.gguf,b.gguf] [--large]
+//
+// --large adds a bigger model, the size of a real 0.5B Q4 model (16 layers x 1024, F16,
+// ~520 MB), written once by the project's synthetic generator into <cache>/bench/.
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SyntheticAlias } from '../../src/embedded/synthetic/index.ts';
 import { availableCores, defaultThreadCount } from '../../src/embedded/threads.ts';
-import { fixture, generateInProcess, loadAverage, machineLine, median, nodeLlamaCppVersion, printTable } from './embedded-shared.ts';
+import { writeGgufFile } from '../../src/embedded/gguf/writer.ts';
+import { loadCorpus } from '../../src/embedded/synthetic/corpus.ts';
+import { buildSyntheticModel, SyntheticVocabulary } from '../../src/embedded/synthetic/model.ts';
+import { SYNTHETIC_MODEL_SPECS } from '../../src/embedded/synthetic/specs.ts';
+import { cacheDir, fixture, generateInProcess, loadAverage, machineLine, median, nodeLlamaCppVersion, printTable } from './embedded-shared.ts';
+
+/** fixture-medium's recipe at 16 layers x 1024: ~270M parameters, ~520 MB in F16. */
+async function largeModel(): Promise<string> {
+  const file = path.join(cacheDir(), 'bench', 'synthetic-large-16x1024.gguf');
+  if (existsSync(file)) return file;
+  console.error(`writing ${file} (once)`);
+  const spec = { ...SYNTHETIC_MODEL_SPECS['fixture-medium'], blockCount: 16, embeddingLength: 1024, feedForwardLength: 4096, headCount: 16 };
+  const { contents } = buildSyntheticModel(spec, new SyntheticVocabulary(loadCorpus()));
+  mkdirSync(path.dirname(file), { recursive: true });
+  // Renamed into place: an interrupted run leaves no half-written file that looks complete.
+  await writeGgufFile(`${file}.tmp`, contents);
+  renameSync(`${file}.tmp`, file);
+  return file;
+}
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +41,7 @@ const { values } = parseArgs({
     /** Any other GGUF files (e.g. a downloaded model) to sweep after the synthetic ones. */
     files: { type: 'string', default: '' },
     'max-tokens': { type: 'string', default: '256' },
+    large: { type: 'boolean', default: false },
   },
 });
 const threadCounts = values.threads.split(',').map(Number);
@@ -27,6 +49,7 @@ const runs = Number(values.runs);
 const maxTokens = Number(values['max-tokens']);
 const aliases = values.models.split(',').filter((alias) => alias !== '') as SyntheticAlias[];
 const extraFiles = values.files.split(',').filter((file) => file !== '');
+if (values.large) extraFiles.push(await largeModel());
 
 console.log(`# Thread sweep: ${machineLine()}, node-llama-cpp ${nodeLlamaCppVersion()}`);
 console.log(`# ${runs} runs per cell after 1 warm-up, greedy, medians; load average at start: ${loadAverage()}`);
