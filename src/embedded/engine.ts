@@ -189,7 +189,7 @@ export class EmbeddedEngine {
     private readonly options: EngineOptions,
   ) {}
 
-  /** getLlama once per process: it tests the binary in a child process (~0.5 s). */
+  /** getLlama once per process: on Linux it tests the binary in a child process (~0.8 s). */
   static async create(options: EngineOptions): Promise<EmbeddedEngine> {
     const started = performance.now();
     const lib = await import('node-llama-cpp');
@@ -269,7 +269,7 @@ export class EmbeddedEngine {
       await model.dispose();
       throw error;
     }
-    // Resolving the chat format from the template costs ~250 ms: once per model, not per request.
+    // Resolving the chat format from the template costs 200-350 ms: once per model, not per request.
     const chatWrapper = this.lib.resolveChatWrapper(model);
     const sequences = Array.from({ length: this.options.parallel }, () => context.getSequence());
     const info: LoadedModelInfo = {

@@ -138,8 +138,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       log(`listening on ${url} (${engine.gpu === false ? 'CPU' : `GPU: ${engine.gpu}`}, cache ${cacheDir})`);
       for (const { spec, file } of preloads) {
         if (stopping) break;
-        const { info } = await server.loadModel(spec, { allowPaths: true, file });
-        log(`loaded ${info.alias} (${info.modelId}) in ${Math.round(info.loadMs)} ms, ${info.threads} thread(s): ${info.threadsReason}`);
+        await server.loadModel(spec, { allowPaths: true, file });
       }
       if (!stopping) {
         const ready = { event: 'ready', url, pid: process.pid, models: engine.loaded().map(publicModelInfo) };

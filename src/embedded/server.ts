@@ -16,6 +16,7 @@ import {
   ModelNotLoadedError,
   type ChatMessage,
   type EmbeddedEngine,
+  type GenerationRequest,
   type GenerationResult,
   type GenerationTimings,
   type LoadedModelInfo,
@@ -230,11 +231,16 @@ export class EmbeddedServer {
     const location = locateModel(spec, { cacheDir: this.cacheDir, allowPaths: options.allowPaths });
     const loaded = this.engine.find(location.alias);
     if (loaded !== undefined) return { info: loaded, alreadyLoaded: true };
-    return this.engine.load(location.alias, async () => {
+    const outcome = await this.engine.load(location.alias, async () => {
       const file = await (options.file ?? this.resolveFile(spec, options.allowPaths));
       if (file.generatedNow) this.log(`generated ${file.alias} at ${file.path}`);
       return { modelId: file.modelId, path: file.path, sizeBytes: file.sizeBytes };
     });
+    const { info } = outcome;
+    if (!outcome.alreadyLoaded) {
+      this.log(`loaded ${info.alias} (${info.modelId}) in ${Math.round(info.loadMs)} ms, ${info.threads} thread(s): ${info.threadsReason}`);
+    }
+    return outcome;
   }
 
   /** Find (and generate, for a synthetic model) the file behind `spec`, logging progress. */
@@ -284,7 +290,7 @@ export class EmbeddedServer {
     if (pathname === '/v1/chat/completions') return allow('POST', (request, response) => this.chatCompletions(request, response));
     const modelAction = /^\/models\/(load|unload)\/([^/]+)$/.exec(pathname);
     if (modelAction !== null) {
-      const [, action, encoded] = modelAction as unknown as [string, 'load' | 'unload', string];
+      const [, action, encoded = ''] = modelAction;
       const alias = decodeName(encoded);
       return allow('POST', async (_request, response) => (action === 'load' ? this.loadRoute(alias, response) : this.unloadRoute(alias, response)));
     }
@@ -314,7 +320,6 @@ export class EmbeddedServer {
 
   private async loadRoute(alias: string, response: http.ServerResponse): Promise<void> {
     const { info, alreadyLoaded } = await this.loadModel(alias, { allowPaths: false });
-    if (!alreadyLoaded) this.log(`loaded ${info.alias} (${info.modelId}) in ${Math.round(info.loadMs)} ms, ${info.threads} thread(s): ${info.threadsReason}`);
     sendJson(response, 200, {
       alias: info.alias,
       modelId: info.modelId,
@@ -438,24 +443,18 @@ export class EmbeddedServer {
     }
     if (!this.engine.isLoading(alias)) {
       this.log(`loading ${alias} on demand`);
-      this.loadModel(alias, { allowPaths: false }).then(
-        ({ info }) => this.log(`loaded ${info.alias} (${info.modelId}) in ${Math.round(info.loadMs)} ms, ${info.threads} thread(s): ${info.threadsReason}`),
-        (error: unknown) => {
-          const message = error instanceof Error ? error.message : String(error);
-          this.backgroundLoadFailures.set(alias, message);
-          this.log(`loading ${alias} failed: ${message}`);
-        },
-      );
+      this.loadModel(alias, { allowPaths: false }).catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        this.backgroundLoadFailures.set(alias, message);
+        this.log(`loading ${alias} failed: ${message}`);
+      });
     }
     throw new HttpError(503, `model ${alias} is loading; retry in a moment`, 'unavailable_error', 'model_loading', 'model', {
       'Retry-After': String(RETRY_AFTER_SECONDS),
     });
   }
 
-  private async generate(
-    model: LoadedModelInfo,
-    request: Parameters<EmbeddedEngine['generate']>[1],
-  ): Promise<GenerationResult> {
+  private async generate(model: LoadedModelInfo, request: GenerationRequest): Promise<GenerationResult> {
     const result = await this.engine.generate(model.alias, request);
     this.log(
       `chat ${model.alias}: ${result.promptTokens} prompt + ${result.completionTokens} completion tokens, ` +
