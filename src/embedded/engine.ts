@@ -221,7 +221,7 @@ export class EmbeddedEngine {
     return [...this.loads.keys()];
   }
 
-  /** A loaded model by alias or model ID (case-insensitive). */
+  /** A loaded model by alias or model ID (case-insensitive), or by the path it was loaded from. */
   find(name: string): LoadedModelInfo | undefined {
     return this.findSlot(name)?.info;
   }
@@ -410,7 +410,7 @@ export class EmbeddedEngine {
     const wanted = name.toLowerCase();
     const byAlias = this.slots.get(wanted);
     if (byAlias !== undefined) return byAlias;
-    return [...this.slots.values()].find((slot) => slot.info.modelId.toLowerCase() === wanted);
+    return [...this.slots.values()].find((slot) => slot.info.modelId.toLowerCase() === wanted || slot.info.path === name);
   }
 
   private assertUsable(): void {

@@ -2,14 +2,16 @@
 //   GET  /health                 200 {"status":"ok"} | 503 {"status":"loading"}
 //   GET  /v1/models              the loaded models, OpenAI list format
 //   GET  /models/loaded          {"models":[{alias, modelId, path, loadMs, threads, ...}]}
-//   POST /models/load/{alias}    load (generating synthetic models on demand)
-//   POST /models/unload/{alias}  {"unloaded": true | false}
+//   POST /models/load/{alias}    load (generating synthetic models on demand); {alias} may
+//                                also be an absolute path to a .gguf file, URL-encoded
+//   POST /models/unload/{alias}  {"unloaded": true | false}; alias, model ID or that path
 //   POST /v1/chat/completions    OpenAI chat completions, streamed (SSE) or not, with
 //                                llama.cpp-style `timings`
 // Errors are OpenAI error objects. The server binds 127.0.0.1 unless told otherwise.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { z } from 'zod';
 import {
   GenerationAbortedError,
@@ -319,7 +321,9 @@ export class EmbeddedServer {
   }
 
   private async loadRoute(alias: string, response: http.ServerResponse): Promise<void> {
-    const { info, alreadyLoaded } = await this.loadModel(alias, { allowPaths: false });
+    // An absolute path to a .gguf file is accepted here (the runtime adapter loads EVAL_MODELS
+    // entries that are paths this way); relative ones would depend on the server's folder.
+    const { info, alreadyLoaded } = await this.loadModel(alias, { allowPaths: path.isAbsolute(alias) });
     sendJson(response, 200, {
       alias: info.alias,
       modelId: info.modelId,
@@ -336,7 +340,7 @@ export class EmbeddedServer {
       return;
     }
     try {
-      locateModel(alias, { cacheDir: this.cacheDir, allowPaths: false });
+      locateModel(alias, { cacheDir: this.cacheDir, allowPaths: path.isAbsolute(alias) });
     } catch (error) {
       // A catalog model that is not downloaded is known, just not loaded.
       if (!(error instanceof ModelNotDownloadedError)) throw error;

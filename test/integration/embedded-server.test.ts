@@ -2,7 +2,7 @@
 // HTTP, the official openai client, the synthetic fixture-tiny model generated into a
 // temporary cache. Timing bounds are sanity checks only; the figures come from
 // scripts/bench/embedded-*.ts.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -366,6 +366,18 @@ describe('loading and unloading', () => {
     expect(await post('/models/unload/fixture-small')).toMatchObject({ status: 200, json: { unloaded: true } });
     expect((await client.models.list()).data.map((model) => model.id)).toEqual(['fixture-tiny']);
   }, 120_000);
+
+  it('loads and unloads a .gguf file by absolute path, not by a relative one', async () => {
+    const file = path.join(cacheDir, 'my-copy.gguf');
+    copyFileSync(path.join(cacheDir, 'models', 'fixture-tiny.gguf'), file);
+    const route = (action: string, target: string) => `/models/${action}/${encodeURIComponent(target)}`;
+    expect(await post(route('load', 'my-copy.gguf'))).toMatchObject({ status: 404 });
+    expect(await post(route('load', file))).toMatchObject({ status: 200, json: { alias: 'my-copy', modelId: 'my-copy', path: file } });
+    const completion = await client.chat.completions.create({ model: 'my-copy', messages: hello, temperature: 0 });
+    expect(completion.choices[0]?.message.content).toBe(TINY_REPLY);
+    expect(await post(route('unload', file))).toMatchObject({ status: 200, json: { unloaded: true } });
+    expect(await post(route('unload', file))).toMatchObject({ status: 200, json: { unloaded: false } });
+  });
 
   it('POST /models/load loads and answers once loaded', async () => {
     const { status, json } = await post('/models/load/fixture-small');
