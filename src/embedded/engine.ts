@@ -37,6 +37,8 @@ export interface ModelFileSpec {
   modelId: string;
   path: string;
   sizeBytes: number;
+  /** 'auto' resolves the chat format from the model's template (200-400 ms). */
+  chatWrapper?: 'auto' | 'chatML';
 }
 
 export interface LoadedModelInfo {
@@ -178,6 +180,21 @@ interface ModelSlot {
 
 type NodeLlamaCpp = typeof import('node-llama-cpp');
 
+const EARLY_LLAMA = Symbol.for('edge-evals.early-llama');
+
+/**
+ * The Llama that bin/edge-evals.js started before the TypeScript was loaded (`serve` only),
+ * when it was started with the same GPU choice; each process takes it at most once.
+ */
+async function takeEarlyLlama(gpu: EngineOptions['gpu']): Promise<Llama | undefined> {
+  const holder = globalThis as { [EARLY_LLAMA]?: Promise<{ gpu: EngineOptions['gpu']; llama: Llama }> };
+  const early = holder[EARLY_LLAMA];
+  if (early === undefined) return undefined;
+  delete holder[EARLY_LLAMA];
+  const started = await early;
+  return started.gpu === gpu ? started.llama : undefined;
+}
+
 export class EmbeddedEngine {
   private readonly slots = new Map<string, ModelSlot>();
   private readonly loads = new Map<string, Promise<LoadedModelInfo>>();
@@ -195,15 +212,23 @@ export class EmbeddedEngine {
     const lib = await import('node-llama-cpp');
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     const cores = availableCores();
-    const llama = await lib.getLlama({
-      gpu: options.gpu,
-      build: 'never',
-      logLevel: lib.LlamaLogLevel.warn,
-      logger: (level, message) => log(`[llama.cpp ${level}] ${message.trimEnd()}`),
-      // The splitter's budget for all concurrent evaluations; its own default (at least 4)
-      // oversubscribes small machines.
-      maxThreads: Math.max(cores, options.threads ?? 0, options.envThreads ?? 0),
-    });
+    // The splitter's budget for all concurrent evaluations; its own default (at least 4)
+    // oversubscribes small machines.
+    const maxThreads = Math.max(cores, options.threads ?? 0, options.envThreads ?? 0);
+    const early = await takeEarlyLlama(options.gpu);
+    let llama: Llama;
+    if (early !== undefined) {
+      llama = early;
+      llama.maxThreads = maxThreads;
+    } else {
+      llama = await lib.getLlama({
+        gpu: options.gpu,
+        build: 'never',
+        logLevel: lib.LlamaLogLevel.warn,
+        logger: (level, message) => log(`[llama.cpp ${level}] ${message.trimEnd()}`),
+        maxThreads,
+      });
+    }
     log(`node-llama-cpp ready in ${Math.round(performance.now() - started)} ms (${llama.gpu === false ? 'CPU' : `GPU: ${llama.gpu}`})`);
     return new EmbeddedEngine(lib, llama, options);
   }
@@ -269,8 +294,9 @@ export class EmbeddedEngine {
       await model.dispose();
       throw error;
     }
-    // Resolving the chat format from the template costs 200-350 ms: once per model, not per request.
-    const chatWrapper = this.lib.resolveChatWrapper(model);
+    // Resolving the chat format from the template costs 200-400 ms: once per model, not per
+    // request, and not at all when the catalog knows the format.
+    const chatWrapper = this.lib.resolveChatWrapper(model, { type: file.chatWrapper ?? 'auto' });
     const sequences = Array.from({ length: this.options.parallel }, () => context.getSequence());
     const info: LoadedModelInfo = {
       alias,

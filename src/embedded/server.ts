@@ -236,7 +236,7 @@ export class EmbeddedServer {
     const outcome = await this.engine.load(location.alias, async () => {
       const file = await (options.file ?? this.resolveFile(spec, options.allowPaths));
       if (file.generatedNow) this.log(`generated ${file.alias} at ${file.path}`);
-      return { modelId: file.modelId, path: file.path, sizeBytes: file.sizeBytes };
+      return { modelId: file.modelId, path: file.path, sizeBytes: file.sizeBytes, chatWrapper: file.chatWrapper };
     });
     const { info } = outcome;
     if (!outcome.alreadyLoaded) {
