@@ -52,6 +52,8 @@ const httpUrl = optionalString.refine(
 );
 
 const MODEL_ALIAS = /^[A-Za-z0-9][A-Za-z0-9._:+-]*$/;
+/** llama-server and the embedded runtime also take model files. */
+const GGUF_PATH = /^[^,]+\.gguf$/i;
 
 const modelList = optionalString.transform((value, ctx) => {
   if (value === undefined) return undefined;
@@ -59,11 +61,11 @@ const modelList = optionalString.transform((value, ctx) => {
     .split(',')
     .map((alias) => alias.trim())
     .filter((alias) => alias !== '');
-  const bad = aliases.find((alias) => !MODEL_ALIAS.test(alias));
+  const bad = aliases.find((alias) => !MODEL_ALIAS.test(alias) && !GGUF_PATH.test(alias));
   if (bad !== undefined) {
     ctx.addIssue({
       code: 'custom',
-      message: `"${bad}" is not a model alias (letters, digits and . _ : + - only)`,
+      message: `"${bad}" is not a model alias (letters, digits and . _ : + - only) nor a path to a .gguf file`,
     });
     return z.NEVER;
   }

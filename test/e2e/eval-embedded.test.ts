@@ -115,7 +115,7 @@ describe('npm run eval on the embedded runtime', () => {
     const model = (alias: string) => output.models.find((entry) => entry.alias === alias);
     const cases = (alias: string) => output.cases.filter((testCase) => testCase.model === alias);
 
-    expect(model('no-such-model')?.startError).toContain("Model 'no-such-model' is not in the embedded runtime's catalog");
+    expect(model('no-such-model')?.startError).toContain("unknown model 'no-such-model': not in the embedded catalog");
     expect(cases('no-such-model')).toHaveLength(6);
     for (const testCase of cases('no-such-model')) expect(testCase).toMatchObject({ status: 'error', metrics: null });
 

@@ -57,6 +57,7 @@ describe('loadConfig', () => {
   it('rejects model names that are paths or empty', () => {
     expect(configError({ EVAL_MODELS: 'fixture-tiny,../../etc/passwd' }).message).toContain('"../../etc/passwd" is not a model alias');
     expect(configError({ EVAL_MODELS: ' , ' }).message).toContain('EVAL_MODELS');
+    expect(loadConfig({ cwd: emptyFolder(), env: { EVAL_MODELS: 'models/my-finetune.Q4_K_M.gguf,phi-4-mini' } }).models).toEqual(['models/my-finetune.Q4_K_M.gguf', 'phi-4-mini']);
   });
 
   it('requires an endpoint for the openai runtime and a URL that looks like one', () => {

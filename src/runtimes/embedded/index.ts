@@ -5,8 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { EvalConfig } from '../../config/env.ts';
-import { EMBEDDED_CATALOG, findCatalogEntry, type EmbeddedCatalogEntry } from '../../embedded/catalog.ts';
-import { closestNames } from '../../util/suggest.ts';
+import { EMBEDDED_CATALOG, findCatalogEntry } from '../../embedded/catalog.ts';
 import {
   RuntimeError,
   type CachedModel,
@@ -99,8 +98,14 @@ class EmbeddedRuntime implements Runtime {
   }
 
   async download(alias: string, options: StartOptions = {}): Promise<{ downloadMs: number; alreadyCached: boolean }> {
-    const entry = this.resolveEntry(alias);
-    if (entry === null) return { downloadMs: 0, alreadyCached: true }; // a local .gguf path
+    const entry = findCatalogEntry(alias);
+    if (entry === undefined) {
+      // Not in the catalog: a .gguf path or a file in the cache, found as is, or an error that
+      // lists the close names.
+      const { locateModel } = await import('../../embedded/model-files.ts');
+      locateModel(alias, { cacheDir: this.config.cacheDir, allowPaths: true });
+      return { downloadMs: 0, alreadyCached: true };
+    }
     const started = performance.now();
     if (entry.kind === 'generated') {
       const { ensureSyntheticModel, isSyntheticAlias } = await import('../../embedded/synthetic/index.ts');
@@ -121,7 +126,10 @@ class EmbeddedRuntime implements Runtime {
   }
 
   async start(alias: string, options: StartOptions = {}): Promise<RunningModel> {
-    const entry = this.resolveEntry(alias);
+    // The model is found (or generated, or downloaded) before any service is started for it.
+    const { downloadMs } = await this.download(alias, options);
+    const { locateModel } = await import('../../embedded/model-files.ts');
+    const location = locateModel(alias, { cacheDir: this.config.cacheDir, allowPaths: true });
     const log: string[] = [];
     let state = await this.service.status();
     if (state === null) {
@@ -137,17 +145,18 @@ class EmbeddedRuntime implements Runtime {
       this.ownedService = started.started;
       log.push(`service started: ${state.url} (pid ${state.pid})`);
     }
-    const { downloadMs } = await this.download(alias, options);
     options.onProgress?.({ phase: 'load', message: `loading ${alias}` });
+    // The service takes catalog names and absolute paths.
+    const name = location.origin === 'path' ? location.path : alias;
     const loadStarted = performance.now();
-    const loaded = await this.request<LoadResponse>(state, 'POST', `/models/load/${encodeURIComponent(alias)}`, options.timeoutMs);
+    const loaded = await this.request<LoadResponse>(state, 'POST', `/models/load/${encodeURIComponent(name)}`, options.timeoutMs);
     const loadMs = performance.now() - loadStarted;
     log.push(`loaded ${loaded.modelId} in ${Math.round(loadMs)} ms`);
     return {
       alias,
       modelId: loaded.modelId,
       baseURL: `${state.url}/v1`,
-      synthetic: entry?.synthetic ?? false,
+      synthetic: location.synthetic,
       downloadMs,
       loadMs,
       log,
@@ -157,7 +166,7 @@ class EmbeddedRuntime implements Runtime {
   async stop(model: RunningModel): Promise<void> {
     const state = await this.service.status();
     if (state === null) return; // the service is gone, and the model with it
-    await this.request(state, 'POST', `/models/unload/${encodeURIComponent(model.alias)}`);
+    await this.request(state, 'POST', `/models/unload/${encodeURIComponent(model.modelId)}`);
   }
 
   async processes(): Promise<number[]> {
@@ -175,16 +184,6 @@ class EmbeddedRuntime implements Runtime {
     if (!this.ownedService) return;
     this.ownedService = false;
     this.service.abandon();
-  }
-
-  /** A catalog entry, null for a path to a local .gguf file; unknown names are an error. */
-  private resolveEntry(alias: string): EmbeddedCatalogEntry | null {
-    const entry = findCatalogEntry(alias);
-    if (entry !== undefined) return entry;
-    if (alias.toLowerCase().endsWith('.gguf') && existsSync(alias)) return null;
-    const suggestions = closestNames(alias, EMBEDDED_CATALOG.map((candidate) => candidate.alias));
-    const hint = suggestions.length > 0 ? `did you mean ${suggestions.join(', ')}?` : 'run `edge-evals model list` to see the catalog';
-    throw new RuntimeError(`Model '${alias}' is not in the embedded runtime's catalog and is not a .gguf file.`, { hint });
   }
 
   private async request<T>(state: ServiceState, method: 'GET' | 'POST', route: string, timeoutMs = 120_000): Promise<T> {
