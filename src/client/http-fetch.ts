@@ -44,23 +44,38 @@ function decoded(response: http.IncomingMessage): Readable {
 /** A web stream over a Node stream, with backpressure, ending in ConnectionLostError on a break. */
 function webBody(response: http.IncomingMessage): ReadableStream<Uint8Array> {
   const source = decoded(response);
+  // Once the stream is closed, errored or cancelled (the SDK cancels the body when it reads an
+  // error event), the Node stream may still emit 'data', 'end' or 'close': the controller
+  // throws on any use after that, so every use goes through these guards.
+  let finished = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
+      const fail = (error: Error) => {
+        if (finished) return;
+        finished = true;
+        controller.error(error);
+      };
       source.on('data', (chunk: Buffer) => {
+        if (finished) return;
         controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         if ((controller.desiredSize ?? 1) <= 0) source.pause();
       });
-      source.on('end', () => controller.close());
-      source.on('error', (error) => controller.error(error.name === 'AbortError' ? error : new ConnectionLostError(error)));
+      source.on('end', () => {
+        if (finished) return;
+        finished = true;
+        controller.close();
+      });
+      source.on('error', (error) => fail(error.name === 'AbortError' ? error : new ConnectionLostError(error)));
       // A response cut short does not always emit 'error'; it always closes incomplete.
       response.on('close', () => {
-        if (!response.complete) controller.error(new ConnectionLostError(new Error('the server closed the connection mid-response')));
+        if (!response.complete) fail(new ConnectionLostError(new Error('the server closed the connection mid-response')));
       });
     },
     pull() {
       source.resume();
     },
     cancel() {
+      finished = true;
       response.destroy();
     },
   });

@@ -10,12 +10,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readBaselineFile, readResultsFile, saveBaseline } from '../../src/results/files.ts';
 import type { Results } from '../../src/results/schema.ts';
 import type { GateVerdict } from '../../src/stats/gate.ts';
-import { PROJECT_ROOT } from '../../src/suite/paths.ts';
+import { evalRun as runEval } from '../support/eval-run.ts';
 import { scaleLatencies } from '../support/results.ts';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-e2e-gate-'));
@@ -24,26 +23,10 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const RUN_TIMEOUT_MS = 240_000;
 const SHARED_MACHINE_TOLERANCES = 'latency=300%+100ms,throughput=80%';
 
-/** The parent's environment without what vitest sets for its own workers. */
-function cleanEnvironment(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value === undefined || /^(VITEST|TEST$|NODE_ENV$|EVAL_|EDGE_EVALS_PLAN$|GITHUB_STEP_SUMMARY$|FORCE_COLOR$)/.test(name)) continue;
-    env[name] = value;
-  }
-  return env;
-}
-
+/** `edge-evals eval` on fixture-small with its own model cache (which holds the service state too). */
 function evalRun(args: string[], env: Record<string, string>) {
-  return execa(process.execPath, [path.join(PROJECT_ROOT, 'bin/edge-evals.js'), 'eval', ...args], {
-    cwd: PROJECT_ROOT,
-    // Two repeats: medians over 12 requests, steadier than 6 on a busy machine.
-    env: { ...cleanEnvironment(), EVAL_RUNTIME: 'embedded', EVAL_MODELS: 'fixture-small', EVAL_REPEATS: '2', NO_COLOR: '1', ...env },
-    extendEnv: false,
-    reject: false,
-    timeout: RUN_TIMEOUT_MS,
-    all: true,
-  });
+  // Two repeats: medians over 12 requests, steadier than 6 on a busy machine.
+  return runEval(args, { EDGE_EVALS_CACHE: path.join(work, 'cache'), EVAL_MODELS: 'fixture-small', EVAL_REPEATS: '2', ...env }, { timeout: RUN_TIMEOUT_MS });
 }
 
 const caseKeys = (results: Results) => results.cases.map((testCase) => `${testCase.name} #${testCase.repeat}: ${testCase.status}`).sort();
