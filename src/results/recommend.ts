@@ -41,9 +41,11 @@ function byLatency(a: Standing, b: Standing): number {
   return (a.e2eMs ?? Infinity) - (b.e2eMs ?? Infinity) || b.passRate - a.passRate;
 }
 
-function describe(pick: Standing, others: readonly Standing[]): string {
+/** The headline lines carry the comparison and the synthetic caveat; category lines stay short. */
+function describe(pick: Standing, others: readonly Standing[], headline: boolean): string {
   const parts = [`${Math.round(pick.passRate * 100)}% of tests passed`];
   if (pick.e2eMs !== null) parts.push(`E2E p50 ${Math.round(pick.e2eMs)} ms`);
+  if (!headline) return parts.join(', ');
   const slowest = others.reduce<number | null>((worst, other) => (other.e2eMs === null ? worst : Math.max(worst ?? 0, other.e2eMs)), null);
   if (pick.e2eMs !== null && pick.e2eMs > 0 && slowest !== null && slowest > pick.e2eMs * 1.2) {
     parts.push(`${(slowest / pick.e2eMs).toFixed(1)}x faster than the slowest`);
@@ -52,10 +54,16 @@ function describe(pick: Standing, others: readonly Standing[]): string {
   return parts.join(', ');
 }
 
-function pickFor(category: string, standings: readonly Standing[], order: (a: Standing, b: Standing) => number, why: string): Recommendation {
+function pickFor(
+  category: string,
+  standings: readonly Standing[],
+  order: (a: Standing, b: Standing) => number,
+  why: string,
+  headline = false,
+): Recommendation {
   const [pick] = [...standings].sort(order);
   if (pick === undefined) return { category, model: null, reason: 'no model could be evaluated' };
-  return { category, model: pick.alias, reason: `${why}: ${describe(pick, standings)}` };
+  return { category, model: pick.alias, reason: `${why}: ${describe(pick, standings, headline)}` };
 }
 
 export function recommend(models: readonly ModelResult[], groups: readonly GroupResult[]): Recommendation[] {
@@ -64,8 +72,8 @@ export function recommend(models: readonly ModelResult[], groups: readonly Group
   const best = Math.max(0, ...overall.map((entry) => entry.passRate));
   const goodEnough = overall.filter((entry) => entry.passRate >= best * GOOD_ENOUGH_SHARE);
   const recommendations = [
-    pickFor('development', goodEnough, byLatency, `fastest model within ${Math.round(GOOD_ENOUGH_SHARE * 100)}% of the best pass rate`),
-    pickFor('quality', overall, byQuality, 'highest pass rate'),
+    pickFor('development', goodEnough, byLatency, `fastest model within ${Math.round(GOOD_ENOUGH_SHARE * 100)}% of the best pass rate`, true),
+    pickFor('quality', overall, byQuality, 'highest pass rate', true),
   ];
   const categories = [...new Set(groups.map((group) => group.category))].sort();
   for (const category of categories) {
