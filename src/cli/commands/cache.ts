@@ -1,7 +1,7 @@
 // `edge-evals cache list | location | remove <model> | clean`.
 import { createInterface } from 'node:readline/promises';
 import type { Runtime } from '../../runtimes/types.ts';
-import { COMMON_OPTIONS, parseCommand, requireName, runtimeFromFlags } from '../args.ts';
+import { COMMON_OPTIONS, parseVerbCommand, requireName, runtimeFromFlags } from '../args.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 import { formatBytes, formatTable } from '../table.ts';
 
@@ -24,11 +24,10 @@ const OPTIONS = { ...COMMON_OPTIONS, yes: { type: 'boolean', short: 'y', default
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:+-]*$/;
 
 export async function cacheCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(args, OPTIONS, USAGE);
-  const [verb, ...rest] = positionals;
-  if (values.help || verb === undefined) {
+  const { values, verb, rest } = parseVerbCommand(args, OPTIONS, USAGE);
+  if (verb === null) {
     process.stdout.write(`${USAGE}\n`);
-    return verb === undefined && !values.help ? 2 : EXIT_OK;
+    return EXIT_OK;
   }
   const { runtime } = await runtimeFromFlags(values.runtime, USAGE);
   switch (verb) {

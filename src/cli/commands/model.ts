@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import type { CatalogEntry, Runtime, RunningModel } from '../../runtimes/types.ts';
 import { RuntimeError } from '../../runtimes/types.ts';
 import { closestNames } from '../../util/suggest.ts';
-import { COMMON_OPTIONS, parseCommand, requireName, runtimeFromFlags } from '../args.ts';
+import { COMMON_OPTIONS, parseVerbCommand, requireName, runtimeFromFlags } from '../args.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 import { createProgressPrinter } from '../progress.ts';
 import { formatBytes, formatTable } from '../table.ts';
@@ -33,11 +33,10 @@ const OPTIONS = {
 } as const;
 
 export async function modelCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(args, OPTIONS, USAGE);
-  const [verb, ...rest] = positionals;
-  if (values.help || verb === undefined) {
+  const { values, verb, rest } = parseVerbCommand(args, OPTIONS, USAGE);
+  if (verb === null) {
     process.stdout.write(`${USAGE}\n`);
-    return verb === undefined && !values.help ? 2 : EXIT_OK;
+    return EXIT_OK;
   }
   const { runtime } = await runtimeFromFlags(values.runtime, USAGE);
   switch (verb) {

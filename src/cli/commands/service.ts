@@ -1,5 +1,5 @@
 // `edge-evals service start | stop | status | ps`.
-import { COMMON_OPTIONS, parseCommand, runtimeFromFlags } from '../args.ts';
+import { COMMON_OPTIONS, parseVerbCommand, runtimeFromFlags } from '../args.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 import { formatTable } from '../table.ts';
 
@@ -16,12 +16,12 @@ Options:
   --json                machine-readable output`;
 
 export async function serviceCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(args, COMMON_OPTIONS, USAGE);
-  const [verb, extra] = positionals;
-  if (values.help || verb === undefined) {
+  const { values, verb, rest } = parseVerbCommand(args, COMMON_OPTIONS, USAGE);
+  if (verb === null) {
     process.stdout.write(`${USAGE}\n`);
-    return verb === undefined && !values.help ? 2 : EXIT_OK;
+    return EXIT_OK;
   }
+  const [extra] = rest;
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`, USAGE);
   const { runtime } = await runtimeFromFlags(values.runtime, USAGE);
   const print = (json: unknown, text: string) =>
