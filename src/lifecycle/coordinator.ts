@@ -20,12 +20,13 @@ export type ModelLease =
 interface ActiveModel {
   running: RunningModel;
   sampler: ResourceSampler;
+  /** Set once the model is warmed up: what later requests for it get. */
+  lease?: ModelLease;
 }
 
 export class ModelCoordinator {
   private active: ActiveModel | null = null;
   private readonly failures = new Map<string, string>();
-  private readonly leases = new Map<string, ModelLease>();
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private readonly abort = new AbortController();
@@ -66,10 +67,7 @@ export class ModelCoordinator {
   private async acquireNow(alias: string): Promise<ModelLease> {
     const failure = this.failures.get(alias);
     if (failure !== undefined) return { ok: false, alias, error: failure, runtime: this.runtimeInfo };
-    if (this.active?.running.alias === alias) {
-      const lease = this.leases.get(alias);
-      if (lease !== undefined) return lease;
-    }
+    if (this.active?.running.alias === alias && this.active.lease !== undefined) return this.active.lease;
     if (this.disposed) return { ok: false, alias, error: 'the run is shutting down', runtime: this.runtimeInfo };
     await this.release();
     this.log(`${alias}: starting on ${this.runtime.name}`);
@@ -88,7 +86,8 @@ export class ModelCoordinator {
     }
     const sampler = new ResourceSampler(() => this.runtime.processes(running));
     sampler.start();
-    this.active = { running, sampler };
+    const active: ActiveModel = { running, sampler };
+    this.active = active;
     this.log(
       `${alias}: loaded ${running.modelId} in ${Math.round(running.loadMs)} ms` +
         (running.downloadMs > 0 ? ` (downloaded in ${Math.round(running.downloadMs)} ms)` : ''),
@@ -100,9 +99,8 @@ export class ModelCoordinator {
       return this.fail(alias, `warm-up request failed: ${(error as Error).message}`);
     }
     const { log: _log, ...model } = running;
-    const lease: ModelLease = { ok: true, model, runtime: this.runtimeInfo };
-    this.leases.set(alias, lease);
-    return lease;
+    active.lease = { ok: true, model, runtime: this.runtimeInfo };
+    return active.lease;
   }
 
   private fail(alias: string, error: string): ModelLease {
@@ -115,7 +113,6 @@ export class ModelCoordinator {
     const active = this.active;
     if (active === null) return;
     this.active = null;
-    this.leases.delete(active.running.alias);
     await active.sampler.stop();
     await this.runtime.stop(active.running);
     this.log(`${active.running.alias}: unloaded`);
