@@ -22,14 +22,17 @@ export function parseCommand<const T extends Options>(args: string[], options: T
 }
 
 /**
- * `<group> <verb> [arguments]`: the options, the verb and the verb's arguments. With `--help`
- * the verb is null (the caller prints the usage); no verb at all is a usage error.
+ * `<group> <verb> [arguments]`: the options, the verb and the verb's arguments. `--help`
+ * prints the usage and gives a null verb (nothing else to do); no verb is a usage error.
  */
 export function parseVerbCommand<const T extends typeof COMMON_OPTIONS & Options>(args: string[], options: T, usage: string) {
   const { values, positionals } = parseCommand(args, options, usage);
   const [verb, ...rest] = positionals;
   // COMMON_OPTIONS guarantees `help`; parseArgs' generic result type cannot show it.
-  if ((values as { help?: boolean }).help === true) return { values, verb: null, rest };
+  if ((values as { help?: boolean }).help === true) {
+    process.stdout.write(`${usage}\n`);
+    return { values, verb: null, rest };
+  }
   if (verb === undefined) throw new UsageError('missing verb', usage);
   return { values, verb, rest };
 }

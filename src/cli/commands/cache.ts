@@ -25,10 +25,7 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:+-]*$/;
 
 export async function cacheCommand(args: string[]): Promise<number> {
   const { values, verb, rest } = parseVerbCommand(args, OPTIONS, USAGE);
-  if (verb === null) {
-    process.stdout.write(`${USAGE}\n`);
-    return EXIT_OK;
-  }
+  if (verb === null) return EXIT_OK;
   const { runtime } = await runtimeFromFlags(values.runtime, USAGE);
   switch (verb) {
     case 'list':

@@ -34,10 +34,7 @@ const OPTIONS = {
 
 export async function modelCommand(args: string[]): Promise<number> {
   const { values, verb, rest } = parseVerbCommand(args, OPTIONS, USAGE);
-  if (verb === null) {
-    process.stdout.write(`${USAGE}\n`);
-    return EXIT_OK;
-  }
+  if (verb === null) return EXIT_OK;
   const { runtime } = await runtimeFromFlags(values.runtime, USAGE);
   switch (verb) {
     case 'list':

@@ -17,10 +17,7 @@ Options:
 
 export async function serviceCommand(args: string[]): Promise<number> {
   const { values, verb, rest } = parseVerbCommand(args, COMMON_OPTIONS, USAGE);
-  if (verb === null) {
-    process.stdout.write(`${USAGE}\n`);
-    return EXIT_OK;
-  }
+  if (verb === null) return EXIT_OK;
   const [extra] = rest;
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`, USAGE);
   const { runtime } = await runtimeFromFlags(values.runtime, USAGE);

@@ -1,12 +1,11 @@
 // The embedded runtime's "service": an `edge-evals serve` process started detached, whose
 // state (pid, URL) is recorded in the cache folder so that later CLI calls find it, the way
 // `foundry service status` finds Foundry's.
-import { once } from 'node:events';
-import { createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { z } from 'zod';
+import { spawnDetached } from '../../util/detached.ts';
 import { writeFileAtomic } from '../../util/files.ts';
 import { isAlive, killProcessTree } from '../../util/process-tree.ts';
 import { RuntimeError } from '../types.ts';
@@ -58,22 +57,10 @@ export class EmbeddedService {
     const args = [EDGE_EVALS_BIN, 'serve', '--port', '0', '--cache-dir', this.cacheDir];
     if (options.threads !== undefined && options.threads > 0) args.push('--threads', String(options.threads));
     if (options.exitWithPid !== undefined) args.push('--parent-pid', String(options.exitWithPid));
-    // stdout and stderr go to a log file, not a pipe: the service outlives this process, and a
-    // write to a pipe nobody reads would kill it.
-    const log = createWriteStream(this.logFile);
-    await once(log, 'open');
-    const child = execa(process.execPath, args, {
-      detached: true,
-      stdin: 'ignore',
-      stdout: log,
-      stderr: log,
-      cleanup: false,
-      reject: false,
-    });
-    log.close();
-    child.unref();
-    const pid = child.pid;
-    if (pid === undefined) throw new RuntimeError('Could not start the embedded model service (no pid).');
+    // The service outlives this process: its output goes to a log file, where the ready line is read.
+    const child = await spawnDetached(process.execPath, args, { logFile: this.logFile });
+    if (child === null) throw new RuntimeError('Could not start the embedded model service (no pid).');
+    const { pid } = child;
     try {
       const url = await this.waitForReady(pid, options.timeoutMs ?? 60_000, options.signal);
       const state: ServiceState = { pid, url, startedAt: new Date().toISOString(), logFile: this.logFile };

@@ -3,7 +3,7 @@
 // `service start` never exits; Gen B's `server start` exits but leaves its daemon holding
 // our pipes, so its output never reaches end-of-file).
 import { execa, execaSync } from 'execa';
-import { spawnDetached } from '../openai/detached.ts';
+import { spawnDetached } from '../../util/detached.ts';
 import { RuntimeError } from '../types.ts';
 
 export interface CliResult {

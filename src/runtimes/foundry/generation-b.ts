@@ -2,7 +2,7 @@
 // daemon is found through `foundry server status --output json`; `server start` exits but
 // its daemon keeps our pipes open, so its output is read only until the ready line.
 import { RuntimeError } from '../types.ts';
-import { httpRequest } from '../openai/http.ts';
+import { httpRequest } from '../http.ts';
 import type { FoundryCli } from './cli.ts';
 import type { FoundryDialect, ServiceEndpoint } from './dialect.ts';
 import {

@@ -18,7 +18,7 @@ import {
   type ServiceStatus,
   type StartOptions,
 } from '../types.ts';
-import { errorMessage, httpRequest, isConnectionRefused, type HttpAnswer } from '../openai/http.ts';
+import { errorMessage, httpRequest, isConnectionRefused, type HttpAnswer } from '../http.ts';
 import { FoundryCli } from './cli.ts';
 import type { FoundryDialect, ServiceEndpoint } from './dialect.ts';
 import { GenerationA } from './generation-a.ts';

@@ -10,8 +10,8 @@ import { execa } from 'execa';
 import type { EvalConfig } from '../../config/env.ts';
 import { EMBEDDED_CATALOG, findCatalogEntry } from '../../embedded/catalog.ts';
 import { isAlive, killProcessTree } from '../../util/process-tree.ts';
-import { spawnDetached } from '../openai/detached.ts';
-import { httpRequest } from '../openai/http.ts';
+import { spawnDetached } from '../../util/detached.ts';
+import { httpRequest } from '../http.ts';
 import {
   RuntimeError,
   type CachedModel,

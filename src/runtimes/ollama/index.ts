@@ -11,8 +11,8 @@ import { execa } from 'execa';
 import { z } from 'zod';
 import type { EvalConfig } from '../../config/env.ts';
 import { isAlive, killProcessTree } from '../../util/process-tree.ts';
-import { spawnDetached } from '../openai/detached.ts';
-import { errorMessage, httpRequest } from '../openai/http.ts';
+import { spawnDetached } from '../../util/detached.ts';
+import { errorMessage, httpRequest } from '../http.ts';
 import {
   RuntimeError,
   type CachedModel,

@@ -14,7 +14,7 @@ import {
   type RunningModel,
   type ServiceStatus,
 } from '../types.ts';
-import { listModels, type ListedModel } from './http.ts';
+import { listModels, type ListedModel } from '../http.ts';
 
 export function createOpenAIRuntime(config: EvalConfig): Runtime {
   return new OpenAIRuntime(config);
