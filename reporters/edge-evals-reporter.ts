@@ -3,37 +3,15 @@
 // the comparison table with the recommendation. Cases are also appended, one JSON line each,
 // to results/partial.jsonl as they finish, so a crash or Ctrl-C loses nothing measured.
 // It does nothing in runs without eval tests (`npm test`).
-import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 import { loadConfig, type EvalConfig } from '../src/config/env.ts';
 import { concludeRun } from '../src/report/conclude.ts';
 import { shouldUseColor, terminalWidth } from '../src/report/terminal.ts';
-import { buildResults } from '../src/results/build.ts';
-import { writeJsonAtomic } from '../src/results/files.ts';
-import type { Results } from '../src/results/schema.ts';
+import { assembleResults } from '../src/results/assemble.ts';
+import { LATEST_RESULTS, PARTIAL_RESULTS, writeJsonAtomic } from '../src/results/files.ts';
 import { readPlan } from '../src/suite/plan.ts';
-import { PROJECT_ROOT } from '../src/suite/paths.ts';
-import type { CaseMeta } from '../src/suite/run-case.ts';
-
-export const LATEST_RESULTS = 'latest.json';
-export const PARTIAL_RESULTS = 'partial.jsonl';
-
-function edgeEvalsVersion(): string {
-  const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
-  return manifest.version;
-}
-
-export function describeThisMachine(): Results['machine'] {
-  return {
-    cpu: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
-    cores: os.availableParallelism(),
-    memoryGB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
-    os: `${os.platform()} ${os.release()}`,
-    node: process.version,
-  };
-}
 
 export default class EdgeEvalsReporter implements Reporter {
   private vitest: Vitest | undefined;
@@ -65,7 +43,8 @@ export default class EdgeEvalsReporter implements Reporter {
     );
     if (metas.length === 0) return;
     const config = this.settings();
-    const results = this.build(metas, config);
+    // vitest cancelled the run itself (--bail): the results say so, like those of a Ctrl-C.
+    const results = assembleResults(metas, { config, plan: readPlan(), interrupted: reason === 'interrupted' ? { signal: null } : undefined });
     const resultsFile = path.join(config.resultsDir, LATEST_RESULTS);
     writeJsonAtomic(resultsFile, results);
     rmSync(path.join(config.resultsDir, PARTIAL_RESULTS), { force: true });
@@ -86,25 +65,6 @@ export default class EdgeEvalsReporter implements Reporter {
   private settings(): EvalConfig {
     this.config ??= loadConfig();
     return this.config;
-  }
-
-  private build(metas: CaseMeta[], config: EvalConfig): Results {
-    const plan = readPlan();
-    return buildResults({
-      metas,
-      plannedModels: plan?.models,
-      settings: {
-        repeats: config.repeats,
-        warmup: config.warmup,
-        maxTokens: config.maxTokens,
-        temperature: config.temperature,
-        seed: config.seed,
-      },
-      machine: describeThisMachine(),
-      edgeEvalsVersion: edgeEvalsVersion(),
-      createdAt: new Date().toISOString(),
-      fallbackRuntime: { name: plan?.runtime ?? config.runtime, version: null, reason: plan?.reason },
-    });
   }
 
   private log(text: string): void {

@@ -16,6 +16,8 @@ export interface BuildInput {
   createdAt: string;
   /** Used when no case recorded the runtime (a run where nothing started). */
   fallbackRuntime: Results['runtime'];
+  /** Set when the run stopped before it finished; the planned models without a case are listed. */
+  interrupted?: { signal: string | null };
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
@@ -100,5 +102,8 @@ export function buildResults(input: BuildInput): Results {
     cases,
     groups,
     recommendations: recommend(models, groups),
+    ...(input.interrupted === undefined
+      ? {}
+      : { interrupted: { signal: input.interrupted.signal, modelsNotReached: (input.plannedModels ?? []).filter((alias) => !byModel.has(alias)) } }),
   };
 }

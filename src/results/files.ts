@@ -11,6 +11,10 @@ import { RESULTS_SCHEMA_VERSION, Results } from './schema.ts';
 
 export const DEFAULT_HISTORY_LIMIT = 20;
 export const HISTORY_FOLDER = 'history';
+/** The results of the last run, in the results folder. */
+export const LATEST_RESULTS = 'latest.json';
+/** One JSON line per finished case, appended during a run and removed once latest.json is written. */
+export const PARTIAL_RESULTS = 'partial.jsonl';
 
 /**
  * A results or baseline file that is missing, unreadable or not in the expected format. It
@@ -48,7 +52,7 @@ function describeRole(role: ResultsFileRole, file: string, origin: string | unde
   return `${role === 'baseline' ? 'Baseline' : 'Results'} file ${file}${origin === undefined ? '' : ` (from ${origin})`}`;
 }
 
-function issuePath(segments: readonly PropertyKey[]): string {
+export function issuePath(segments: readonly PropertyKey[]): string {
   if (segments.length === 0) return '(top level)';
   return segments
     .map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`))
@@ -57,21 +61,25 @@ function issuePath(segments: readonly PropertyKey[]): string {
 
 /**
  * JSON.parse's reason without its snippet of the text (Node 20 quotes the text, newlines
- * and all), plus the line and column where the text stops being JSON.
+ * and all), plus the line and column where the text stops being JSON. `firstLine` is the
+ * line number of the text's first line in its file (a line of a JSON Lines file).
  */
-function describeJsonError(text: string, error: Error): string {
+export function describeJsonError(text: string, error: Error, firstLine = 1): string {
   const reason = error.message.split(/, (?:\.\.\.)?"|\n/)[0]?.replace(/ in JSON at position \d+.*$/, '') ?? error.message;
   const offset = jsonErrorOffset(text);
   if (offset === null) return reason;
   const { line, column } = lineAndColumn(text, offset);
-  return `${reason} at line ${line}, column ${column}`;
+  return `${reason} at line ${line + firstLine - 1}, column ${column}`;
 }
 
-function readJson(file: string, label: string, options: ReadOptions): unknown {
-  let text: string;
+/**
+ * The text of a results file; a missing or unreadable file, or a folder, is a ResultsFileError.
+ * `kind` is what the file should be, for the message: `a JSON file`.
+ */
+export function readResultsText(file: string, label: string, kind: string, options: ReadOptions = {}): string {
   try {
-    if (statSync(file).isDirectory()) throw new ResultsFileError(`${label} is a folder, not a JSON file.`);
-    text = readFileSync(file, 'utf8');
+    if (statSync(file).isDirectory()) throw new ResultsFileError(`${label} is a folder, not ${kind}.`);
+    return readFileSync(file, 'utf8');
   } catch (error) {
     if (error instanceof ResultsFileError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -81,6 +89,10 @@ function readJson(file: string, label: string, options: ReadOptions): unknown {
     if (code === 'EACCES' || code === 'EPERM') throw new ResultsFileError(`${label} cannot be read: permission denied.`);
     throw new ResultsFileError(`${label} cannot be read: ${(error as Error).message}`);
   }
+}
+
+function readJson(file: string, label: string, options: ReadOptions): unknown {
+  const text = readResultsText(file, label, 'a JSON file', options);
   if (text.trim() === '') throw new ResultsFileError(`${label} is empty: expected an edge-evals results JSON.`);
   try {
     return JSON.parse(text) as unknown;

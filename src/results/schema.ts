@@ -181,5 +181,18 @@ export const Results = z.object({
   cases: z.array(CaseResult),
   groups: z.array(GroupResult),
   recommendations: z.array(Recommendation),
+  /**
+   * Present only when the run stopped before it finished (Ctrl-C, SIGTERM, vitest's --bail):
+   * the results then hold just the cases measured until then. The gate never passes such a
+   * run and it is never saved as a baseline.
+   */
+  interrupted: z
+    .object({
+      /** The signal that stopped the run; null when vitest stopped it itself or it is not known. */
+      signal: z.string().nullable(),
+      /** Models of the run plan without a single measured case (empty when the plan is not known). */
+      modelsNotReached: z.array(z.string()),
+    })
+    .optional(),
 });
 export type Results = z.infer<typeof Results>;

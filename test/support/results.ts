@@ -3,6 +3,7 @@
 import type { AssertionResult, CaseResult, CaseStatus, GroupResult, MetricSummaries, ModelResult, Results, Summary } from '../../src/results/schema.ts';
 import { RESULTS_SCHEMA_VERSION } from '../../src/results/schema.ts';
 import { summarizeMetrics } from '../../src/stats/summary.ts';
+import type { CaseMeta } from '../../src/suite/run-case.ts';
 
 export interface CaseSpec {
   model: string;
@@ -82,6 +83,21 @@ export function buildCase(spec: CaseSpec): CaseResult {
     error: spec.error ?? (status === 'error' ? 'connection refused' : null),
     resources: null,
   };
+}
+
+/** A case as an eval test records it (one line of partial.jsonl). */
+export function recordedCase(spec: CaseSpec): CaseMeta {
+  const testCase = { ...buildCase(spec), modelId: `${spec.model}-q4` };
+  return {
+    case: testCase,
+    model: { alias: spec.model, modelId: testCase.modelId, synthetic: true, loadMs: 850, downloadMs: 0, startError: null },
+    runtime: { name: 'embedded', version: '3.21.1', reason: 'EVAL_RUNTIME=embedded' },
+  };
+}
+
+/** partial.jsonl as the reporter writes it: one JSON line per case. */
+export function partialLines(metas: readonly CaseMeta[]): string {
+  return metas.map((meta) => `${JSON.stringify(meta)}\n`).join('');
 }
 
 /** A complete, schema-valid Results from case specs; models and groups are derived. */
