@@ -81,6 +81,18 @@ export function describeRun(results: Results): string {
   return `${runtime} · ${countLabel(results.models.length, 'model')} × ${countLabel(prompts, 'prompt')} × ${countLabel(results.settings.repeats, 'repeat')}`;
 }
 
+/**
+ * `Interrupted (SIGINT): 7 cases measured before the run stopped; not reached: fixture-small.`,
+ * or null for a run that finished. Every report leads with it: the figures cover only part of the run.
+ */
+export function describeInterruption(results: Results): string | null {
+  const interrupted = results.interrupted;
+  if (interrupted === undefined) return null;
+  const signal = interrupted.signal === null ? '' : ` (${interrupted.signal})`;
+  const notReached = interrupted.modelsNotReached.length === 0 ? '' : `; not reached: ${interrupted.modelsNotReached.join(', ')}`;
+  return `Interrupted${signal}: ${countLabel(results.cases.length, 'case')} measured before the run stopped${notReached}. Partial results: never a baseline, never passed by the gate.`;
+}
+
 /** `max 256 tokens, temperature 0, seed 42, 1 warm-up` */
 export function describeSettings(results: Results): string {
   const { maxTokens, temperature, seed, warmup } = results.settings;

@@ -1,6 +1,7 @@
 // What happens once a run's results are built (by the eval reporter, in a plain run or in
-// `--merge-reports` of sharded runs): keep a history copy, gate against the baseline, save a
-// new baseline, write every report, and decide the exit code. The reporter only logs the
+// `--merge-reports` of sharded runs, or by `npm run eval` from partial.jsonl after Ctrl-C): keep a
+// history copy of a complete run, gate against the baseline, save a new baseline, write every
+// report, and decide the exit code. The reporter only logs the
 // text and applies the exit code, so a merged run concludes exactly like a single one.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -37,14 +38,33 @@ export interface Conclusion {
   exitCode: number | null;
 }
 
+/** Why the gate cannot pass a run whatever its figures, or null when it can. */
+export function incompleteRunReason(results: Results, state: RunState, unhandledErrors: number): string | null {
+  if (state === 'interrupted' || results.interrupted !== undefined) return 'the run was interrupted';
+  if (unhandledErrors > 0) return `the run had ${unhandledErrors} error${unhandledErrors === 1 ? '' : 's'} outside tests`;
+  return null;
+}
+
+/**
+ * The gate's verdict on a run, as every report shows it and gate.json records it: a run that
+ * did not complete never passes, since what was not measured cannot have been compared.
+ */
+export function judgeRun(verdict: GateVerdict, incompleteReason: string | null): GateVerdict {
+  if (!verdict.ok || incompleteReason === null) return verdict;
+  const title = `Gate not passed: ${incompleteReason} (no regressions in what was measured)`;
+  return { ...verdict, ok: false, title, message: [title, ...verdict.message.split('\n').slice(1)].join('\n') };
+}
+
 export function concludeRun(results: Results, options: ConcludeOptions): Conclusion {
   const { config } = options;
   const notes: string[] = [];
   const warnings: string[] = [];
   const errors: string[] = [];
   let exitCode: number | null = null;
+  const interrupted = options.state === 'interrupted' || results.interrupted !== undefined;
 
-  saveToHistory(config.resultsDir, results, config.historyLimit);
+  // A cut-short run would show in the trend as a dip or a gap that nothing changed to cause.
+  if (!interrupted) saveToHistory(config.resultsDir, results, config.historyLimit);
   const history = loadHistory(config.resultsDir, Math.min(DEFAULT_TREND_RUNS, config.historyLimit));
   for (const skipped of history.skipped) warnings.push(`history file left out of the trend: ${skipped.reason}`);
 
@@ -52,21 +72,17 @@ export function concludeRun(results: Results, options: ConcludeOptions): Conclus
   if (config.baselinePath !== undefined) {
     try {
       const baseline = readBaselineFile(config.baselinePath, { origin: 'EVAL_BASELINE' });
-      verdict = compareToBaseline(results, baseline, config.gate);
+      verdict = judgeRun(compareToBaseline(results, baseline, config.gate), incompleteRunReason(results, options.state, options.unhandledErrors));
     } catch (error) {
       // Checked before the run started; it changed since. Never a silent pass.
       errors.push((error as Error).message);
       exitCode = 2;
     }
   }
-  if (verdict !== null) {
-    const incomplete = options.state === 'interrupted' || options.unhandledErrors > 0;
-    exitCode = verdict.ok && !incomplete ? 0 : 1;
-    if (verdict.ok && incomplete) notes.push('The gate passed, but the run was interrupted or had errors outside tests: exit code 1.');
-  }
+  if (verdict !== null) exitCode = verdict.ok ? 0 : 1;
 
   if (config.saveBaselinePath !== undefined) {
-    if (options.state === 'interrupted') {
+    if (interrupted) {
       warnings.push(`not saving a baseline from an interrupted run (${config.saveBaselinePath})`);
     } else {
       saveBaseline(config.saveBaselinePath, results, shortPath(options.resultsFile));

@@ -7,6 +7,7 @@ import { describeScope, type GateItem, type GateVerdict } from '../stats/gate.ts
 import {
   collectFailures,
   COMPARISON_COLUMNS,
+  describeInterruption,
   describeMachine,
   describeRun,
   describeSettings,
@@ -45,6 +46,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .badge { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 12px; border: 1px solid currentColor; }
 .verdict { padding: 8px 12px; border-radius: 6px; border: 1px solid; font-weight: 600; }
 .verdict.ok { color: var(--pass); background: #dafbe1; } .verdict.failed { color: var(--fail); background: #ffebe9; }
+.verdict.interrupted { color: #7d4e00; background: #fff8c5; }
 .matrix td { text-align: center; min-width: 64px; }
 .matrix td.cell-pass { background: #dafbe1; } .matrix td.cell-fail { background: #ffebe9; } .matrix td.cell-partial { background: #fff8c5; }
 .matrix td a { color: inherit; text-decoration: none; display: block; }
@@ -267,6 +269,7 @@ export function renderHtml(results: Results, options: HtmlOptions = {}): string 
   const verdict = options.verdict ?? null;
   const history = options.history ?? [];
   const recommendations = recommendationLines(results);
+  const interruption = describeInterruption(results);
   const sections = [
     ['summary', 'Summary'],
     ...(verdict === null ? [] : [['gate', 'Gate']]),
@@ -284,6 +287,7 @@ export function renderHtml(results: Results, options: HtmlOptions = {}): string 
     `<title>${text(`edge-evals results, ${describeTime(results.createdAt)}`)}</title>`,
     `<style>${STYLE}</style></head><body>`,
     `<header><h1>edge-evals results</h1><p class="meta">${text(describeRun(results))} · ${text(describeSettings(results))}<br>${text(describeMachine(results))} · ${text(describeTime(results.createdAt))}</p>`,
+    interruption === null ? '' : `<p class="verdict interrupted" id="interrupted">${text(interruption)}</p>`,
     `<nav>${sections.map(([id, label]) => `<a href="#${id}">${label}</a>`).join('')}</nav></header>`,
     `<section id="summary"><h2>Summary</h2>${comparisonTable(results)}`,
     recommendations.length === 0

@@ -6,6 +6,7 @@ import { describeScope, type GateItem, type GateVerdict } from '../stats/gate.ts
 import {
   collectFailures,
   COMPARISON_COLUMNS,
+  describeInterruption,
   describeMachine,
   describeRun,
   describeSettings,
@@ -131,8 +132,10 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
     `${escapeMarkdown(describeRun(results))} · ${escapeMarkdown(describeSettings(results))}  `,
     `${escapeMarkdown(describeMachine(results))} · ${escapeMarkdown(describeTime(results.createdAt))}`,
     '',
-    ...comparisonSection(results),
   ];
+  const interruption = describeInterruption(results);
+  if (interruption !== null) lines.push(`> ⚠️ **${escapeMarkdown(interruption)}**`, '');
+  lines.push(...comparisonSection(results));
   const recommendations = recommendationLines(results);
   if (recommendations.length > 0) {
     lines.push('', '### Recommendation', '');

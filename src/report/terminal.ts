@@ -6,6 +6,7 @@ import { describeItem, type GateVerdict } from '../stats/gate.ts';
 import {
   collectFailures,
   COMPARISON_COLUMNS,
+  describeInterruption,
   describeMachine,
   describeRun,
   describeSettings,
@@ -123,6 +124,8 @@ export function renderTerminalReport(results: Results, options: TerminalOptions 
 
   block(`edge-evals · ${describeRun(results)}`, 0, 'bold');
   block(`${describeSettings(results)} · ${describeMachine(results)}`, 0, 'dim');
+  const interruption = describeInterruption(results);
+  if (interruption !== null) block(interruption, 0, 'yellow');
   out.push('');
 
   if (results.models.length === 0) {

@@ -75,8 +75,28 @@ describe('concludeRun', () => {
     expect(concludeRun(flaky, options({ baselinePath, gate: tolerant }, { state: 'failed' })).exitCode).toBe(0);
     const interrupted = concludeRun(flaky, options({ baselinePath, gate: tolerant }, { state: 'interrupted' }));
     expect(interrupted.exitCode).toBe(1);
-    expect(interrupted.text).toContain('the run was interrupted or had errors outside tests: exit code 1');
-    expect(concludeRun(flaky, options({ baselinePath, gate: tolerant }, { unhandledErrors: 1 })).exitCode).toBe(1);
+    expect(interrupted.verdict?.ok).toBe(false);
+    expect(interrupted.text).toContain('Gate not passed: the run was interrupted (no regressions in what was measured)');
+    // What CI tools read says the same as the exit code.
+    expect(JSON.parse(readFileSync(path.join(dir, 'results', 'gate.json'), 'utf8'))).toMatchObject({ ok: false, title: expect.stringContaining('Gate not passed') });
+    const withErrors = concludeRun(flaky, options({ baselinePath, gate: tolerant }, { unhandledErrors: 1 }));
+    expect(withErrors.exitCode).toBe(1);
+    expect(withErrors.text).toContain('Gate not passed: the run had 1 error outside tests');
+  });
+
+  it('treats results marked as interrupted (read from partial.jsonl) as an interrupted run: no pass, no baseline, no history copy', () => {
+    const partial = { ...passing, interrupted: { signal: 'SIGINT', modelsNotReached: ['large'] } };
+    const baselinePath = path.join(dir, 'b.json');
+    saveBaseline(baselinePath, passing, null);
+    const saveBaselinePath = path.join(dir, 'new-baseline.json');
+    const conclusion = concludeRun(partial, options({ baselinePath, saveBaselinePath }, { state: 'passed' }));
+    expect(conclusion.exitCode).toBe(1);
+    expect(conclusion.text).toContain('Gate not passed: the run was interrupted');
+    expect(conclusion.text).toMatch(/^Interrupted \(SIGINT\): 3 cases measured before the run stopped; not reached:\n {2}large\. Partial results: never a baseline, never passed by the gate\.$/m);
+    expect(conclusion.text).toContain('warning: not saving a baseline from an interrupted run');
+    expect(existsSync(saveBaselinePath)).toBe(false);
+    expect(existsSync(path.join(dir, 'results', 'history'))).toBe(false);
+    expect(readFileSync(path.join(dir, 'results', 'report.md'), 'utf8')).toContain('> ⚠️ **Interrupted (SIGINT): 3 cases measured');
   });
 
   it('saves a baseline that records where it came from, but not from an interrupted run', () => {
