@@ -27,7 +27,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMai
     load: async () => (await import('../src/cli/commands/eval.ts')).evalCommand,
   },
   report: {
-    summary: 'Render Markdown/HTML reports from a results JSON file',
+    summary: 'Render Markdown/HTML reports from a results JSON file or the partial.jsonl of an interrupted run',
     load: async () => (await import('../src/report/command.ts')).reportCommand,
   },
 };

@@ -1,17 +1,23 @@
 // `edge-evals report <results.json>`: render the Markdown and HTML reports of any results
 // file, optionally gated against a baseline (exit code 1 when the gate trips) and with the
-// trend over the runs kept in the history folder next to it.
+// trend over the runs kept in the history folder next to it. A partial.jsonl left by an
+// interrupted run is read as that run's results, marked as interrupted.
 import path from 'node:path';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../cli/errors.ts';
 import { loadConfig } from '../config/env.ts';
 import { loadHistory, readBaselineFile, readResultsFile } from '../results/files.ts';
+import { readPartialResults } from '../results/partial.ts';
+import type { Results } from '../results/schema.ts';
+import { readPlan } from '../suite/plan.ts';
 import { compareToBaseline } from '../stats/gate.ts';
+import { incompleteRunReason, judgeRun } from './conclude.ts';
 import { renderTerminalReport, shouldUseColor, terminalWidth } from './terminal.ts';
 import { DEFAULT_TREND_RUNS, HTML_REPORT, MARKDOWN_REPORT, shortPath, stepSummaryFile, writeReports } from './write.ts';
 
-const USAGE = `Usage: edge-evals report <results.json> [options]
+const USAGE = `Usage: edge-evals report <results.json | partial.jsonl> [options]
 
-Renders the reports of a results file (results/latest.json, a history copy, a merged run).
+Renders the reports of a results file (results/latest.json, a history copy, a merged run),
+or of the cases an interrupted run recorded in results/partial.jsonl (never passed by the gate).
 
 Options:
   --markdown <file>   Markdown report (default: ${MARKDOWN_REPORT} next to the results file)
@@ -68,6 +74,15 @@ export function parseReportArguments(args: readonly string[]): ReportArguments |
   };
 }
 
+/**
+ * A results JSON, or a partial.jsonl read as an interrupted run's results. The settings of a
+ * partial run are not in its cases: they come from the configuration, as the run's would have.
+ */
+function readResults(file: string): { results: Results; warnings: string[] } {
+  if (!file.endsWith('.jsonl')) return { results: readResultsFile(file), warnings: [] };
+  return readPartialResults(file, { config: loadConfig(), plan: readPlan(), signal: null });
+}
+
 export async function reportCommand(args: string[]): Promise<number> {
   const parsed = parseReportArguments(args);
   if (parsed === null) {
@@ -77,9 +92,10 @@ export async function reportCommand(args: string[]): Promise<number> {
   const resultsFile = path.resolve(parsed.resultsFile);
   const folder = path.dirname(resultsFile);
   // Both files are read and checked before anything is written.
-  const results = readResultsFile(resultsFile);
+  const { results, warnings } = readResults(resultsFile);
   const baseline = parsed.baselineFile === undefined ? null : readBaselineFile(path.resolve(parsed.baselineFile), { origin: '--baseline' });
-  const verdict = baseline === null ? null : compareToBaseline(results, baseline, loadConfig().gate);
+  // The same judgement as at the end of a run: an interrupted run never passes.
+  const verdict = baseline === null ? null : judgeRun(compareToBaseline(results, baseline, loadConfig().gate), incompleteRunReason(results, 'passed', 0));
   const history = loadHistory(folder, parsed.historyRuns);
 
   const written = writeReports(
@@ -95,6 +111,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   const stream = process.stdout;
   stream.write(renderTerminalReport(results, { width: terminalWidth(stream), color: shouldUseColor(stream), verdict }));
   stream.write(`\n${written.files.map((file) => `Wrote ${shortPath(file)}`).join('\n')}\n`);
+  for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
   for (const skipped of history.skipped) process.stderr.write(`warning: history file left out of the trend: ${skipped.reason}\n`);
   for (const warning of written.warnings) process.stderr.write(`warning: ${warning}\n`);
   return verdict !== null && !verdict.ok ? EXIT_FAILURE : EXIT_OK;

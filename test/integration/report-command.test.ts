@@ -1,12 +1,12 @@
 // `edge-evals report` as a user runs it: a real process, real files, its exit codes.
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { saveBaseline, saveToHistory, writeJsonAtomic } from '../../src/results/files.ts';
 import { PROJECT_ROOT } from '../../src/suite/paths.ts';
-import { sampleResults, scaleLatencies } from '../support/results.ts';
+import { buildResults, partialLines, recordedCase, sampleResults, scaleLatencies, type CaseSpec } from '../support/results.ts';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-report-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -84,11 +84,43 @@ describe('edge-evals report', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('renders the reports of an interrupted run from its partial.jsonl, and never passes the gate on it', async () => {
+    const dir = path.join(folder, 'interrupted');
+    const specs: CaseSpec[] = [
+      { model: 'fixture-tiny', prompt: 'chat/greeting', e2eMs: 100 },
+      { model: 'fixture-tiny', prompt: 'code/sort', e2eMs: 150 },
+    ];
+    const partialFile = path.join(dir, 'partial.jsonl');
+    mkdirSync(dir);
+    // The run died while writing its third case.
+    writeFileSync(partialFile, `${partialLines(specs.map(recordedCase))}{"case": {"name": "fixture-tiny > re`);
+    const baselineFile = path.join(folder, 'interrupted-baseline.json');
+    saveBaseline(baselineFile, buildResults(specs), null);
+
+    const run = await report([partialFile, '--baseline', baselineFile]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/^warning: Partial results file .*partial\.jsonl: skipped its last line \(3\), cut short when the run stopped: not valid JSON: /);
+    expect(run.stdout).toMatch(/^Interrupted: 2 cases measured before the run stopped\. Partial results:/m);
+    expect(run.stdout).toMatch(/^fixture-tiny\s/m);
+    expect(run.stdout).toContain('Gate not passed: the run was interrupted (no regressions in what was measured)');
+    expect(run.stdout).toContain('Wrote interrupted/report.md\nWrote interrupted/report.html');
+    expect(readFileSync(path.join(dir, 'report.md'), 'utf8')).toContain('> ⚠️ **Interrupted: 2 cases measured before the run stopped.');
+    expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain('<p class="verdict interrupted" id="interrupted">Interrupted: 2 cases measured');
+
+    const lines = partialLines(specs.map(recordedCase)).split('\n');
+    writeFileSync(partialFile, [lines[0], '{"case": oops}', lines[1], ''].join('\n'));
+    const corrupt = await report([partialFile]);
+    expect(corrupt.exitCode).toBe(2);
+    expect(corrupt.stderr).toBe(
+      `error: Partial results file ${partialFile}, line 2: expected one recorded eval case per line, got a line that is not valid JSON: Unexpected token 'o' at line 2, column 10`,
+    );
+  });
+
   it('exits 2 on a usage mistake and prints the usage', async () => {
     const unknown = await report([resultsFile, '--pdf', 'x']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain("error: unknown option '--pdf'");
-    expect(unknown.stderr).toContain('Usage: edge-evals report <results.json> [options]');
+    expect(unknown.stderr).toContain('Usage: edge-evals report <results.json | partial.jsonl> [options]');
     const help = await report(['--help']);
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain('--baseline <file>');
