@@ -10,6 +10,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { ConnectionLostError, httpFetch, type HttpFetchInit } from './http-fetch.ts';
+import { isConnectionRefused } from '../util/network.ts';
 import { computeMetrics } from './metrics.ts';
 import { assembleReply } from './reply.ts';
 import type { ChatOutcome, ChatRequest, TimedEvent } from './types.ts';
@@ -152,6 +153,7 @@ export async function streamChat(request: ChatRequest): Promise<ChatOutcome> {
   if (failed) {
     const message = describeFailure(failure, { request, timedOut: deadline.signal.aborted, eventsReceived: events.length, contentType });
     outcome.error = redact(message, request.apiKey);
+    if (events.length === 0 && isConnectionRefused(failure)) outcome.unreachable = true;
   }
   return outcome;
 }

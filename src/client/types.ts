@@ -50,4 +50,10 @@ export interface ChatOutcome {
   events: number;
   /** Set when the request failed; `response` then holds what came before the failure. */
   error?: string;
+  /**
+   * Set with `error` when nothing listened at the base URL (connection refused): the request
+   * never reached a server, so it may be sent again once the service is found (Foundry Local
+   * restarts on a new port).
+   */
+  unreachable?: boolean;
 }

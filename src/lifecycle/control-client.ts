@@ -29,3 +29,8 @@ export function acquireModel(controlURL: string, alias: string): Promise<ModelLe
 export function modelResources(controlURL: string, alias: string): Promise<Resources | null> {
   return call('GET', `${controlURL}/resources?model=${encodeURIComponent(alias)}`);
 }
+
+/** The model's lease at its new address after `from` refused a connection; null when it is gone. */
+export function reconnectModel(controlURL: string, alias: string, from: string): Promise<ModelLease | null> {
+  return call('POST', `${controlURL}/reconnect?model=${encodeURIComponent(alias)}&from=${encodeURIComponent(from)}`);
+}

@@ -1,4 +1,4 @@
-// The coordinator's door for the test workers: a small HTTP server on 127.0.0.1 with two
+// The coordinator's door for the test workers: a small HTTP server on 127.0.0.1 with three
 // routes. Vitest runs tests in worker processes, and this is the plainest way for them to ask
 // the main process for a model and read its resource usage.
 import { createServer, type Server } from 'node:http';
@@ -16,6 +16,15 @@ export async function startControlServer(coordinator: ModelCoordinator): Promise
     if (alias === null || alias === '') return reply(400, { error: 'missing ?model=' });
     if (request.method === 'POST' && url.pathname === '/acquire') {
       coordinator.acquire(alias).then(
+        (lease) => reply(200, lease),
+        (error: unknown) => reply(500, { error: (error as Error).message }),
+      );
+      return;
+    }
+    if (request.method === 'POST' && url.pathname === '/reconnect') {
+      const from = url.searchParams.get('from');
+      if (from === null) return reply(400, { error: 'missing ?from=<the base URL that refused>' });
+      coordinator.reconnect(alias, from).then(
         (lease) => reply(200, lease),
         (error: unknown) => reply(500, { error: (error as Error).message }),
       );

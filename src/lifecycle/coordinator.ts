@@ -43,6 +43,15 @@ export class ModelCoordinator {
     return this.serialize(() => this.acquireNow(alias));
   }
 
+  /**
+   * A test found nothing listening at `staleBaseURL`: when the runtime can follow its service
+   * (Foundry Local restarts on a new port), find it again and give the test the new lease; null
+   * when the model cannot be reached again. Tests that come after get the new address too.
+   */
+  reconnect(alias: string, staleBaseURL: string): Promise<ModelLease | null> {
+    return this.serialize(() => this.reconnectNow(alias, staleBaseURL));
+  }
+
   /** Usage of the model's process tree since it was loaded; null when it is not loaded. */
   resources(alias: string): Resources | null {
     return this.active?.running.alias === alias ? this.active.sampler.snapshot() : null;
@@ -84,9 +93,9 @@ export class ModelCoordinator {
     } catch (error) {
       return this.fail(alias, describeFailure(error));
     }
-    const sampler = new ResourceSampler(() => this.runtime.processes(running));
-    sampler.start();
-    const active: ActiveModel = { running, sampler };
+    // The sampler asks for the current processes: a reconnect may replace `running`.
+    const active: ActiveModel = { running, sampler: new ResourceSampler(() => this.runtime.processes(active.running)) };
+    active.sampler.start();
     this.active = active;
     this.log(
       `${alias}: loaded ${running.modelId} in ${Math.round(running.loadMs)} ms` +
@@ -100,6 +109,29 @@ export class ModelCoordinator {
     }
     const { log: _log, ...model } = running;
     active.lease = { ok: true, model, runtime: this.runtimeInfo };
+    return active.lease;
+  }
+
+  private async reconnectNow(alias: string, staleBaseURL: string): Promise<ModelLease | null> {
+    const active = this.active;
+    if (active === null || active.running.alias !== alias || active.lease?.ok !== true || this.disposed) return null;
+    // Another test found the new address first.
+    if (active.running.baseURL !== staleBaseURL) return active.lease;
+    if (this.runtime.reconnect === undefined) return null;
+    this.log(`${alias}: nothing listens at ${staleBaseURL} any more; looking for ${this.runtime.name}'s service again`);
+    try {
+      active.running = await this.runtime.reconnect(active.running, {
+        signal: this.abort.signal,
+        timeoutMs: this.config.loadTimeoutMs,
+        onProgress: (event) => this.log(`${alias}: ${event.message}`),
+      });
+    } catch (error) {
+      this.log(`${alias}: could not reach it again: ${describeFailure(error).split('\n')[0]}`);
+      return null;
+    }
+    this.log(`${alias}: reconnected at ${active.running.baseURL}`);
+    const { log: _log, ...model } = active.running;
+    active.lease = { ...active.lease, model };
     return active.lease;
   }
 

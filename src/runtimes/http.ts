@@ -17,14 +17,6 @@ export interface HttpOptions {
   signal?: AbortSignal;
 }
 
-/** True when nothing listens at the address (the service stopped, or moved to another port). */
-export function isConnectionRefused(error: unknown): boolean {
-  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
-  }
-  return false;
-}
-
 /**
  * One request; resolves with any HTTP status (the caller decides what a 404 means) and
  * rejects only when no answer came: connection refused, timeout, abort.

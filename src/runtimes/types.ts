@@ -98,6 +98,13 @@ export interface Runtime {
   download(alias: string, options?: StartOptions): Promise<{ downloadMs: number; alreadyCached: boolean }>;
   /** Service up, download when needed, load, verify loaded. Warm-up is the caller's job. */
   start(alias: string, options?: StartOptions): Promise<RunningModel>;
+  /**
+   * After a chat request found nothing listening at `model.baseURL`: find where the service
+   * went, load the model again when the restart dropped it, and return the model with its new
+   * address. Only for runtimes whose address can move under a run (Foundry Local takes a new
+   * port at every start); the others leave it out and the request's failure stands.
+   */
+  reconnect?(model: RunningModel, options?: StartOptions): Promise<RunningModel>;
   /** Unload the model (forcefully); stop what this adapter started for it. */
   stop(model: RunningModel): Promise<void>;
   /** Pids of the processes that serve the model, sampled for memory and CPU. */

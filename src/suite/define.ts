@@ -109,6 +109,9 @@ export function defineEval(definition: EvalDefinition): void {
             await runCase(context, {
               name: `${model} > ${name}`,
               lease,
+              onReconnect: (moved) => {
+                lease = moved;
+              },
               controlURL,
               config,
               category: evalDefinition.category,
@@ -121,7 +124,8 @@ export function defineEval(definition: EvalDefinition): void {
               thresholds,
             });
           },
-          config.timeoutMs + 30_000,
+          // The request, and once a reconnect that may load the model again.
+          config.timeoutMs * 2 + config.loadTimeoutMs + 30_000,
         );
       }
     }

@@ -6,7 +6,7 @@ import { evaluateAssertions, type AssertionSpec } from '../assertions/index.ts';
 import { streamChat } from '../client/stream-chat.ts';
 import type { ChatMessage } from '../client/types.ts';
 import type { EvalConfig } from '../config/env.ts';
-import { modelResources } from '../lifecycle/control-client.ts';
+import { modelResources, reconnectModel } from '../lifecycle/control-client.ts';
 import type { ModelLease } from '../lifecycle/coordinator.ts';
 import type { AssertionResult, CaseResult, CaseStatus, RequestMetrics } from '../results/schema.ts';
 import type { Thresholds } from './thresholds.ts';
@@ -34,6 +34,8 @@ declare module 'vitest' {
 export interface CaseInput {
   name: string;
   lease: ModelLease;
+  /** Called with the model's new lease when its service moved and was found again. */
+  onReconnect?: (lease: ModelLease) => void;
   controlURL: string;
   config: EvalConfig;
   category: string;
@@ -45,6 +47,8 @@ export interface CaseInput {
   assertions: AssertionSpec[];
   thresholds: Thresholds;
 }
+
+type RunningModelInfo = Extract<ModelLease, { ok: true }>['model'];
 
 /** Thresholds are checks like any other, of the `performance` kind. */
 function thresholdChecks(thresholds: Thresholds): AssertionSpec[] {
@@ -96,17 +100,28 @@ export async function runCase(context: TestContext, input: CaseInput): Promise<v
     const messages: ChatMessage[] = [];
     if (input.system !== undefined) messages.push({ role: 'system', content: input.system });
     messages.push({ role: 'user', content: input.prompt });
-    const outcome = await streamChat({
-      baseURL: lease.model.baseURL,
-      apiKey: lease.model.apiKey,
-      model: lease.model.modelId,
-      messages,
-      maxTokens: input.maxTokens,
-      temperature: config.temperature,
-      seed: config.seed,
-      timeoutMs: config.timeoutMs,
-      signal: context.signal,
-    });
+    const send = (model: RunningModelInfo) =>
+      streamChat({
+        baseURL: model.baseURL,
+        apiKey: model.apiKey,
+        model: model.modelId,
+        messages,
+        maxTokens: input.maxTokens,
+        temperature: config.temperature,
+        seed: config.seed,
+        timeoutMs: config.timeoutMs,
+        signal: context.signal,
+      });
+    let outcome = await send(lease.model);
+    if (outcome.unreachable === true) {
+      // Nothing listens there any more (Foundry Local restarted on a new port): the coordinator
+      // looks for the service, and the request, which never reached a server, is sent again.
+      const moved = await reconnectModel(input.controlURL, lease.model.alias, lease.model.baseURL).catch(() => null);
+      if (moved?.ok === true && moved.model.baseURL !== lease.model.baseURL) {
+        input.onReconnect?.(moved);
+        outcome = await send(moved.model);
+      }
+    }
     response = outcome.response;
     metrics = outcome.metrics;
     if (outcome.error !== undefined) {

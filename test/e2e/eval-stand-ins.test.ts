@@ -72,6 +72,29 @@ describe('npm run eval on stand-ins of the other runtimes', () => {
     expect(status.stdout).toContain('🔴 Model management service is not running!');
   }, RUN_TIMEOUT);
 
+  it("follows Foundry Local's service to its new port when it restarts mid-run", async () => {
+    const home = path.join(work, 'foundry-restart');
+    const results = path.join(home, 'results');
+    // The service restarts itself (new port, nothing loaded) after the warm-up and two cases.
+    const run = await evalRun([], {
+      PATH: PATH_WITH_STAND_INS,
+      EVAL_RUNTIME: 'foundry',
+      EVAL_MODELS: 'qwen2.5-0.5b',
+      FOUNDRY_STANDIN_HOME: home,
+      FOUNDRY_STANDIN_RESTART_AFTER_CHATS: '3',
+      EDGE_EVALS_CACHE: STAND_IN_MODEL_CACHE,
+      EVAL_RESULTS_DIR: results,
+    }, { timeout: RUN_TIMEOUT });
+    expect([0, 1], run.all).toContain(run.exitCode);
+    expect(run.all).toMatch(/qwen2\.5-0\.5b: nothing listens at http:\/\/127\.0\.0\.1:\d+\/v1 any more/);
+    expect(run.all).toMatch(/qwen2\.5-0\.5b: reconnected at http:\/\/127\.0\.0\.1:\d+\/v1/);
+    // The third case found the old port closed; it and every later case reached the new one.
+    expectMeasuredRun(readResultsFile(resultsFile(results)), ['qwen2.5-0.5b']);
+    // The run started the service, so the run stopped it, wherever it had moved.
+    const status = await execa('foundry', ['service', 'status'], { env: { PATH: PATH_WITH_STAND_INS, FOUNDRY_STANDIN_HOME: home }, timeout: 60_000 });
+    expect(status.stdout).toContain('🔴 Model management service is not running!');
+  }, RUN_TIMEOUT);
+
   it('EVAL_RUNTIME=auto picks Foundry when a foundry CLI is on PATH, here generation B', async () => {
     const home = path.join(work, 'foundry-b');
     const results = path.join(home, 'results');

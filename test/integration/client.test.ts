@@ -209,6 +209,7 @@ describe('failures', () => {
     const outcome = await streamChat(request('dropped'));
     expect(outcome.error).toMatch(/^connection lost after 2 events/);
     expect(outcome.response).toBe('partial');
+    expect(outcome.unreachable).toBeUndefined();
   });
 
   it('a 200 answer that is not an event stream is a failure', async () => {
@@ -224,6 +225,8 @@ describe('failures', () => {
     const outcome = await streamChat(request('x', { baseURL: `http://127.0.0.1:${port}/v1` }));
     expect(outcome.error).toBe(`cannot reach http://127.0.0.1:${port}/v1: connect ECONNREFUSED 127.0.0.1:${port}`);
     expect(outcome.events).toBe(0);
+    // Nothing was sent, so the caller may look for the service and send it again.
+    expect(outcome.unreachable).toBe(true);
   });
 });
 

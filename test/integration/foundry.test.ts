@@ -126,6 +126,30 @@ describe.each(['A', 'B'] as const)('Foundry Local CLI generation %s (stand-in)',
     expect(await runtime.loadedModels()).toEqual([]);
   }, SLOW);
 
+  it('follows a model whose service restarted on another port mid-run: found again, loaded again, answering', async () => {
+    model = await runtime.start('qwen2.5-0.5b');
+    const restart = await foundry(generation === 'A' ? 'service' : 'server', 'restart');
+    expect(restart.exitCode).toBe(0);
+    const ask = (at: RunningModel) =>
+      streamChat({ baseURL: at.baseURL, model: at.modelId, messages: [{ role: 'user', content: 'Hi' }], maxTokens: 8, temperature: 0, timeoutMs: 60_000 });
+    const refused = await ask(model);
+    expect(refused.unreachable).toBe(true);
+
+    const progress: ProgressEvent[] = [];
+    const moved = await runtime.reconnect?.(model, { onProgress: (event) => progress.push(event) });
+    expect(moved?.baseURL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    expect(moved?.baseURL).not.toBe(model.baseURL);
+    expect(moved?.modelId).toBe(model.modelId);
+    // The restarted service had nothing loaded.
+    expect(progress.map((event) => event.phase)).toEqual(['load']);
+    expect(await runtime.loadedModels()).toEqual([{ alias: 'qwen2.5-0.5b', modelId: model.modelId }]);
+    const answered = await ask(moved as RunningModel);
+    expect(answered.error).toBeUndefined();
+    expect(answered.metrics.outputTokens).toBeGreaterThan(0);
+    await runtime.stop(moved as RunningModel);
+    expect(await runtime.loadedModels()).toEqual([]);
+  }, SLOW);
+
   it("fails a model whose load fails with the service's message", async () => {
     const failure = await runtime.start('qwen2.5-7b').catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(RuntimeError);

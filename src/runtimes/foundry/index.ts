@@ -18,7 +18,8 @@ import {
   type ServiceStatus,
   type StartOptions,
 } from '../types.ts';
-import { errorMessage, httpRequest, isConnectionRefused, type HttpAnswer } from '../http.ts';
+import { isConnectionRefused } from '../../util/network.ts';
+import { errorMessage, httpRequest, type HttpAnswer } from '../http.ts';
 import { FoundryCli } from './cli.ts';
 import type { FoundryDialect, ServiceEndpoint } from './dialect.ts';
 import { GenerationA } from './generation-a.ts';
@@ -147,6 +148,37 @@ class FoundryRuntime implements Runtime {
     const { downloadMs, alreadyCached } = await this.downloadId(modelId, options);
     log.push(alreadyCached ? `${modelId} is in the cache` : `downloaded ${modelId} in ${Math.round(downloadMs)} ms`);
 
+    const loadMs = await this.load(alias, modelId, log, options);
+    const current = this.endpoint ?? endpoint;
+    return {
+      alias,
+      modelId,
+      baseURL: `${current.url}/v1`,
+      synthetic: false,
+      downloadMs,
+      loadMs,
+      log,
+    };
+  }
+
+  /**
+   * The service moved (a restart takes a new port) or stopped: discover it again, start it
+   * when it is gone, and load the model again when the new service does not hold it.
+   */
+  async reconnect(model: RunningModel, options: StartOptions = {}): Promise<RunningModel> {
+    const dialect = await this.dialect();
+    this.endpoint = await dialect.discover();
+    const { endpoint, started } = await this.ensureService(options);
+    if (started) this.ownsService = true;
+    const log = [...model.log, started ? `started Foundry Local's service again at ${endpoint.url}` : `found Foundry Local's service at ${endpoint.url}`];
+    const loaded = await this.loadedIds({ startIfStopped: false });
+    if (!loaded.some((id) => sameId(id, model.modelId))) await this.load(model.alias, model.modelId, log, options);
+    const current = this.endpoint ?? endpoint;
+    return { ...model, baseURL: `${current.url}/v1`, log };
+  }
+
+  /** Load the model and check that the service lists it as loaded; returns the load time. */
+  private async load(alias: string, modelId: string, log: string[], options: StartOptions): Promise<number> {
     options.onProgress?.({ phase: 'load', message: `loading ${modelId}` });
     const dialect = await this.dialect();
     const loadStarted = performance.now();
@@ -169,16 +201,7 @@ class FoundryRuntime implements Runtime {
       });
     }
     log.push(`loaded ${modelId} in ${Math.round(loadMs)} ms`);
-    const current = this.endpoint ?? endpoint;
-    return {
-      alias,
-      modelId,
-      baseURL: `${current.url}/v1`,
-      synthetic: false,
-      downloadMs,
-      loadMs,
-      log,
-    };
+    return loadMs;
   }
 
   /** Unload with force (a TTL-held model stays loaded otherwise), then check it is gone. */

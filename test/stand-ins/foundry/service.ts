@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { EmbeddedBackend, readEvents } from '../shared/backend.ts';
 import { listen, readJson, sendJson, sendText, sleep, startEventStream, writeEvent } from '../shared/http.ts';
 import { CATALOG, foundryListEntry, type StandInVariant } from './catalog.ts';
+import { spawnService } from './launch.ts';
 import { listed, readKnobs, StandInState, type Knobs } from './state.ts';
 
 interface LoadedVariant {
@@ -30,6 +31,8 @@ class FoundryService {
   private queue: Promise<unknown> = Promise.resolve();
   private chatCount = 0;
   url = '';
+  /** Called once each streamed chat response is fully sent, with how many have been. */
+  onChatSent: (count: number) => void = () => undefined;
 
   constructor(
     private readonly knobs: Knobs,
@@ -239,7 +242,8 @@ class FoundryService {
       writeEvent(response, { ...base, choices: [], usage, ...(this.knobs.generation === 'A' ? GEN_A_DELTA : {}) });
     }
     writeEvent(response, '[DONE]');
-    response.end();
+    const count = this.chatCount;
+    response.end(() => this.onChatSent(count));
   }
 
   private sendError(response: ServerResponse, status: number, message: string, type: string): void {
@@ -290,6 +294,20 @@ export async function runService(options: RunServiceOptions = {}): Promise<void>
     server.closeAllConnections();
     await service.shutdown();
     process.exit(0);
+  };
+  // What `service restart` does, done by the service itself between two requests (the knob).
+  service.onChatSent = (count) => {
+    if (knobs.restartAfterChats !== count || stopping) return;
+    stopping = true;
+    // The response is sent; closing its socket now makes the client's next request find nothing.
+    server.close();
+    server.closeAllConnections();
+    state.clearService(process.pid);
+    delete process.env.FOUNDRY_STANDIN_RESTART_AFTER_CHATS;
+    void spawnService(state, { inheritOutput: false })
+      .catch((error: unknown) => appendFileSync(state.serviceLog, `${new Date().toISOString()} restart failed: ${(error as Error).message}\n`))
+      .then(() => service.shutdown())
+      .finally(() => process.exit(0));
   };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());

@@ -30,6 +30,12 @@ export interface Knobs {
   stickyPort: boolean;
   /** FOUNDRY_STANDIN_NOISE=1: EP-download and `[.. ERR]` lines on every catalog command, not only the first. */
   noise: boolean;
+  /**
+   * FOUNDRY_STANDIN_RESTART_AFTER_CHATS=N: once its Nth chat response has been sent, the service
+   * restarts itself as `service restart` would (a new port, nothing loaded), so a test can move it
+   * between two requests of a run. The successor serves on without restarting again.
+   */
+  restartAfterChats: number | null;
 }
 
 const list = (value: string | undefined) =>
@@ -56,6 +62,7 @@ export function readKnobs(env: NodeJS.ProcessEnv = process.env): Knobs {
     streamError: list(env.FOUNDRY_STANDIN_STREAM_ERROR),
     stickyPort: env.FOUNDRY_STANDIN_STICKY_PORT === '1',
     noise: env.FOUNDRY_STANDIN_NOISE === '1',
+    restartAfterChats: env.FOUNDRY_STANDIN_RESTART_AFTER_CHATS === undefined || env.FOUNDRY_STANDIN_RESTART_AFTER_CHATS === '' ? null : milliseconds(env.FOUNDRY_STANDIN_RESTART_AFTER_CHATS, 0),
   };
 }
 
