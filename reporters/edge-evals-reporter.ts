@@ -1,7 +1,8 @@
 // The edge-evals reporter: collects what each eval test recorded on `task.meta.edgeEvals`,
 // builds the results (src/results/build.ts), writes results/latest.json atomically and prints
 // the comparison table with the recommendation. Cases are also appended, one JSON line each,
-// to results/partial.jsonl as they finish, so a crash or Ctrl-C loses nothing measured.
+// to results/partial.jsonl as they finish, so a crash or Ctrl-C loses nothing measured
+// (after Ctrl-C, `npm run eval` concludes the run from it: src/cli/commands/eval.ts).
 // It does nothing in runs without eval tests (`npm test`).
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';

@@ -133,19 +133,36 @@ describe('npm run eval on the embedded runtime', () => {
     expect(await waitForNoProcesses(['serve', cache])).toEqual([]);
   }, 600_000);
 
-  it('stops everything on Ctrl-C and keeps the cases measured so far', async () => {
+  it('stops everything on Ctrl-C and concludes the run from the cases measured so far, marked as interrupted', async () => {
     const { cache, results } = folders('interrupted');
-    const run = evalRun([], { EDGE_EVALS_CACHE: cache, EVAL_RESULTS_DIR: results, EVAL_MODELS: 'fixture-medium', EVAL_REPEATS: '3' }, { detached: true });
-    await waitFor(() => (partialCases(results).length > 0 ? true : undefined), 300_000, 'the first case');
+    const run = evalRun([], { EDGE_EVALS_CACHE: cache, EVAL_RESULTS_DIR: results, EVAL_MODELS: 'fixture-medium,fixture-tiny', EVAL_REPEATS: '3' }, { detached: true });
+    const measured = await waitFor(() => {
+      const count = partialCases(results).length;
+      return count > 0 ? count : undefined;
+    }, 300_000, 'the first case');
     const state = JSON.parse(readFileSync(path.join(cache, 'service.json'), 'utf8')) as { pid: number };
     // Ctrl-C in a terminal signals the whole foreground process group.
     process.kill(-(run.pid as number), 'SIGINT');
     const finished = await run;
-    expect(finished.exitCode).not.toBe(0);
+    expect(finished.exitCode, finished.all).toBe(130);
     expect(await waitForNoProcesses(['serve', cache])).toEqual([]);
     expect(isAlive(state.pid)).toBe(false);
-    const kept = partialCases(results);
-    expect(kept.length).toBeGreaterThan(0);
-    expect(kept[0]?.case.model).toBe('fixture-medium');
+
+    // The cases measured became latest.json, marked as interrupted, and partial.jsonl went with it.
+    const output = readResultsFile(resultsFile(results));
+    expect(output.interrupted).toEqual({ signal: 'SIGINT', modelsNotReached: ['fixture-tiny'] });
+    expect(output.cases.length).toBeGreaterThanOrEqual(measured);
+    expect(output.cases.length).toBeLessThan(2 * PROMPTS.length * 3);
+    expect(output.models.map((model) => model.alias)).toEqual(['fixture-medium']);
+    expect(existsSync(path.join(results, 'partial.jsonl'))).toBe(false);
+    expect(existsSync(path.join(results, 'history'))).toBe(false);
+
+    const count = `${output.cases.length} case${output.cases.length === 1 ? '' : 's'}`;
+    expect(finished.stderr).toContain(`[edge-evals] SIGINT: interrupted after ${count}; partial results follow`);
+    expect(finished.stdout).toContain(`Interrupted (SIGINT): ${count} measured before the run stopped`);
+    expect(finished.stdout).toMatch(/^fixture-medium\s/m);
+    expect(finished.all).not.toMatch(/^\s+at /m);
+    expect(readFileSync(path.join(results, 'report.md'), 'utf8')).toContain(`> ⚠️ **Interrupted (SIGINT): ${count} measured before the run stopped; not reached: fixture-tiny.`);
+    expect(readFileSync(path.join(results, 'report.html'), 'utf8')).toContain('<p class="verdict interrupted" id="interrupted">Interrupted (SIGINT)');
   }, 600_000);
 });

@@ -1,15 +1,20 @@
 // `edge-evals eval` (what `npm run eval` runs): validate the configuration before anything
 // starts (exit code 2 on a mistake), decide the runtime and the models, then run vitest on
 // the per-model projects. Any argument it does not know goes to vitest unchanged (`-t`,
-// `--shard`, `--reporter`, ...).
+// `--shard`, `--reporter`, ...). When Ctrl-C or SIGTERM stops vitest, it concludes the run
+// from the cases measured so far.
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execa } from 'execa';
 import { loadConfig, type EvalConfig } from '../../config/env.ts';
-import { readBaselineFile } from '../../results/files.ts';
+import { concludeRun } from '../../report/conclude.ts';
+import { shouldUseColor, terminalWidth } from '../../report/terminal.ts';
+import { LATEST_RESULTS, PARTIAL_RESULTS, readBaselineFile, writeJsonAtomic } from '../../results/files.ts';
+import { readPartialResults } from '../../results/partial.ts';
 import { chooseRuntime } from '../../runtimes/choose.ts';
 import { createRuntime } from '../../runtimes/index.ts';
-import { makePlan, PLAN_ENV } from '../../suite/plan.ts';
+import { makePlan, PLAN_ENV, type RunPlan } from '../../suite/plan.ts';
 import { PROJECT_ROOT } from '../../suite/paths.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 
@@ -66,6 +71,50 @@ async function listEndpointModels(config: EvalConfig): Promise<string[]> {
   return (await runtime.catalog()).map((entry) => entry.modelId);
 }
 
+/** Exit code of a run stopped by Ctrl-C, as a shell reports a process ended by SIGINT. */
+const EXIT_INTERRUPTED = 130;
+
+// Modification times may be rounded to the second or two (FAT, HFS+): a partial.jsonl written
+// by this run can look up to that much older than the run's start.
+const MTIME_GRANULARITY_MS = 2_000;
+
+/**
+ * After vitest was stopped by a signal (it exits at once, before its reporter writes anything),
+ * write latest.json and the reports from the cases in partial.jsonl, marked as interrupted:
+ * concludeRun neither passes the gate nor saves a baseline for it. Never throws: a problem here
+ * is one line on stderr, and the run still ends with its interrupted exit code.
+ */
+function concludeInterruptedRun(config: EvalConfig, plan: RunPlan, signal: NodeJS.Signals, startedAt: number): void {
+  const partialFile = path.join(config.resultsDir, PARTIAL_RESULTS);
+  const resultsFile = path.join(config.resultsDir, LATEST_RESULTS);
+  const writtenByThisRun = (file: string) => existsSync(file) && statSync(file).mtimeMs >= startedAt - MTIME_GRANULARITY_MS;
+  try {
+    // An older partial.jsonl was left by an earlier run that crashed: not this run's cases.
+    if (!writtenByThisRun(partialFile)) {
+      // Without partial.jsonl but with a new latest.json, the signal came after the reporter concluded the run.
+      if (!writtenByThisRun(resultsFile)) process.stderr.write(`[edge-evals] ${signal}: stopped before any case was measured; no results written\n`);
+      return;
+    }
+    const { results, warnings } = readPartialResults(partialFile, { config, plan, createdAt: new Date().toISOString(), signal });
+    writeJsonAtomic(resultsFile, results);
+    // latest.json now holds every case partial.jsonl had; a later `npm run eval` starts afresh anyway.
+    rmSync(partialFile, { force: true });
+    process.stderr.write(`[edge-evals] ${signal}: interrupted after ${results.cases.length} case${results.cases.length === 1 ? '' : 's'}; partial results follow\n`);
+    for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+    const stream = process.stdout;
+    const conclusion = concludeRun(results, {
+      config,
+      resultsFile,
+      state: 'interrupted',
+      unhandledErrors: 0,
+      terminal: { width: terminalWidth(stream), color: shouldUseColor(stream) },
+    });
+    stream.write(`\n${conclusion.text}`);
+  } catch (error) {
+    process.stderr.write(`[edge-evals] could not build the results of the interrupted run from ${partialFile}: ${(error as Error).message.split('\n').join(' ')}\n`);
+  }
+}
+
 export async function evalCommand(args: string[]): Promise<number> {
   const { env, ui, help, vitestArgs } = splitArguments(args);
   if (help) {
@@ -87,6 +136,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   process.stderr.write(`[edge-evals] runtime: ${plan.runtime} (${plan.reason})\n`);
   process.stderr.write(`[edge-evals] models: ${plan.models.join(', ')}\n`);
 
+  const startedAt = Date.now();
   const projects = plan.models.flatMap((model) => ['--project', model]);
   // --watch keeps the UI open even when stdin is not a terminal (vitest would run once and exit).
   const mode = ui ? ['--ui', '--watch'] : ['run'];
@@ -97,17 +147,30 @@ export async function evalCommand(args: string[]): Promise<number> {
     reject: false,
   });
   // Ctrl-C reaches vitest directly (same process group); vitest then stops what it started.
-  // We only wait for it, and pass on a SIGTERM sent to us alone (a CI job being cancelled).
-  const ignoreInterrupt = () => {};
-  const forwardTerminate = () => child.kill('SIGTERM');
-  process.on('SIGINT', ignoreInterrupt);
+  // We only wait for it, noting the signal, and pass on a SIGTERM sent to us alone (a CI job
+  // being cancelled).
+  let stoppedBy: NodeJS.Signals | null = null;
+  const noteInterrupt = () => {
+    stoppedBy = 'SIGINT';
+  };
+  const forwardTerminate = () => {
+    stoppedBy ??= 'SIGTERM';
+    child.kill('SIGTERM');
+  };
+  process.on('SIGINT', noteInterrupt);
   process.on('SIGTERM', forwardTerminate);
+  let result: Awaited<typeof child>;
   try {
-    const result = await child;
-    if (result.exitCode !== undefined) return result.exitCode;
-    return result.signal === 'SIGINT' ? 130 : 1;
+    result = await child;
   } finally {
-    process.off('SIGINT', ignoreInterrupt);
+    // From here a second Ctrl-C stops us at once; every file below is written atomically.
+    process.off('SIGINT', noteInterrupt);
     process.off('SIGTERM', forwardTerminate);
   }
+  const childSignal = result.signal === 'SIGINT' || result.signal === 'SIGTERM' ? result.signal : null;
+  const signal: NodeJS.Signals | null = stoppedBy ?? childSignal;
+  if (signal !== null) concludeInterruptedRun(config, plan, signal, startedAt);
+  if (signal === 'SIGINT') return EXIT_INTERRUPTED;
+  if (result.exitCode !== undefined) return result.exitCode;
+  return 1;
 }
