@@ -41,9 +41,29 @@ function decoded(response: http.IncomingMessage): Readable {
   }
 }
 
+/** How long a server that sent `[DONE]` may take to end its response before the socket is cut. */
+const AFTER_DONE_GRACE_MS = 1_000;
+
+/**
+ * Spots the `data: [DONE]` line of an event stream, across chunk boundaries. The SDK reads on
+ * after `[DONE]` until the body ends, so a server (or proxy) that keeps the response open after
+ * it would hold the request until its timeout; METRICS.md: the stream stops at `[DONE]`.
+ */
+class DoneLine {
+  /** The end of what came before: the stream begins at a line start. */
+  private tail = '\n';
+
+  in(chunk: Buffer): boolean {
+    const text = this.tail + chunk.toString('latin1');
+    this.tail = text.slice(-32);
+    return /[\r\n]data: ?\[DONE\][ \t]*[\r\n]/.test(text);
+  }
+}
+
 /** A web stream over a Node stream, with backpressure, ending in ConnectionLostError on a break. */
 function webBody(response: http.IncomingMessage): ReadableStream<Uint8Array> {
   const source = decoded(response);
+  const done = /^text\/event-stream/i.test(response.headers['content-type'] ?? '') ? new DoneLine() : null;
   // Once the stream is closed, errored or cancelled (the SDK cancels the body when it reads an
   // error event), the Node stream may still emit 'data', 'end' or 'close': the controller
   // throws on any use after that, so every use goes through these guards.
@@ -58,6 +78,17 @@ function webBody(response: http.IncomingMessage): ReadableStream<Uint8Array> {
       source.on('data', (chunk: Buffer) => {
         if (finished) return;
         controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if (done?.in(chunk) === true) {
+          finished = true;
+          controller.close();
+          // The server normally ends the response right after; drain it so the keep-alive
+          // socket is reused, and cut it only if it stays open.
+          source.resume();
+          setTimeout(() => {
+            if (!response.complete) response.destroy();
+          }, AFTER_DONE_GRACE_MS).unref();
+          return;
+        }
         if ((controller.desiredSize ?? 1) <= 0) source.pause();
       });
       source.on('end', () => {

@@ -34,6 +34,7 @@ const SPECIAL_SCRIPTS: Record<string, Script> = {
     writes: [[0, JSON.stringify({ error: { message: `Incorrect API key provided: ${SECRET}`, type: 'invalid_request_error' } })]],
   },
   hang: { writes: [[20, event(contentChunk('Hel'))]], holdOpen: true },
+  'done-held-open': { writes: [[10, event(contentChunk('Hel'))], [20, event(contentChunk('lo'))], [30, 'data: [DONE]\n\n']], holdOpen: true },
   'not-json': { writes: [[10, event(contentChunk('ok'))], [20, 'data: {oops\n\n']] },
   dropped: { writes: [[10, event(contentChunk('par'))], [20, event(contentChunk('tial'))]], destroyAtMs: 40 },
   'plain-json': {
@@ -203,6 +204,16 @@ describe('failures', () => {
     const outcome = await streamChat(request('not-json'));
     expect(outcome.error).toMatch(/^the server sent an event that is not JSON after 1 events: /);
     expect(outcome.response).toBe('ok');
+  });
+
+  it('stops at [DONE] even when the server keeps the response open after it', async () => {
+    const started = performance.now();
+    const outcome = await streamChat(request('done-held-open', { timeoutMs: 10_000 }));
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.response).toBe('Hello');
+    expect(outcome.events).toBe(2);
+    // Well before the request's timeout, which is what the SDK alone would wait for.
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('a connection lost mid-stream is a failure that keeps what came before', async () => {
