@@ -387,6 +387,43 @@ describe('loading and unloading', () => {
   }, 60_000);
 });
 
+describe('a client that goes away', () => {
+  it('ends its generation mid-stream, and the next request is served', async () => {
+    expect((await post('/models/load/fixture-medium')).status).toBe(200);
+    try {
+      const going = new AbortController();
+      const response = await fetch(`${baseURL}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'fixture-medium', messages: hello, temperature: 0, max_tokens: 200, stream: true }),
+        signal: going.signal,
+      });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let received = '';
+      // fixture-medium takes most of a second for its reply: leave after its first word.
+      while (!/"delta":\{"content":"[^"]/.test(received)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the stream ended before any content: ${received}`);
+        received += decoder.decode(value, { stream: true });
+      }
+      going.abort();
+
+      const deadline = Date.now() + 30_000;
+      while (!server.stderr().includes('generation aborted: the client went away')) {
+        if (Date.now() > deadline) throw new Error(`no abort logged; stderr:\n${server.stderr()}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // A finished generation logs its token counts; this one never finished.
+      expect(server.stderr()).not.toMatch(/chat fixture-medium: /);
+      const next = await client.chat.completions.create({ model: 'fixture-tiny', messages: hello, temperature: 0 });
+      expect(next.choices[0]?.message.content).toBe(TINY_REPLY);
+    } finally {
+      await post('/models/unload/fixture-medium');
+    }
+  }, 120_000);
+});
+
 describe('start-up errors', () => {
   it('exits 1 at once for an unknown --model, with the reason and no stack trace', async () => {
     const result = await execa(process.execPath, [BIN, 'serve', '--model', 'fixture-tinny'], {
