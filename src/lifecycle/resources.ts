@@ -12,6 +12,7 @@ export class ResourceSampler {
   private lastCpu: { atMs: number; cpuMs: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private sampling: Promise<void> = Promise.resolve();
+  private busy = false;
 
   constructor(
     private readonly pids: () => Promise<number[]>,
@@ -21,8 +22,10 @@ export class ResourceSampler {
   start(): void {
     if (this.timer !== null) return;
     this.sampling = this.sampleOnce();
+    // A tick that comes while a sample is still being taken (finding the pids may run a CLI)
+    // is skipped: queueing it would pile up samples and delay stop().
     this.timer = setInterval(() => {
-      this.sampling = this.sampling.then(() => this.sampleOnce());
+      if (!this.busy) this.sampling = this.sampleOnce();
     }, this.intervalMs);
     this.timer.unref();
   }
@@ -49,6 +52,7 @@ export class ResourceSampler {
   }
 
   private async sampleOnce(): Promise<void> {
+    this.busy = true;
     try {
       const roots = await this.pids();
       if (roots.length === 0) return;
@@ -63,6 +67,8 @@ export class ResourceSampler {
       this.samples++;
     } catch {
       // A sample lost to a process that just exited is not worth failing a run for.
+    } finally {
+      this.busy = false;
     }
   }
 }

@@ -166,8 +166,8 @@ class FoundryRuntime implements Runtime {
    * when it is gone, and load the model again when the new service does not hold it.
    */
   async reconnect(model: RunningModel, options: StartOptions = {}): Promise<RunningModel> {
-    const dialect = await this.dialect();
-    this.endpoint = await dialect.discover();
+    // Forget the old address: ensureService discovers the service, and starts it when it is gone.
+    this.endpoint = null;
     const { endpoint, started } = await this.ensureService(options);
     if (started) this.ownsService = true;
     const log = [...model.log, started ? `started Foundry Local's service again at ${endpoint.url}` : `found Foundry Local's service at ${endpoint.url}`];
@@ -227,11 +227,13 @@ class FoundryRuntime implements Runtime {
   }
 
   async processes(): Promise<number[]> {
+    // Called at every resource sample: the pid already known, while that process lives. Else
+    // Gen B's status reports the daemon's pid; Gen A's only when it started the service.
+    const known = this.endpoint?.pid ?? null;
+    if (known !== null && isAlive(known)) return [known];
     const dialect = await this.dialect();
-    // Gen B reports the daemon's pid in every status; Gen A only when it started (a pid seen
-    // then is gone after someone else restarted the service).
-    const endpoint = dialect.generation === 'B' ? await dialect.discover() : this.endpoint;
-    const pid = endpoint?.pid ?? null;
+    if (dialect.generation === 'A') return [];
+    const pid = (await dialect.discover())?.pid ?? null;
     return pid !== null && isAlive(pid) ? [pid] : [];
   }
 
