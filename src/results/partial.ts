@@ -7,19 +7,12 @@ import { z } from 'zod';
 import type { CaseMeta } from '../suite/run-case.ts';
 import { assembleResults, type AssembleOptions } from './assemble.ts';
 import { describeJsonError, issuePath, readResultsText, ResultsFileError } from './files.ts';
-import { CaseResult, type Results } from './schema.ts';
+import { CaseResult, ModelResult, type Results } from './schema.ts';
 
 /** One line of partial.jsonl: what run-case.ts records on `task.meta.edgeEvals`. */
 const RecordedCase = z.object({
   case: CaseResult,
-  model: z.object({
-    alias: z.string(),
-    modelId: z.string().nullable(),
-    synthetic: z.boolean(),
-    loadMs: z.number().nullable(),
-    downloadMs: z.number().nullable(),
-    startError: z.string().nullable(),
-  }),
+  model: ModelResult.pick({ alias: true, modelId: true, synthetic: true, loadMs: true, downloadMs: true, startError: true }),
   runtime: z.object({ name: z.string(), version: z.string().nullable(), reason: z.string() }),
 });
 

@@ -1,6 +1,7 @@
-// What a failed connection means, for callers on both sides of the wire: the runtime adapters
-// (re-discover a service that moved) and the chat client (tell "nothing listens there" apart
-// from "the server broke off").
+// Small network facts shared by the runtime adapters and the chat client: what a failed
+// connection means (re-discover a service that moved; tell "nothing listens there" apart from
+// "the server broke off"), and a free port for a server we start.
+import { createServer } from 'node:net';
 
 /** True when nothing listens at the address (the service stopped, or moved to another port). */
 export function isConnectionRefused(error: unknown): boolean {
@@ -10,4 +11,16 @@ export function isConnectionRefused(error: unknown): boolean {
     if ((cause as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
   }
   return false;
+}
+
+/** A port on 127.0.0.1 that nothing listens on right now, for a server we are about to start. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -7,11 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer } from 'node:net';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readResultsFile } from '../../src/results/files.ts';
 import type { Results } from '../../src/results/schema.ts';
+import { freePort } from '../../src/util/network.ts';
 import { STAND_IN_BIN, STAND_IN_MODEL_CACHE } from '../stand-ins/support.ts';
 import { evalRun, resultsFile } from '../support/eval-run.ts';
 import { EDGE_EVALS_BIN } from '../support/processes.ts';
@@ -38,14 +38,6 @@ function expectMeasuredRun(results: Results, models: string[]): void {
     expect(testCase.metrics?.tokenSource).toBe('usage');
     expect(testCase.metrics?.ttftMs).toBeGreaterThan(0);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('npm run eval on stand-ins of the other runtimes', () => {

@@ -1,24 +1,16 @@
 // The Ollama adapter against the ollama stand-in: `ollama serve` started on a free port,
 // pull with progress, load by a first request, real tokens, unload with keep_alive 0.
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamChat } from '../../src/client/stream-chat.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { createOllamaRuntime } from '../../src/runtimes/ollama/index.ts';
 import { RuntimeError, type ProgressEvent, type Runtime, type RunningModel } from '../../src/runtimes/types.ts';
+import { freePort } from '../../src/util/network.ts';
 import { isAlive } from '../../src/util/process-tree.ts';
 import { standInEnvironment, temporaryFolder } from '../stand-ins/support.ts';
 
 const SLOW = 180_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('Ollama (stand-in)', () => {
   let models: string;

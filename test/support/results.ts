@@ -1,6 +1,6 @@
 // Builds valid `Results` objects from a few numbers per case, for the tests of the gate,
 // the renderers and the results files.
-import type { AssertionResult, CaseResult, CaseStatus, GroupResult, MetricSummaries, ModelResult, Results, Summary } from '../../src/results/schema.ts';
+import type { AssertionResult, CaseResult, CaseStatus, GroupResult, MetricSummaries, ModelResult, RequestMetrics, Results, Summary } from '../../src/results/schema.ts';
 import { RESULTS_SCHEMA_VERSION } from '../../src/results/schema.ts';
 import { summarizeMetrics } from '../../src/stats/summary.ts';
 import type { CaseMeta } from '../../src/suite/run-case.ts';
@@ -36,32 +36,34 @@ export interface ResultsSpec {
   recommendations?: Results['recommendations'];
 }
 
+/** The metrics of a request measured at these times, derived as METRICS.md defines them. */
+export function buildMetrics({ ttftMs, e2eMs, outputTokens }: { ttftMs: number; e2eMs: number; outputTokens: number }): RequestMetrics {
+  return {
+    ttftMs,
+    ttfotMs: ttftMs,
+    e2eMs,
+    streamCloseMs: e2eMs + 1,
+    tpotMs: outputTokens > 1 ? (e2eMs - ttftMs) / (outputTokens - 1) : null,
+    outputTokens,
+    promptTokens: 12,
+    tokensPerSec: outputTokens / (e2eMs / 1000),
+    decodeTokensPerSec: outputTokens > 1 ? (outputTokens - 1) / ((e2eMs - ttftMs) / 1000) : null,
+    tokenSource: 'usage',
+    outputEvents: outputTokens,
+    interChunkGapsMs: [],
+    finishReason: 'stop',
+    server: null,
+    overheadMs: null,
+    tokenCountDisagreement: false,
+  };
+}
+
 export function buildCase(spec: CaseSpec): CaseResult {
   const status = spec.status ?? 'pass';
   const ttftMs = spec.ttftMs ?? 20;
   const e2eMs = spec.e2eMs ?? 200;
   const outputTokens = spec.outputTokens ?? 32;
-  const metrics =
-    status === 'error'
-      ? null
-      : {
-          ttftMs,
-          ttfotMs: ttftMs,
-          e2eMs,
-          streamCloseMs: e2eMs + 1,
-          tpotMs: outputTokens > 1 ? (e2eMs - ttftMs) / (outputTokens - 1) : null,
-          outputTokens,
-          promptTokens: 12,
-          tokensPerSec: outputTokens / (e2eMs / 1000),
-          decodeTokensPerSec: outputTokens > 1 ? (outputTokens - 1) / ((e2eMs - ttftMs) / 1000) : null,
-          tokenSource: 'usage' as const,
-          outputEvents: outputTokens,
-          interChunkGapsMs: [],
-          finishReason: 'stop',
-          server: null,
-          overheadMs: null,
-          tokenCountDisagreement: false,
-        };
+  const metrics = status === 'error' ? null : buildMetrics({ ttftMs, e2eMs, outputTokens });
   const assertions = spec.assertions ?? [
     { type: 'contains', pass: status === 'pass', score: status === 'pass' ? 1 : 0, reason: status === 'pass' ? 'found "ok"' : 'expected "ok" in the response' },
   ];

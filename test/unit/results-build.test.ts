@@ -2,31 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildResults } from '../../src/results/build.ts';
 import { resultsJsonSchema } from '../../src/results/json-schema.ts';
-import { Results, type AssertionResult, type CaseStatus, type RequestMetrics } from '../../src/results/schema.ts';
+import { Results, type AssertionResult, type CaseStatus } from '../../src/results/schema.ts';
 import type { CaseMeta } from '../../src/suite/run-case.ts';
+import { buildMetrics } from '../support/results.ts';
 
 const RUNTIME = { name: 'embedded', version: 'node-llama-cpp 3.21.1', reason: 'EVAL_RUNTIME=embedded' };
-
-function metrics(e2eMs: number, ttftMs = 10, outputTokens = 20): RequestMetrics {
-  return {
-    ttftMs,
-    ttfotMs: ttftMs,
-    e2eMs,
-    streamCloseMs: e2eMs + 1,
-    tpotMs: (e2eMs - ttftMs) / (outputTokens - 1),
-    outputTokens,
-    promptTokens: 12,
-    tokensPerSec: (outputTokens * 1000) / e2eMs,
-    decodeTokensPerSec: ((outputTokens - 1) * 1000) / (e2eMs - ttftMs),
-    tokenSource: 'usage',
-    outputEvents: outputTokens,
-    interChunkGapsMs: [],
-    finishReason: 'stop',
-    server: null,
-    overheadMs: null,
-    tokenCountDisagreement: false,
-  };
-}
 
 const check = (pass: boolean, skipped = false): AssertionResult => ({ type: 'icontains', pass, score: pass ? 1 : 0, reason: 'r', ...(skipped ? { skipped } : {}) });
 
@@ -42,7 +22,7 @@ function meta(model: string, prompt: string, options: { category?: string; statu
       category: options.category ?? 'chat',
       repeat: options.repeat ?? 0,
       status,
-      metrics: status === 'error' ? null : metrics(options.e2eMs ?? 100),
+      metrics: status === 'error' ? null : buildMetrics({ ttftMs: 10, e2eMs: options.e2eMs ?? 100, outputTokens: 20 }),
       assertions: options.checks ?? (status === 'error' ? [] : [check(status === 'pass')]),
       response: 'hello',
       error: status === 'error' ? (options.startError ?? 'boom') : null,

@@ -4,13 +4,13 @@
 // of edge-evals' model cache, the same ones the embedded runtime uses: the synthetic models
 // (generated on demand), catalog models (downloaded), or any .gguf a user put there.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { EvalConfig } from '../../config/env.ts';
 import { EMBEDDED_CATALOG, findCatalogEntry } from '../../embedded/catalog.ts';
 import { isAlive, killProcessTree } from '../../util/process-tree.ts';
 import { spawnDetached } from '../../util/detached.ts';
+import { freePort } from '../../util/network.ts';
 import { httpRequest } from '../http.ts';
 import {
   RuntimeError,
@@ -41,17 +41,6 @@ const PORT_ATTEMPTS = 3;
 export function parseLlamaServerVersion(output: string): string | null {
   const match = /version: (\d+) \(([0-9a-f]+)\)/.exec(output);
   return match === null ? null : `b${match[1]} (${match[2]})`;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 class LlamaServerRuntime implements Runtime {
