@@ -8,11 +8,11 @@ import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 import { loadConfig, type EvalConfig } from '../src/config/env.ts';
+import { readPlan } from '../src/lifecycle/plan.ts';
 import { concludeRun } from '../src/report/conclude.ts';
 import { shouldUseColor, terminalWidth } from '../src/report/terminal.ts';
 import { assembleResults } from '../src/results/assemble.ts';
 import { LATEST_RESULTS, PARTIAL_RESULTS, writeJsonAtomic } from '../src/results/files.ts';
-import { readPlan } from '../src/suite/plan.ts';
 
 export default class EdgeEvalsReporter implements Reporter {
   private vitest: Vitest | undefined;

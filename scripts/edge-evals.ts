@@ -20,7 +20,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMai
   },
   serve: {
     summary: 'Run the embedded OpenAI-compatible model server in the foreground',
-    load: async () => (await import('../src/embedded/serve-command.ts')).serveCommand,
+    load: async () => (await import('../src/cli/commands/serve.ts')).serveCommand,
   },
   eval: {
     summary: 'Run the eval suite (same as npm run eval)',
@@ -28,7 +28,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMai
   },
   report: {
     summary: 'Render Markdown/HTML reports from a results JSON file or the partial.jsonl of an interrupted run',
-    load: async () => (await import('../src/report/command.ts')).reportCommand,
+    load: async () => (await import('../src/cli/commands/report.ts')).reportCommand,
   },
 };
 

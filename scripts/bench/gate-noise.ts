@@ -11,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
+import type { Results } from '../../src/contract/results.ts';
 import { readResultsFile } from '../../src/results/files.ts';
-import type { Results } from '../../src/results/schema.ts';
 import { compareToBaseline, DEFAULT_TOLERANCES } from '../../src/stats/gate.ts';
-import { PROJECT_ROOT } from '../../src/suite/paths.ts';
+import { PROJECT_ROOT } from '../../src/util/paths.ts';
 
 const { values } = parseArgs({
   options: {

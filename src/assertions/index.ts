@@ -2,7 +2,7 @@
 // and evaluateAssertions, which runs specs against a reply (promptfoo's shape: one small
 // handler per type, a typed map from type to handler).
 import { z } from 'zod';
-import type { AssertionResult } from '../results/schema.ts';
+import type { AssertionResult } from '../contract/results.ts';
 import { closestNames } from '../util/suggest.ts';
 import { custom, CustomSpec } from './custom.ts';
 import { json, JsonSpec } from './json.ts';

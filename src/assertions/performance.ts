@@ -1,6 +1,6 @@
 // Thresholds on the request's metrics: max-ttft, max-e2e, max-tpot, min-tokens-per-sec.
 import { z } from 'zod';
-import type { RequestMetrics } from '../results/schema.ts';
+import type { RequestMetrics } from '../contract/results.ts';
 import { failed, passed, type AssertionContext, type AssertionHandler, type AssertionOutcome } from './types.ts';
 
 const limitMs = z.number().positive('expected a positive number of milliseconds');

@@ -1,7 +1,7 @@
 // What every assertion handler is: a kind, and a function from its spec (validated by the zod
 // schema next to it) and the reply to {pass, score, reason}. Handlers are pure except `python`, which runs
 // the reply's code in a subprocess.
-import type { RequestMetrics } from '../results/schema.ts';
+import type { RequestMetrics } from '../contract/results.ts';
 
 /**
  * - `content`: judges what the reply says; skipped on synthetic models (their text means nothing)

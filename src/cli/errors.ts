@@ -1,7 +1,7 @@
 // How the CLI ends: the exit-code contract (0 ok, 1 runtime failure, 2 usage error) and
 // error printing without stack traces for anything a user can fix.
 import { ConfigError } from '../config/env.ts';
-import { RuntimeError } from '../runtimes/types.ts';
+import { RuntimeError } from '../contract/runtime.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

@@ -2,7 +2,7 @@
 // role-only first chunk and `timings`, vLLM's usage-only `choices: []` chunk, Foundry Local's
 // extra `IsDelta`/`Successful`/`HttpStatusCode`, `tool_calls: []` on every chunk and missing
 // `finish_reason`. Pure: nothing here does I/O.
-import type { ServerTimings } from '../results/schema.ts';
+import type { ServerTimings } from '../contract/results.ts';
 
 export interface ChunkUsage {
   completionTokens: number | null;

@@ -1,6 +1,6 @@
 // Per-request metrics from the timestamped events of one stream, exactly as METRICS.md
 // defines them. Pure: the client records events, this reads them.
-import type { RequestMetrics, ServerTimings, TokenSource } from '../results/schema.ts';
+import type { RequestMetrics, ServerTimings, TokenSource } from '../contract/results.ts';
 import { carriesOutput, readChunk, type ChunkInfo, type ChunkUsage } from './chunks.ts';
 import { splitThinkBlocks } from './reply.ts';
 import type { TimedEvent } from './types.ts';

@@ -1,10 +1,6 @@
 // Shapes shared by the streaming client and the pure code that reads what it captured.
-import type { RequestMetrics } from '../results/schema.ts';
-
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+import type { ChatMessage } from '../contract/chat.ts';
+import type { RequestMetrics } from '../contract/results.ts';
 
 export interface ChatRequest {
   /** OpenAI-compatible base URL, ending in `/v1`. */

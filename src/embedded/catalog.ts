@@ -1,7 +1,7 @@
 // The embedded runtime's model catalog: three synthetic models that edge-evals generates
 // itself (so a machine without internet can run everything), and real GGUF chat models that
 // a user with internet downloads through node-llama-cpp's downloader.
-import type { CatalogEntry } from '../runtimes/types.ts';
+import type { CatalogEntry } from '../contract/runtime.ts';
 
 export interface EmbeddedCatalogEntry extends CatalogEntry {
   /** `generated`: written by the synthetic-model generator; `download`: fetched from `source`. */

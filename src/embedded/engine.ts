@@ -13,7 +13,8 @@ import type {
   LlamaContextSequence,
   LlamaModel,
 } from 'node-llama-cpp';
-import { RuntimeError } from '../runtimes/types.ts';
+import type { ChatMessage } from '../contract/chat.ts';
+import { RuntimeError } from '../contract/runtime.ts';
 import { availableCores, resolveThreadCount } from './threads.ts';
 
 /** Per-sequence context size cap: enough for eval prompts and replies, bounded KV memory. */
@@ -55,13 +56,6 @@ export interface LoadedModelInfo {
   contextSize: number;
   parallel: number;
   chatWrapper: string;
-}
-
-export type ChatRole = 'system' | 'user' | 'assistant';
-
-export interface ChatMessage {
-  role: ChatRole;
-  content: string;
 }
 
 export interface GenerationRequest {

@@ -4,7 +4,7 @@
 // download behind `edge-evals model download`.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { RuntimeError, type CachedModel } from '../runtimes/types.ts';
+import { RuntimeError, type CachedModel } from '../contract/runtime.ts';
 import { closestNames } from '../util/suggest.ts';
 import { EMBEDDED_CATALOG, findCatalogEntry, type EmbeddedCatalogEntry } from './catalog.ts';
 

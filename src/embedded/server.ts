@@ -13,10 +13,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import type { ChatMessage } from '../contract/chat.ts';
 import {
   GenerationAbortedError,
   ModelNotLoadedError,
-  type ChatMessage,
   type EmbeddedEngine,
   type GenerationRequest,
   type GenerationResult,

@@ -2,7 +2,7 @@
 // node:http rather than fetch: fetch gives up on a response after 5 minutes of waiting for
 // headers, and a model load may legitimately take longer.
 import { request } from 'node:http';
-import type { Resources } from '../results/schema.ts';
+import type { Resources } from '../contract/results.ts';
 import type { ModelLease } from './coordinator.ts';
 
 function call<T>(method: 'GET' | 'POST', url: string): Promise<T> {

@@ -3,8 +3,9 @@
 // asking for model B unloads model A first. Each model is started once per run, however many
 // eval files use it, because the per-model vitest projects run one after the other.
 import type { EvalConfig } from '../config/env.ts';
-import type { Resources } from '../results/schema.ts';
-import { RuntimeError, type Runtime, type RunningModel } from '../runtimes/types.ts';
+import type { Resources } from '../contract/results.ts';
+import { RuntimeError } from '../contract/runtime.ts';
+import type { Runtime, RunningModel } from '../runtimes/types.ts';
 import { ResourceSampler } from './resources.ts';
 import { warmUp } from './warmup.ts';
 

@@ -5,9 +5,9 @@
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../config/env.ts';
 import { createRuntime } from '../runtimes/index.ts';
-import { makePlan, readPlan } from '../suite/plan.ts';
-import { ModelCoordinator } from './coordinator.ts';
 import { startControlServer } from './control-server.ts';
+import { ModelCoordinator } from './coordinator.ts';
+import { makePlan, readPlan } from './plan.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,6 +1,6 @@
 // Memory and CPU of a model server's process tree, sampled at a fixed interval while the
 // model's tests run (METRICS.md: peak RSS and mean CPU, interval stated).
-import type { Resources } from '../results/schema.ts';
+import type { Resources } from '../contract/results.ts';
 import { sampleProcessTree } from '../util/process-tree.ts';
 
 export const RESOURCE_SAMPLE_INTERVAL_MS = 200;

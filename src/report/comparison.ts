@@ -1,7 +1,7 @@
 // What every report shows, decided once: the comparison table's columns, the failures and
 // their reasons, the run's one-line description and the trend series. The terminal,
 // Markdown and HTML renderers only lay these out.
-import type { CaseResult, ModelResult, Results } from '../results/schema.ts';
+import type { CaseResult, ModelResult, Results } from '../contract/results.ts';
 import { formatDuration, formatMB, formatMs, formatPercent, formatRate } from './format.ts';
 
 export interface ComparisonColumn {

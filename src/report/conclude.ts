@@ -6,8 +6,8 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { EvalConfig } from '../config/env.ts';
+import type { Results } from '../contract/results.ts';
 import { loadHistory, readBaselineFile, saveBaseline, saveToHistory } from '../results/files.ts';
-import type { Results } from '../results/schema.ts';
 import { compareToBaseline, type GateVerdict } from '../stats/gate.ts';
 import { renderTerminalReport } from './terminal.ts';
 import { DEFAULT_TREND_RUNS, GATE_VERDICT, HTML_REPORT, MARKDOWN_REPORT, shortPath, stepSummaryFile, writeReports } from './write.ts';

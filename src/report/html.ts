@@ -2,7 +2,7 @@
 // view time; its Content-Security-Policy forbids any) with the comparison table, the gate
 // verdict, the charts, the pass/fail matrix and the responses side by side. Every string
 // that came from a model, a prompt or the user is escaped.
-import type { CaseResult, Results } from '../results/schema.ts';
+import type { CaseResult, Results } from '../contract/results.ts';
 import { describeScope, type GateItem, type GateVerdict } from '../stats/gate.ts';
 import {
   collectFailures,

@@ -2,7 +2,7 @@
 // `--merge-reports`) hands vitest the run plan; `npm test` has none and writes no JUnit file.
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/env.ts';
-import { PLAN_ENV } from '../suite/plan.ts';
+import { PLAN_ENV } from '../lifecycle/plan.ts';
 
 export const JUNIT_REPORT = 'junit.xml';
 

@@ -1,7 +1,7 @@
 // The Markdown report: what CI shows in the job summary ($GITHUB_STEP_SUMMARY) and what a
 // pull request comment can quote. Everything that came from a model or a user is escaped,
 // so a response cannot inject links, images or HTML into the summary.
-import type { Results } from '../results/schema.ts';
+import type { Results } from '../contract/results.ts';
 import { describeScope, type GateItem, type GateVerdict } from '../stats/gate.ts';
 import {
   collectFailures,

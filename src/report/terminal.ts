@@ -1,7 +1,7 @@
 // The end-of-run report in the terminal: the comparison table, the recommendation, the
 // failures and the gate verdict. Fits the given width (80 columns by default, columns of
 // lesser importance are dropped before anything wraps) and uses colour only when asked.
-import type { Results } from '../results/schema.ts';
+import type { Results } from '../contract/results.ts';
 import { describeItem, type GateVerdict } from '../stats/gate.ts';
 import {
   collectFailures,

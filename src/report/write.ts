@@ -4,10 +4,10 @@
 // file is the same as the one written by the run.
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Results } from '../results/schema.ts';
+import type { Results } from '../contract/results.ts';
+import { writeJsonAtomic } from '../results/files.ts';
 import type { GateVerdict } from '../stats/gate.ts';
 import { writeFileAtomic } from '../util/files.ts';
-import { writeJsonAtomic } from '../results/files.ts';
 import { renderHtml } from './html.ts';
 import { renderMarkdown } from './markdown.ts';
 

@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EvalConfig } from '../config/env.ts';
-import { PROJECT_ROOT } from '../suite/paths.ts';
-import type { RunPlan } from '../suite/plan.ts';
-import type { CaseMeta } from '../suite/run-case.ts';
+import type { CaseMeta } from '../contract/case-meta.ts';
+import type { Results } from '../contract/results.ts';
+import type { RunPlan } from '../lifecycle/plan.ts';
+import { PROJECT_ROOT } from '../util/paths.ts';
 import { buildResults } from './build.ts';
-import type { Results } from './schema.ts';
 
 export interface AssembleOptions {
   config: Pick<EvalConfig, 'runtime' | 'repeats' | 'warmup' | 'maxTokens' | 'temperature' | 'seed'>;

@@ -1,10 +1,10 @@
 // From the recorded eval tests to the results contract: per-model and per-(model, prompt)
 // aggregates and the recommendations. Pure: the reporter gathers the inputs and writes files.
+import type { CaseMeta } from '../contract/case-meta.ts';
+import { RESULTS_SCHEMA_VERSION, type CaseResult, type GroupResult, type ModelResult, type Results } from '../contract/results.ts';
 import { RESOURCE_SAMPLE_INTERVAL_MS } from '../lifecycle/resources.ts';
-import type { CaseMeta } from '../suite/run-case.ts';
 import { PERCENTILE_METHOD, summarizeMetrics } from '../stats/summary.ts';
 import { recommend } from './recommend.ts';
-import { RESULTS_SCHEMA_VERSION, type CaseResult, type GroupResult, type ModelResult, type Results } from './schema.ts';
 
 export interface BuildInput {
   metas: readonly CaseMeta[];

@@ -4,10 +4,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import path from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../config/env.ts';
+import { Baseline, toBaseline } from '../contract/baseline.ts';
+import { RESULTS_SCHEMA_VERSION, Results } from '../contract/results.ts';
 import { writeFileAtomic } from '../util/files.ts';
 import { jsonErrorOffset, lineAndColumn } from '../util/json-position.ts';
-import { Baseline, toBaseline } from './baseline.ts';
-import { RESULTS_SCHEMA_VERSION, Results } from './schema.ts';
 
 export const DEFAULT_HISTORY_LIMIT = 20;
 export const HISTORY_FOLDER = 'history';

@@ -4,10 +4,10 @@
 // marked as interrupted, for `npm run eval` after the interruption and for `edge-evals report`.
 import { statSync } from 'node:fs';
 import { z } from 'zod';
-import type { CaseMeta } from '../suite/run-case.ts';
+import type { CaseMeta } from '../contract/case-meta.ts';
+import { CaseResult, ModelResult, type Results } from '../contract/results.ts';
 import { assembleResults, type AssembleOptions } from './assemble.ts';
 import { describeJsonError, issuePath, readResultsText, ResultsFileError } from './files.ts';
-import { CaseResult, ModelResult, type Results } from './schema.ts';
 
 /** One line of partial.jsonl: what run-case.ts records on `task.meta.edgeEvals`. */
 const RecordedCase = z.object({

@@ -1,7 +1,7 @@
 // The recommendation that ends the comparison, as people write it by hand ("start with
 // phi-4-mini for development, switch to qwen2.5-7b for reasoning"): a fast model that is good
 // enough to develop with, the most accurate one, and the best per category. Pure.
-import type { GroupResult, ModelResult, Recommendation } from './schema.ts';
+import type { GroupResult, ModelResult, Recommendation } from '../contract/results.ts';
 
 /** A model counts as "good enough" for development within this share of the best pass rate. */
 const GOOD_ENOUGH_SHARE = 0.8;

@@ -1,8 +1,8 @@
 // Which runtime to use, and why. Kept apart from the adapters (src/runtimes/index.ts) because
 // vitest's configuration needs it, and vite bundles everything the configuration imports.
 import type { EvalConfig } from '../config/env.ts';
+import type { RuntimeName } from '../contract/runtime.ts';
 import { findExecutable } from '../util/which.ts';
-import type { RuntimeName } from './types.ts';
 
 /**
  * EVAL_RUNTIME=auto means Foundry when a `foundry` CLI is on PATH (or at FOUNDRY_BIN), else the

@@ -1,7 +1,7 @@
 // The few HTTP calls the runtime adapters make to manage models (list, load, unload, health),
 // with a timeout on every call and errors that name the URL. The chat requests themselves go
 // through src/client, not here.
-import { RuntimeError } from './types.ts';
+import { RuntimeError } from '../contract/runtime.ts';
 
 export interface HttpAnswer {
   status: number;

@@ -1,8 +1,9 @@
 // Picks and builds the runtime adapter named by the configuration. Each adapter lives in its
 // own folder and is imported only when chosen.
 import type { EvalConfig } from '../config/env.ts';
+import type { RuntimeName } from '../contract/runtime.ts';
 import { chooseRuntime } from './choose.ts';
-import type { Runtime, RuntimeName } from './types.ts';
+import type { Runtime } from './types.ts';
 
 export interface ResolvedRuntime {
   runtime: Runtime;

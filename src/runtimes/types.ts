@@ -1,8 +1,7 @@
 // The one interface every runtime adapter implements (embedded, foundry, ollama,
 // llama-server, openai). The CLI and the eval lifecycle only ever talk to this shape, so a
 // new runtime is one new folder under src/runtimes/.
-
-export type RuntimeName = 'embedded' | 'foundry' | 'ollama' | 'llama-server' | 'openai';
+import type { CachedModel, CatalogEntry, RuntimeName } from '../contract/runtime.ts';
 
 export interface RuntimeInfo {
   name: RuntimeName;
@@ -13,32 +12,6 @@ export interface RuntimeInfo {
   generation?: string;
   /** The executable that was probed, when there is one. */
   executable?: string;
-}
-
-export interface CatalogEntry {
-  alias: string;
-  /** The concrete identifier the chat endpoint expects (Foundry: the variant ID with `:N`). */
-  modelId: string;
-  device?: string;
-  task?: string;
-  /** Size of the model files in bytes, when known. */
-  sizeBytes?: number | null;
-  license?: string;
-  parameters?: string;
-  minRamGB?: number;
-  /** Where the model comes from (an `hf:` URI, a catalog URL, `generated`, ...). */
-  source?: string;
-  /** Synthetic models produce text that is not meant to be judged on content. */
-  synthetic: boolean;
-  cached?: boolean;
-  description?: string;
-}
-
-export interface CachedModel {
-  alias: string;
-  modelId: string;
-  path?: string;
-  sizeBytes?: number | null;
 }
 
 export interface LoadedModel {
@@ -117,15 +90,4 @@ export interface Runtime {
    * started, or run the runtime's stop command synchronously with a short timeout.
    */
   abandon(): void;
-}
-
-/** A failure the user can act on: printed without a stack trace, with the CLI output kept. */
-export class RuntimeError extends Error {
-  constructor(
-    message: string,
-    readonly details: { command?: string; output?: string; hint?: string } = {},
-  ) {
-    super(message);
-    this.name = 'RuntimeError';
-  }
 }

@@ -6,8 +6,8 @@
 // floor of its kind, so 2 ms -> 3 ms on a tiny model is not a "50% regression". Pass rates
 // are judged against an absolute minimum per (model, prompt) over repeats, which lets a
 // suite with repeats accept some flakiness instead of requiring every repeat to pass.
-import type { Baseline } from '../results/baseline.ts';
-import type { GroupResult, MetricSummaries, ModelResult, Results, Summary } from '../results/schema.ts';
+import type { Baseline } from '../contract/baseline.ts';
+import type { GroupResult, MetricSummaries, ModelResult, Results, Summary } from '../contract/results.ts';
 import { formatChange, formatPercent, formatValue, type Unit } from '../report/format.ts';
 
 export interface Tolerance {

@@ -2,7 +2,7 @@
 // p50/p90/p95/p99, max. Percentiles use linear interpolation between order statistics, the
 // method numpy calls 'linear' (its default), computed the way numpy computes it so that the
 // figures match a numpy check to the last bit.
-import type { MetricSummaries, RequestMetrics, Summary } from '../results/schema.ts';
+import type { MetricSummaries, RequestMetrics, Summary } from '../contract/results.ts';
 
 /** Written into the results JSON (`settings.percentileMethod`). */
 export const PERCENTILE_METHOD = 'linear';

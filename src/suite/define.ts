@@ -10,7 +10,7 @@ import { AssertionSpecSchema } from '../assertions/index.ts';
 import { loadConfig } from '../config/env.ts';
 import { acquireModel } from '../lifecycle/control-client.ts';
 import type { ModelLease } from '../lifecycle/coordinator.ts';
-import { PROJECT_ROOT } from './paths.ts';
+import { PROJECT_ROOT } from '../util/paths.ts';
 import { runCase } from './run-case.ts';
 import { resolveThresholds, ThresholdOverridesSchema } from './thresholds.ts';
 

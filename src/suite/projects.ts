@@ -3,7 +3,7 @@
 // is what lets the coordinator load each model once and keep only one in memory.
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 import { ConfigError, loadConfig } from '../config/env.ts';
-import { makePlan, readPlan } from './plan.ts';
+import { makePlan, readPlan } from '../lifecycle/plan.ts';
 
 export const EVAL_FILES = ['evals/**/*.eval.ts'];
 

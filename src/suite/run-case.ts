@@ -4,32 +4,13 @@
 import type { TestContext } from 'vitest';
 import { evaluateAssertions, type AssertionSpec } from '../assertions/index.ts';
 import { streamChat } from '../client/stream-chat.ts';
-import type { ChatMessage } from '../client/types.ts';
 import type { EvalConfig } from '../config/env.ts';
+import type { CaseMeta } from '../contract/case-meta.ts';
+import type { ChatMessage } from '../contract/chat.ts';
+import type { AssertionResult, CaseResult, CaseStatus, RequestMetrics } from '../contract/results.ts';
 import { modelResources, reconnectModel } from '../lifecycle/control-client.ts';
 import type { ModelLease } from '../lifecycle/coordinator.ts';
-import type { AssertionResult, CaseResult, CaseStatus, RequestMetrics } from '../results/schema.ts';
 import type { Thresholds } from './thresholds.ts';
-
-/** What the reporter reads back from each eval test. */
-export interface CaseMeta {
-  case: CaseResult;
-  model: {
-    alias: string;
-    modelId: string | null;
-    synthetic: boolean;
-    loadMs: number | null;
-    downloadMs: number | null;
-    startError: string | null;
-  };
-  runtime: { name: string; version: string | null; reason: string };
-}
-
-declare module 'vitest' {
-  interface TaskMeta {
-    edgeEvals?: CaseMeta;
-  }
-}
 
 export interface CaseInput {
   name: string;

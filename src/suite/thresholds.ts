@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { PROJECT_ROOT } from './paths.ts';
+import { PROJECT_ROOT } from '../util/paths.ts';
 
 const ThresholdsSchema = z
   .object({

@@ -11,8 +11,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Results } from '../../src/contract/results.ts';
 import { readBaselineFile, readResultsFile, saveBaseline } from '../../src/results/files.ts';
-import type { Results } from '../../src/results/schema.ts';
 import type { GateVerdict } from '../../src/stats/gate.ts';
 import { evalRun as runEval } from '../support/eval-run.ts';
 import { scaleLatencies } from '../support/results.ts';

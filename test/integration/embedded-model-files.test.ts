@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RuntimeError } from '../../src/contract/runtime.ts';
 import { findCatalogEntry, type EmbeddedCatalogEntry } from '../../src/embedded/catalog.ts';
 import {
   cleanCache,
@@ -17,7 +18,6 @@ import {
   removeCachedModel,
   UnknownModelError,
 } from '../../src/embedded/model-files.ts';
-import { RuntimeError } from '../../src/runtimes/types.ts';
 
 let cacheDir: string;
 let modelsDir: string;

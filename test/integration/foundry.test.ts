@@ -5,8 +5,9 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamChat } from '../../src/client/stream-chat.ts';
 import { loadConfig } from '../../src/config/env.ts';
+import { RuntimeError } from '../../src/contract/runtime.ts';
 import { createFoundryRuntime } from '../../src/runtimes/foundry/index.ts';
-import { RuntimeError, type ProgressEvent, type Runtime, type RunningModel } from '../../src/runtimes/types.ts';
+import type { ProgressEvent, Runtime, RunningModel } from '../../src/runtimes/types.ts';
 import { isAlive } from '../../src/util/process-tree.ts';
 import { standInEnvironment, temporaryFolder } from '../stand-ins/support.ts';
 

@@ -3,8 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamChat } from '../../src/client/stream-chat.ts';
 import { loadConfig } from '../../src/config/env.ts';
+import { RuntimeError } from '../../src/contract/runtime.ts';
 import { createLlamaServerRuntime } from '../../src/runtimes/llama-server/index.ts';
-import { RuntimeError, type Runtime, type RunningModel } from '../../src/runtimes/types.ts';
+import type { Runtime, RunningModel } from '../../src/runtimes/types.ts';
 import { isAlive, sampleProcessTree } from '../../src/util/process-tree.ts';
 import { STAND_IN_MODEL_CACHE, standInEnvironment } from '../stand-ins/support.ts';
 

@@ -5,8 +5,9 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamChat } from '../../src/client/stream-chat.ts';
 import { loadConfig } from '../../src/config/env.ts';
+import { RuntimeError } from '../../src/contract/runtime.ts';
 import { createOpenAIRuntime } from '../../src/runtimes/openai/index.ts';
-import { RuntimeError, type Runtime } from '../../src/runtimes/types.ts';
+import type { Runtime } from '../../src/runtimes/types.ts';
 import { STAND_IN_MODEL_CACHE } from '../stand-ins/support.ts';
 
 const EDGE_EVALS = fileURLToPath(new URL('../../bin/edge-evals.js', import.meta.url));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { saveBaseline, saveToHistory, writeJsonAtomic } from '../../src/results/files.ts';
-import { PROJECT_ROOT } from '../../src/suite/paths.ts';
+import { PROJECT_ROOT } from '../../src/util/paths.ts';
 import { buildResults, partialLines, recordedCase, sampleResults, scaleLatencies, type CaseSpec } from '../support/results.ts';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-report-'));

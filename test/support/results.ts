@@ -1,9 +1,9 @@
 // Builds valid `Results` objects from a few numbers per case, for the tests of the gate,
 // the renderers and the results files.
-import type { AssertionResult, CaseResult, CaseStatus, GroupResult, MetricSummaries, ModelResult, RequestMetrics, Results, Summary } from '../../src/results/schema.ts';
-import { RESULTS_SCHEMA_VERSION } from '../../src/results/schema.ts';
+import type { CaseMeta } from '../../src/contract/case-meta.ts';
+import type { AssertionResult, CaseResult, CaseStatus, GroupResult, MetricSummaries, ModelResult, RequestMetrics, Results, Summary } from '../../src/contract/results.ts';
+import { RESULTS_SCHEMA_VERSION } from '../../src/contract/results.ts';
 import { summarizeMetrics } from '../../src/stats/summary.ts';
-import type { CaseMeta } from '../../src/suite/run-case.ts';
 
 export interface CaseSpec {
   model: string;

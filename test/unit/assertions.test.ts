@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AssertionSpecSchema, assertionKind, evaluateAssertions, type AssertionContext, type AssertionSpec } from '../../src/assertions/index.ts';
 import { excerpt } from '../../src/assertions/excerpt.ts';
-import type { RequestMetrics } from '../../src/results/schema.ts';
+import { AssertionSpecSchema, assertionKind, evaluateAssertions, type AssertionContext, type AssertionSpec } from '../../src/assertions/index.ts';
+import type { RequestMetrics } from '../../src/contract/results.ts';
 
 const METRICS: RequestMetrics = {
   ttftMs: 120,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseReportArguments } from '../../src/cli/commands/report.ts';
 import { UsageError } from '../../src/cli/errors.ts';
-import { parseReportArguments } from '../../src/report/command.ts';
 
 describe('parseReportArguments', () => {
   it('reads the results file and every option, in both --flag value and --flag=value forms', () => {

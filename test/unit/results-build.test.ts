@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { CaseMeta } from '../../src/contract/case-meta.ts';
+import { resultsJsonSchema } from '../../src/contract/json-schema.ts';
+import { Results, type AssertionResult, type CaseStatus } from '../../src/contract/results.ts';
 import { buildResults } from '../../src/results/build.ts';
-import { resultsJsonSchema } from '../../src/results/json-schema.ts';
-import { Results, type AssertionResult, type CaseStatus } from '../../src/results/schema.ts';
-import type { CaseMeta } from '../../src/suite/run-case.ts';
 import { buildMetrics } from '../support/results.ts';
 
 const RUNTIME = { name: 'embedded', version: 'node-llama-cpp 3.21.1', reason: 'EVAL_RUNTIME=embedded' };

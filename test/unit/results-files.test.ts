@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/env.ts';
-import { toBaseline } from '../../src/results/baseline.ts';
+import { toBaseline } from '../../src/contract/baseline.ts';
 import {
   loadHistory,
   readBaselineFile,

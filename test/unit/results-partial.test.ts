@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Results } from '../../src/contract/results.ts';
 import { ResultsFileError } from '../../src/results/files.ts';
 import { parsePartialCases, readPartialCases, readPartialResults } from '../../src/results/partial.ts';
-import { Results } from '../../src/results/schema.ts';
 import { partialLines, recordedCase } from '../support/results.ts';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-partial-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestMetrics } from '../../src/results/schema.ts';
+import type { RequestMetrics } from '../../src/contract/results.ts';
 import { percentile, quantileOfSorted, summarize, summarizeMetrics } from '../../src/stats/summary.ts';
 
 // Reference figures computed once with numpy 2.4.6:

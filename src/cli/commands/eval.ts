@@ -8,14 +8,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execa } from 'execa';
 import { loadConfig, type EvalConfig } from '../../config/env.ts';
+import { makePlan, PLAN_ENV, type RunPlan } from '../../lifecycle/plan.ts';
 import { concludeRun } from '../../report/conclude.ts';
 import { shouldUseColor, terminalWidth } from '../../report/terminal.ts';
 import { LATEST_RESULTS, PARTIAL_RESULTS, readBaselineFile, writeJsonAtomic } from '../../results/files.ts';
 import { readPartialResults } from '../../results/partial.ts';
 import { chooseRuntime } from '../../runtimes/choose.ts';
 import { createRuntime } from '../../runtimes/index.ts';
-import { makePlan, PLAN_ENV, type RunPlan } from '../../suite/plan.ts';
-import { PROJECT_ROOT } from '../../suite/paths.ts';
+import { PROJECT_ROOT } from '../../util/paths.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 
 const USAGE = `Usage: npm run eval -- [options] [vitest options]

@@ -2,8 +2,9 @@
 // vocabulary, on whichever runtime is configured.
 import { createInterface } from 'node:readline';
 import OpenAI from 'openai';
-import type { CatalogEntry, Runtime, RunningModel } from '../../runtimes/types.ts';
-import { RuntimeError } from '../../runtimes/types.ts';
+import type { CatalogEntry } from '../../contract/runtime.ts';
+import { RuntimeError } from '../../contract/runtime.ts';
+import type { Runtime, RunningModel } from '../../runtimes/types.ts';
 import { closestNames } from '../../util/suggest.ts';
 import { COMMON_OPTIONS, parseVerbCommand, requireName, runtimeFromFlags } from '../args.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';

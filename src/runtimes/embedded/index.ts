@@ -5,18 +5,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { EvalConfig } from '../../config/env.ts';
+import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
 import { EMBEDDED_CATALOG, findCatalogEntry } from '../../embedded/catalog.ts';
-import {
-  RuntimeError,
-  type CachedModel,
-  type CatalogEntry,
-  type LoadedModel,
-  type Runtime,
-  type RuntimeInfo,
-  type RunningModel,
-  type ServiceStatus,
-  type StartOptions,
-} from '../types.ts';
+import type { LoadedModel, Runtime, RuntimeInfo, RunningModel, ServiceStatus, StartOptions } from '../types.ts';
 import { EmbeddedService, type ServiceState } from './service.ts';
 
 export function createEmbeddedRuntime(config: EvalConfig): Runtime {

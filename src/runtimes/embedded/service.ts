@@ -5,10 +5,10 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { RuntimeError } from '../../contract/runtime.ts';
 import { spawnDetached } from '../../util/detached.ts';
 import { writeFileAtomic } from '../../util/files.ts';
 import { isAlive, killProcessTree } from '../../util/process-tree.ts';
-import { RuntimeError } from '../types.ts';
 
 export const EDGE_EVALS_BIN = fileURLToPath(new URL('../../../bin/edge-evals.js', import.meta.url));
 

@@ -3,8 +3,8 @@
 // `service start` never exits; Gen B's `server start` exits but leaves its daemon holding
 // our pipes, so its output never reaches end-of-file).
 import { execa, execaSync } from 'execa';
+import { RuntimeError } from '../../contract/runtime.ts';
 import { spawnDetached } from '../../util/detached.ts';
-import { RuntimeError } from '../types.ts';
 
 export interface CliResult {
   command: string;

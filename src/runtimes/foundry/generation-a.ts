@@ -2,7 +2,7 @@
 // The service is found through `foundry service status`; `foundry service start` never
 // returns, so it is started detached and `service status` is polled until a deadline.
 import { readFileSync } from 'node:fs';
-import { RuntimeError } from '../types.ts';
+import { RuntimeError } from '../../contract/runtime.ts';
 import type { FoundryCli } from './cli.ts';
 import type { FoundryDialect, ServiceEndpoint } from './dialect.ts';
 import {

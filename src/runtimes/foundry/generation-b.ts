@@ -1,7 +1,7 @@
 // Foundry Local CLI generation B (0.10.x): `foundry server|model|cache`, `--output json`. The
 // daemon is found through `foundry server status --output json`; `server start` exits but
 // its daemon keeps our pipes open, so its output is read only until the ready line.
-import { RuntimeError } from '../types.ts';
+import { RuntimeError } from '../../contract/runtime.ts';
 import { httpRequest } from '../http.ts';
 import type { FoundryCli } from './cli.ts';
 import type { FoundryDialect, ServiceEndpoint } from './dialect.ts';

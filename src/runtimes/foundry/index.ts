@@ -6,20 +6,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { EvalConfig } from '../../config/env.ts';
-import { isAlive } from '../../util/process-tree.ts';
-import {
-  RuntimeError,
-  type CachedModel,
-  type CatalogEntry,
-  type LoadedModel,
-  type Runtime,
-  type RuntimeInfo,
-  type RunningModel,
-  type ServiceStatus,
-  type StartOptions,
-} from '../types.ts';
+import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
 import { isConnectionRefused } from '../../util/network.ts';
+import { isAlive } from '../../util/process-tree.ts';
 import { errorMessage, httpRequest, type HttpAnswer } from '../http.ts';
+import type { LoadedModel, Runtime, RuntimeInfo, RunningModel, ServiceStatus, StartOptions } from '../types.ts';
 import { FoundryCli } from './cli.ts';
 import type { FoundryDialect, ServiceEndpoint } from './dialect.ts';
 import { GenerationA } from './generation-a.ts';

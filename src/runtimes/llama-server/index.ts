@@ -7,22 +7,13 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { EvalConfig } from '../../config/env.ts';
+import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
 import { EMBEDDED_CATALOG, findCatalogEntry } from '../../embedded/catalog.ts';
-import { isAlive, killProcessTree } from '../../util/process-tree.ts';
 import { spawnDetached } from '../../util/detached.ts';
 import { freePort } from '../../util/network.ts';
+import { isAlive, killProcessTree } from '../../util/process-tree.ts';
 import { httpRequest } from '../http.ts';
-import {
-  RuntimeError,
-  type CachedModel,
-  type CatalogEntry,
-  type LoadedModel,
-  type Runtime,
-  type RuntimeInfo,
-  type RunningModel,
-  type ServiceStatus,
-  type StartOptions,
-} from '../types.ts';
+import type { LoadedModel, Runtime, RuntimeInfo, RunningModel, ServiceStatus, StartOptions } from '../types.ts';
 
 export function createLlamaServerRuntime(config: EvalConfig): Runtime {
   return new LlamaServerRuntime(config);

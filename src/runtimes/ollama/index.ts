@@ -10,20 +10,11 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
 import type { EvalConfig } from '../../config/env.ts';
-import { isAlive, killProcessTree } from '../../util/process-tree.ts';
+import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
 import { spawnDetached } from '../../util/detached.ts';
+import { isAlive, killProcessTree } from '../../util/process-tree.ts';
 import { errorMessage, httpRequest } from '../http.ts';
-import {
-  RuntimeError,
-  type CachedModel,
-  type CatalogEntry,
-  type LoadedModel,
-  type Runtime,
-  type RuntimeInfo,
-  type RunningModel,
-  type ServiceStatus,
-  type StartOptions,
-} from '../types.ts';
+import type { LoadedModel, Runtime, RuntimeInfo, RunningModel, ServiceStatus, StartOptions } from '../types.ts';
 import { normalizeModelName, ollamaBaseUrl, parseOllamaList, parseOllamaPs, parseOllamaVersion, parsePullPercents } from './parse.ts';
 
 export function createOllamaRuntime(config: EvalConfig): Runtime {

@@ -2,19 +2,11 @@
 // EVAL_BASE_URL and EVAL_API_KEY. edge-evals manages nothing here (no service, no download,
 // no load): the models are whatever the endpoint's `/models` lists.
 import type { EvalConfig } from '../../config/env.ts';
+import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
 import { findCatalogEntry } from '../../embedded/catalog.ts';
 import { closestNames } from '../../util/suggest.ts';
-import {
-  RuntimeError,
-  type CachedModel,
-  type CatalogEntry,
-  type LoadedModel,
-  type Runtime,
-  type RuntimeInfo,
-  type RunningModel,
-  type ServiceStatus,
-} from '../types.ts';
 import { listModels, type ListedModel } from '../http.ts';
+import type { LoadedModel, Runtime, RuntimeInfo, RunningModel, ServiceStatus } from '../types.ts';
 
 export function createOpenAIRuntime(config: EvalConfig): Runtime {
   return new OpenAIRuntime(config);

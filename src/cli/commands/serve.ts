@@ -2,13 +2,13 @@
 // stdout carries exactly one line, `{"event":"ready","url":...,"pid":...,"models":[...]}`,
 // once the server listens and the preloaded models are loaded; everything for people goes
 // to stderr. SIGTERM/SIGINT, or the end of the `--parent-pid` process, shut it down (exit 0).
-import { loadConfig } from '../config/env.ts';
-import { parseCommand } from '../cli/args.ts';
-import { UsageError } from '../cli/errors.ts';
-import { isAlive } from '../util/process-tree.ts';
-import { EmbeddedEngine } from './engine.ts';
-import { locateModel, resolveModelFile } from './model-files.ts';
-import type { EmbeddedServer } from './server.ts';
+import { loadConfig } from '../../config/env.ts';
+import { EmbeddedEngine } from '../../embedded/engine.ts';
+import { locateModel, resolveModelFile } from '../../embedded/model-files.ts';
+import type { EmbeddedServer } from '../../embedded/server.ts';
+import { isAlive } from '../../util/process-tree.ts';
+import { parseCommand } from '../args.ts';
+import { UsageError } from '../errors.ts';
 
 const USAGE = `Usage: edge-evals serve [options]
 
@@ -130,7 +130,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       return { spec, file };
     });
     // Loaded while node-llama-cpp tests its binary in a child process.
-    const { EmbeddedServer, publicModelInfo } = await import('./server.ts');
+    const { EmbeddedServer, publicModelInfo } = await import('../../embedded/server.ts');
     engine = await creating;
     if (!stopping) {
       server = new EmbeddedServer({ engine, cacheDir, log });

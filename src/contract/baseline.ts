@@ -3,7 +3,7 @@
 // results file can serve as a baseline) plus, when written by `--save-baseline`, a note of
 // where and when it was saved.
 import { z } from 'zod';
-import { Results } from './schema.ts';
+import { Results } from './results.ts';
 
 export const BaselineInfo = z.object({
   savedAt: z.string(),

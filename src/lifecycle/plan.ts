@@ -2,9 +2,9 @@
 // handed to vitest (its configuration makes one project per model) through the environment.
 import { z } from 'zod';
 import { ConfigError, type EvalConfig } from '../config/env.ts';
+import type { RuntimeName } from '../contract/runtime.ts';
 import { DEFAULT_EMBEDDED_MODELS } from '../embedded/catalog.ts';
 import { chooseRuntime } from '../runtimes/choose.ts';
-import type { RuntimeName } from '../runtimes/types.ts';
 
 export const PLAN_ENV = 'EDGE_EVALS_PLAN';
 

@@ -3,16 +3,16 @@
 // trend over the runs kept in the history folder next to it. A partial.jsonl left by an
 // interrupted run is read as that run's results, marked as interrupted.
 import path from 'node:path';
-import { EXIT_FAILURE, EXIT_OK, UsageError } from '../cli/errors.ts';
-import { loadConfig } from '../config/env.ts';
-import { loadHistory, readBaselineFile, readResultsFile } from '../results/files.ts';
-import { readPartialResults } from '../results/partial.ts';
-import type { Results } from '../results/schema.ts';
-import { readPlan } from '../suite/plan.ts';
-import { compareToBaseline } from '../stats/gate.ts';
-import { incompleteRunReason, judgeRun } from './conclude.ts';
-import { renderTerminalReport, shouldUseColor, terminalWidth } from './terminal.ts';
-import { DEFAULT_TREND_RUNS, HTML_REPORT, MARKDOWN_REPORT, shortPath, stepSummaryFile, writeReports } from './write.ts';
+import { loadConfig } from '../../config/env.ts';
+import type { Results } from '../../contract/results.ts';
+import { readPlan } from '../../lifecycle/plan.ts';
+import { incompleteRunReason, judgeRun } from '../../report/conclude.ts';
+import { renderTerminalReport, shouldUseColor, terminalWidth } from '../../report/terminal.ts';
+import { DEFAULT_TREND_RUNS, HTML_REPORT, MARKDOWN_REPORT, shortPath, stepSummaryFile, writeReports } from '../../report/write.ts';
+import { loadHistory, readBaselineFile, readResultsFile } from '../../results/files.ts';
+import { readPartialResults } from '../../results/partial.ts';
+import { compareToBaseline } from '../../stats/gate.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 
 const USAGE = `Usage: edge-evals report <results.json | partial.jsonl> [options]
 

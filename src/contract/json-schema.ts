@@ -1,6 +1,6 @@
 // The JSON Schema of results/latest.json, for tools that do not read TypeScript.
 import { z } from 'zod';
-import { RESULTS_SCHEMA_VERSION, Results } from './schema.ts';
+import { RESULTS_SCHEMA_VERSION, Results } from './results.ts';
 
 export function resultsJsonSchema(): string {
   const schema = {

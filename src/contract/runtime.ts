@@ -1,0 +1,41 @@
+// The vocabulary shared by the runtimes, the embedded runtime they build on, and the CLI:
+// a runtime's name, what a catalog lists, what a cache holds, and the error a user can act on.
+
+export type RuntimeName = 'embedded' | 'foundry' | 'ollama' | 'llama-server' | 'openai';
+
+export interface CatalogEntry {
+  alias: string;
+  /** The concrete identifier the chat endpoint expects (Foundry: the variant ID with `:N`). */
+  modelId: string;
+  device?: string;
+  task?: string;
+  /** Size of the model files in bytes, when known. */
+  sizeBytes?: number | null;
+  license?: string;
+  parameters?: string;
+  minRamGB?: number;
+  /** Where the model comes from (an `hf:` URI, a catalog URL, `generated`, ...). */
+  source?: string;
+  /** Synthetic models produce text that is not meant to be judged on content. */
+  synthetic: boolean;
+  cached?: boolean;
+  description?: string;
+}
+
+export interface CachedModel {
+  alias: string;
+  modelId: string;
+  path?: string;
+  sizeBytes?: number | null;
+}
+
+/** A failure the user can act on: printed without a stack trace, with the CLI output kept. */
+export class RuntimeError extends Error {
+  constructor(
+    message: string,
+    readonly details: { command?: string; output?: string; hint?: string } = {},
+  ) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}
