@@ -5,7 +5,7 @@
 //
 // `edge-evals serve` spends most of its start-up in node-llama-cpp: importing it, then testing
 // its binary in a child process. That is started here first, in plain JavaScript, and the
-// TypeScript loads while the child runs; the engine (src/embedded/engine.ts) picks it up.
+// TypeScript loads while the child runs; the engine (src/embedded/engine/index.ts) picks it up.
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'serve' && !rest.includes('--help') && !rest.includes('-h')) {
   const gpu = rest.includes('--gpu') ? 'auto' : false;

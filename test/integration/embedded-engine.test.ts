@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedEngine, GenerationAbortedError, ModelNotLoadedError, type GenerationRequest } from '../../src/embedded/engine.ts';
+import { GenerationAbortedError, type GenerationRequest } from '../../src/embedded/engine/generation.ts';
+import { EmbeddedEngine, ModelNotLoadedError } from '../../src/embedded/engine/index.ts';
 import { ensureSyntheticModel, SYNTHETIC_MODEL_SPECS } from '../../src/embedded/synthetic/index.ts';
 
 const TINY_REPLY = SYNTHETIC_MODEL_SPECS['fixture-tiny'].greedyReply;

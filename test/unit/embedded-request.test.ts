@@ -1,7 +1,8 @@
 // The embedded server's pure parts: chat request validation with messages that name the
 // field, what was expected and what came; llama.cpp-style timings.
 import { describe, expect, it } from 'vitest';
-import { ChatCompletionRequest, describeValidationError, timingsJson } from '../../src/embedded/server.ts';
+import { ChatCompletionRequest, describeValidationError } from '../../src/embedded/server/request.ts';
+import { timingsJson } from '../../src/embedded/server/responses.ts';
 
 function problem(body: unknown): { message: string; param: string | null } {
   const parsed = ChatCompletionRequest.safeParse(body);

@@ -3,9 +3,9 @@
 // once the server listens and the preloaded models are loaded; everything for people goes
 // to stderr. SIGTERM/SIGINT, or the end of the `--parent-pid` process, shut it down (exit 0).
 import { loadConfig } from '../../config/env.ts';
-import { EmbeddedEngine } from '../../embedded/engine.ts';
+import { EmbeddedEngine } from '../../embedded/engine/index.ts';
 import { locateModel, resolveModelFile } from '../../embedded/model-files.ts';
-import type { EmbeddedServer } from '../../embedded/server.ts';
+import type { EmbeddedServer } from '../../embedded/server/index.ts';
 import { isAlive } from '../../util/process-tree.ts';
 import { parseCommand } from '../args.ts';
 import { UsageError } from '../errors.ts';
@@ -130,7 +130,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       return { spec, file };
     });
     // Loaded while node-llama-cpp tests its binary in a child process.
-    const { EmbeddedServer, publicModelInfo } = await import('../../embedded/server.ts');
+    const { EmbeddedServer } = await import('../../embedded/server/index.ts');
+    const { publicModelInfo } = await import('../../embedded/server/responses.ts');
     engine = await creating;
     if (!stopping) {
       server = new EmbeddedServer({ engine, cacheDir, log });

@@ -1,21 +1,21 @@
 // The embedded runtime's inference engine: node-llama-cpp with one Llama instance per
 // process, one context per loaded model holding `parallel` sequences, and one LlamaChat per
 // request on a free sequence (requests beyond the free sequences wait in FIFO order).
-// The three traps of /work/shared/EMBEDDED.md are handled here: threads chosen per model
-// (threads.ts), the chat wrapper resolved once per model, and token counts taken from the
-// sequence's token meter rather than from onToken.
-import type {
-  ChatHistoryItem,
-  ChatWrapper,
-  Llama,
-  LlamaChatResponseChunk,
-  LlamaContext,
-  LlamaContextSequence,
-  LlamaModel,
-} from 'node-llama-cpp';
-import type { ChatMessage } from '../contract/chat.ts';
-import { RuntimeError } from '../contract/runtime.ts';
-import { availableCores, resolveThreadCount } from './threads.ts';
+// Three choices here decide whether the measurements mean anything (docs/embedded.md):
+// threads chosen per model (threads.ts), the chat wrapper resolved once per model rather than
+// per request, and token counts taken from the sequence's token meter (generation.ts).
+import type { Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
+import { RuntimeError } from '../../contract/runtime.ts';
+import { availableCores, resolveThreadCount } from '../threads.ts';
+import {
+  generateOnSequence,
+  GenerationAbortedError,
+  type GenerationRequest,
+  type GenerationResult,
+  type GenerationSlot,
+  type NodeLlamaCpp,
+} from './generation.ts';
+import { SequencePool } from './sequence-pool.ts';
 
 /** Per-sequence context size cap: enough for eval prompts and replies, bounded KV memory. */
 export const DEFAULT_CONTEXT_SIZE = 4096;
@@ -58,51 +58,6 @@ export interface LoadedModelInfo {
   chatWrapper: string;
 }
 
-export interface GenerationRequest {
-  messages: readonly ChatMessage[];
-  /** Undefined: until the model stops or the sequence's context is full. */
-  maxTokens?: number;
-  temperature: number;
-  topP: number;
-  seed?: number;
-  stop: readonly string[];
-  /** Aborts queueing or generation (client disconnect). */
-  signal: AbortSignal;
-  /** Called once per generated chunk of answer text. */
-  onText?: (text: string) => void;
-  /** Called once per generated chunk of reasoning (thought segments of reasoning models). */
-  onReasoning?: (text: string) => void;
-}
-
-/** llama.cpp-style server timings, measured inside the engine. */
-export interface GenerationTimings {
-  promptTokens: number;
-  /** Prefill: from the start of evaluation to the first generated output. */
-  promptMs: number;
-  predictedTokens: number;
-  /** From the first generated output to the end of generation. */
-  predictedMs: number;
-}
-
-export interface GenerationResult {
-  text: string;
-  reasoning: string;
-  finishReason: 'stop' | 'length';
-  promptTokens: number;
-  completionTokens: number;
-  timings: GenerationTimings;
-  /** Time spent waiting for a free sequence. */
-  queuedMs: number;
-}
-
-/** The request's signal fired (client gone, unload, shutdown): nobody waits for an answer. */
-export class GenerationAbortedError extends Error {
-  constructor(reason: string) {
-    super(`generation aborted: ${reason}`);
-    this.name = 'GenerationAbortedError';
-  }
-}
-
 export class ModelNotLoadedError extends RuntimeError {
   constructor(readonly requested: string) {
     super(`model '${requested}' is not loaded`);
@@ -110,69 +65,12 @@ export class ModelNotLoadedError extends RuntimeError {
   }
 }
 
-interface Waiter {
-  resolve: (sequence: LlamaContextSequence) => void;
-  reject: (error: Error) => void;
-}
-
-/** The free sequences of a context, handed out in FIFO order of the requests. */
-class SequencePool {
-  private readonly free: LlamaContextSequence[];
-  private readonly waiting: Waiter[] = [];
-
-  constructor(sequences: LlamaContextSequence[]) {
-    this.free = [...sequences];
-  }
-
-  get queued(): number {
-    return this.waiting.length;
-  }
-
-  acquire(signal: AbortSignal): Promise<LlamaContextSequence> {
-    if (signal.aborted) return Promise.reject(new GenerationAbortedError('before it started'));
-    const sequence = this.free.shift();
-    if (sequence !== undefined) return Promise.resolve(sequence);
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve: (granted) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(granted);
-        },
-        reject,
-      };
-      const onAbort = () => {
-        const index = this.waiting.indexOf(waiter);
-        if (index >= 0) this.waiting.splice(index, 1);
-        reject(new GenerationAbortedError('while queued'));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.waiting.push(waiter);
-    });
-  }
-
-  release(sequence: LlamaContextSequence): void {
-    const next = this.waiting.shift();
-    if (next !== undefined) next.resolve(sequence);
-    else this.free.push(sequence);
-  }
-
-  rejectAll(error: Error): void {
-    for (const waiter of this.waiting.splice(0)) waiter.reject(error);
-  }
-}
-
-interface ModelSlot {
+interface ModelSlot extends GenerationSlot {
   info: LoadedModelInfo;
   model: LlamaModel;
   context: LlamaContext;
-  chatWrapper: ChatWrapper;
-  pool: SequencePool;
-  /** Aborts every generation of this model (unload, shutdown). */
-  stopAll: AbortController;
   running: Set<Promise<unknown>>;
 }
-
-type NodeLlamaCpp = typeof import('node-llama-cpp');
 
 const EARLY_LLAMA = Symbol.for('edge-evals.early-llama');
 
@@ -333,78 +231,12 @@ export class EmbeddedEngine {
   async generate(name: string, request: GenerationRequest): Promise<GenerationResult> {
     const slot = this.findSlot(name);
     if (slot === undefined) throw new ModelNotLoadedError(name);
-    const run = this.runGeneration(slot, request);
+    const run = generateOnSequence(this.lib, slot, request);
     slot.running.add(run);
     try {
       return await run;
     } finally {
       slot.running.delete(run);
-    }
-  }
-
-  private async runGeneration(slot: ModelSlot, request: GenerationRequest): Promise<GenerationResult> {
-    const signal = AbortSignal.any([request.signal, slot.stopAll.signal]);
-    const queuedAt = performance.now();
-    const sequence = await slot.pool.acquire(signal);
-    const startedAt = performance.now();
-    let firstOutputAt: number | undefined;
-    let reasoning = '';
-    const chat = new this.lib.LlamaChat({ contextSequence: sequence, chatWrapper: slot.chatWrapper });
-    const meterBefore = sequence.tokenMeter.getState();
-    try {
-      const response = await chat.generateResponse(toChatHistory(request.messages), {
-        onResponseChunk: (chunk: LlamaChatResponseChunk) => {
-          if (chunk.text === '') return;
-          firstOutputAt ??= performance.now();
-          if (chunk.type === undefined) request.onText?.(chunk.text);
-          else if (chunk.segmentType === 'thought') {
-            reasoning += chunk.text;
-            request.onReasoning?.(chunk.text);
-          }
-        },
-        onToken: () => {
-          firstOutputAt ??= performance.now();
-        },
-        maxTokens: request.maxTokens ?? sequence.contextSize,
-        temperature: request.temperature,
-        topP: request.topP,
-        seed: request.seed,
-        // OpenAI semantics: no penalty unless asked for (node-llama-cpp enables one by default).
-        repeatPenalty: false,
-        customStopTriggers: request.stop.length > 0 ? request.stop : undefined,
-        signal,
-        stopOnAbortSignal: true,
-      });
-      const endedAt = performance.now();
-      if (signal.aborted) throw new GenerationAbortedError(abortReason(request.signal, slot.stopAll.signal));
-      // The meter counts every sampled token as output and the rest of the evaluated tokens as
-      // input; the prompt's last token is evaluated for sampling, so it counts as output.
-      const used = sequence.tokenMeter.diff(meterBefore);
-      const completionTokens = used.usedOutputTokens;
-      const promptTokens = used.usedInputTokens + (completionTokens > 0 ? 1 : 0);
-      const prefillEnd = firstOutputAt ?? endedAt;
-      return {
-        text: response.response,
-        reasoning,
-        finishReason: response.metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
-        promptTokens,
-        completionTokens,
-        timings: {
-          promptTokens,
-          promptMs: prefillEnd - startedAt,
-          predictedTokens: completionTokens,
-          predictedMs: endedAt - prefillEnd,
-        },
-        queuedMs: startedAt - queuedAt,
-      };
-    } catch (error) {
-      if (signal.aborted) throw new GenerationAbortedError(abortReason(request.signal, slot.stopAll.signal));
-      throw error;
-    } finally {
-      chat.dispose({ disposeSequence: false });
-      // The next request starts from an empty sequence: no state leaks between requests.
-      await sequence.clearHistory().catch(() => undefined);
-      slot.pool.release(sequence);
     }
   }
 
@@ -436,20 +268,4 @@ export class EmbeddedEngine {
   private assertUsable(): void {
     if (this.disposed) throw new RuntimeError('the engine has been shut down');
   }
-}
-
-function abortReason(requestSignal: AbortSignal, modelSignal: AbortSignal): string {
-  if (modelSignal.aborted) return String(modelSignal.reason);
-  return requestSignal.aborted ? 'the client went away' : 'aborted';
-}
-
-/** OpenAI roles to node-llama-cpp's history, ending with the (empty) reply to generate. */
-export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
-  const history: ChatHistoryItem[] = messages.map((message) => {
-    if (message.role === 'system') return { type: 'system', text: message.content };
-    if (message.role === 'user') return { type: 'user', text: message.content };
-    return { type: 'model', response: [message.content] };
-  });
-  history.push({ type: 'model', response: [] });
-  return history;
 }

@@ -12,168 +12,15 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { z } from 'zod';
-import type { ChatMessage } from '../contract/chat.ts';
-import {
-  GenerationAbortedError,
-  ModelNotLoadedError,
-  type EmbeddedEngine,
-  type GenerationRequest,
-  type GenerationResult,
-  type GenerationTimings,
-  type LoadedModelInfo,
-} from './engine.ts';
-import {
-  locateModel,
-  ModelNotDownloadedError,
-  resolveModelFile,
-  UnknownModelError,
-  type ResolvedModelFile,
-} from './model-files.ts';
+import { GenerationAbortedError, type GenerationRequest, type GenerationResult } from '../engine/generation.ts';
+import { ModelNotLoadedError, type EmbeddedEngine, type LoadedModelInfo } from '../engine/index.ts';
+import { locateModel, ModelNotDownloadedError, resolveModelFile, UnknownModelError, type ResolvedModelFile } from '../model-files.ts';
+import { decodeName, generationRequest, readChatRequest } from './request.ts';
+import { completionJson, errorBody, HttpError, publicModelInfo, round, sendJson } from './responses.ts';
+import { CompletionStream } from './sse.ts';
 
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Seconds a client should wait before retrying while a model loads. */
 const RETRY_AFTER_SECONDS = 1;
-
-// ---------------------------------------------------------------------------------------
-// Request validation
-
-const expectation = {
-  model: 'expected a non-empty string (a model alias or ID)',
-  messages: 'expected a non-empty array of {role, content} messages',
-  role: 'expected one of system, user, assistant',
-  content: "expected a string or an array of text parts ({type: 'text', text: string})",
-  maxTokens: 'expected an integer >= 1',
-  temperature: 'expected a number from 0 to 2',
-  topP: 'expected a number greater than 0 and at most 1',
-  seed: 'expected an integer',
-  stop: 'expected a non-empty string or an array of up to 16 non-empty strings',
-  stream: 'expected true or false',
-  streamOptions: 'expected an object {include_usage: boolean}',
-  n: 'only n = 1 is supported',
-} as const;
-
-const TextPart = z.object({ type: z.literal('text'), text: z.string() });
-
-const Message = z.object(
-  {
-    // `developer` is OpenAI's newer name for `system`.
-    role: z.enum(['system', 'user', 'assistant', 'developer'], { error: expectation.role }),
-    content: z.union([z.string(), z.array(TextPart)], { error: expectation.content }),
-  },
-  { error: 'expected an object {role, content}' },
-);
-
-const maxTokens = z.number({ error: expectation.maxTokens }).int({ error: expectation.maxTokens }).min(1, { error: expectation.maxTokens });
-const stopString = z.string({ error: expectation.stop }).min(1, { error: expectation.stop });
-
-export const ChatCompletionRequest = z.object(
-  {
-    model: z.string({ error: expectation.model }).trim().min(1, { error: expectation.model }),
-    messages: z.array(Message, { error: expectation.messages }).min(1, { error: expectation.messages }),
-    max_tokens: maxTokens.nullish(),
-    max_completion_tokens: maxTokens.nullish(),
-    temperature: z.number({ error: expectation.temperature }).min(0, { error: expectation.temperature }).max(2, { error: expectation.temperature }).nullish(),
-    top_p: z.number({ error: expectation.topP }).gt(0, { error: expectation.topP }).max(1, { error: expectation.topP }).nullish(),
-    seed: z.number({ error: expectation.seed }).int({ error: expectation.seed }).nullish(),
-    stop: z.union([stopString, z.array(stopString).max(16, { error: expectation.stop })], { error: expectation.stop }).nullish(),
-    stream: z.boolean({ error: expectation.stream }).nullish(),
-    stream_options: z.object({ include_usage: z.boolean({ error: expectation.stream }).nullish() }, { error: expectation.streamOptions }).nullish(),
-    n: z.literal(1, { error: expectation.n }).nullish(),
-  },
-  { error: 'expected a JSON object' },
-);
-export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
-
-/** The first validation problem as "field: expected X, got Y", plus the field for `param`. */
-export function describeValidationError(error: z.ZodError, body: unknown): { message: string; param: string | null } {
-  const issue = error.issues[0];
-  if (issue === undefined) return { message: 'invalid request', param: null };
-  const param = formatPath(issue.path);
-  const value = valueAt(body, issue.path);
-  const got = value === undefined ? 'but it is missing' : `got ${preview(value)}`;
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
-  return { message: `${param ?? 'request body'}: ${issue.message}, ${got}${more}`, param };
-}
-
-function formatPath(path: readonly PropertyKey[]): string | null {
-  if (path.length === 0) return null;
-  return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`)).join('');
-}
-
-function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
-  let current = body;
-  for (const key of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
-function preview(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-function messageText(content: string | { text: string }[]): string {
-  return typeof content === 'string' ? content : content.map((part) => part.text).join('');
-}
-
-// ---------------------------------------------------------------------------------------
-// Responses
-
-type ErrorType = 'invalid_request_error' | 'not_found_error' | 'unavailable_error' | 'server_error';
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly type: ErrorType,
-    readonly code: string,
-    readonly param: string | null = null,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-function sendJson(response: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
-  response.end(text);
-}
-
-function errorBody(error: HttpError) {
-  return { error: { message: error.message, type: error.type, param: error.param, code: error.code } };
-}
-
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
-}
-
-/** llama.cpp's `timings` object; a rate is null when its duration is 0. */
-export function timingsJson(timings: GenerationTimings) {
-  const rate = (tokens: number, ms: number) => (ms > 0 ? round((tokens * 1000) / ms) : null);
-  return {
-    prompt_n: timings.promptTokens,
-    prompt_ms: round(timings.promptMs),
-    prompt_per_second: rate(timings.promptTokens, timings.promptMs),
-    predicted_n: timings.predictedTokens,
-    predicted_ms: round(timings.predictedMs),
-    predicted_per_second: rate(timings.predictedTokens, timings.predictedMs),
-  };
-}
-
-function usageJson(result: GenerationResult) {
-  return {
-    prompt_tokens: result.promptTokens,
-    completion_tokens: result.completionTokens,
-    total_tokens: result.promptTokens + result.completionTokens,
-  };
-}
-
-// ---------------------------------------------------------------------------------------
-// The server
 
 export interface EmbeddedServerOptions {
   engine: EmbeddedEngine;
@@ -349,13 +196,7 @@ export class EmbeddedServer {
   }
 
   private async chatCompletions(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    const body = await readJsonBody(request);
-    const parsed = ChatCompletionRequest.safeParse(body);
-    if (!parsed.success) {
-      const { message, param } = describeValidationError(parsed.error, body);
-      throw new HttpError(400, message, 'invalid_request_error', 'invalid_request', param);
-    }
-    const chat = parsed.data;
+    const chat = await readChatRequest(request);
     const model = this.modelForChat(chat.model);
 
     // The client going away aborts queueing or generation. `close` on the response fires on
@@ -364,70 +205,20 @@ export class EmbeddedServer {
     response.on('close', () => {
       if (!response.writableFinished) disconnected.abort();
     });
-    const messages: ChatMessage[] = chat.messages.map((message) => ({
-      role: message.role === 'developer' ? 'system' : message.role,
-      content: messageText(message.content),
-    }));
-    const stop = chat.stop === undefined || chat.stop === null ? [] : typeof chat.stop === 'string' ? [chat.stop] : chat.stop;
-    const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
-    const created = Math.floor(Date.now() / 1000);
-    const generation = {
-      messages,
-      maxTokens: chat.max_completion_tokens ?? chat.max_tokens ?? undefined,
-      // OpenAI's defaults when the client does not say.
-      temperature: chat.temperature ?? 1,
-      topP: chat.top_p ?? 1,
-      // node-llama-cpp takes a 32-bit seed; OpenAI's is any integer.
-      seed: chat.seed === undefined || chat.seed === null ? undefined : Number(BigInt.asUintN(32, BigInt(chat.seed))),
-      stop,
-      signal: disconnected.signal,
-    };
+    const generation = generationRequest(chat, disconnected.signal);
+    const reply = { id: `chatcmpl-${randomUUID().replaceAll('-', '')}`, created: Math.floor(Date.now() / 1000), model: model.modelId };
 
     if (chat.stream !== true) {
-      const result = await this.generate(model, generation);
-      sendJson(response, 200, {
-        id,
-        object: 'chat.completion',
-        created,
-        model: model.modelId,
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content: result.text, ...(result.reasoning !== '' ? { reasoning_content: result.reasoning } : {}) },
-            logprobs: null,
-            finish_reason: result.finishReason,
-          },
-        ],
-        usage: usageJson(result),
-        timings: timingsJson(result.timings),
-      });
+      sendJson(response, 200, completionJson(reply, await this.generate(model, generation)));
       return;
     }
-
-    const base = { id, object: 'chat.completion.chunk', created, model: model.modelId };
-    const send = (payload: unknown) => {
-      if (!response.writableEnded && !response.destroyed) response.write(`data: ${JSON.stringify(payload)}\n\n`);
-    };
-    const delta = (content: Record<string, string>, finishReason: string | null = null) => ({
-      ...base,
-      choices: [{ index: 0, delta: content, logprobs: null, finish_reason: finishReason }],
-    });
-    response.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    // Sent before prefill, like OpenAI and llama.cpp; by METRICS.md it is not a first token.
-    send(delta({ role: 'assistant', content: '' }));
+    const stream = new CompletionStream(response, reply);
     const result = await this.generate(model, {
       ...generation,
-      onText: (text) => send(delta({ content: text })),
-      onReasoning: (text) => send(delta({ reasoning_content: text })),
+      onText: (text) => stream.content(text),
+      onReasoning: (text) => stream.reasoning(text),
     });
-    send({ ...delta({}, result.finishReason), timings: timingsJson(result.timings) });
-    if (chat.stream_options?.include_usage === true) send({ ...base, choices: [], usage: usageJson(result) });
-    response.end('data: [DONE]\n\n');
+    stream.finish(result, chat.stream_options?.include_usage === true);
   }
 
   /** The loaded model a chat request names; loads it in the background if it can be (503 meanwhile). */
@@ -496,44 +287,3 @@ export class EmbeddedServer {
   }
 }
 
-export function publicModelInfo(model: LoadedModelInfo) {
-  return {
-    alias: model.alias,
-    modelId: model.modelId,
-    path: model.path,
-    loadMs: round(model.loadMs),
-    threads: model.threads,
-    threadsReason: model.threadsReason,
-    contextSize: model.contextSize,
-    parallel: model.parallel,
-    sizeBytes: model.sizeBytes,
-    chatWrapper: model.chatWrapper,
-  };
-}
-
-function decodeName(encoded: string): string {
-  try {
-    return decodeURIComponent(encoded);
-  } catch {
-    throw new HttpError(400, `model name in the URL is not valid percent-encoding: ${encoded}`, 'invalid_request_error', 'invalid_request');
-  }
-}
-
-async function readJsonBody(request: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      throw new HttpError(413, `request body larger than ${MAX_BODY_BYTES} bytes`, 'invalid_request_error', 'body_too_large');
-    }
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') throw new HttpError(400, 'request body: expected a JSON object, but it is empty', 'invalid_request_error', 'invalid_json');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new HttpError(400, `request body is not valid JSON: ${(error as Error).message}`, 'invalid_request_error', 'invalid_json');
-  }
-}

@@ -1,0 +1,143 @@
+// One request on one sequence of a loaded model: wait for a free sequence, generate with a
+// fresh LlamaChat, measure prefill and decode, and clear the sequence for the next request.
+// Token counts come from the sequence's token meter, not from onToken (docs/embedded.md).
+import type { ChatHistoryItem, ChatWrapper, LlamaChatResponseChunk } from 'node-llama-cpp';
+import type { ChatMessage } from '../../contract/chat.ts';
+import type { SequencePool } from './sequence-pool.ts';
+
+export type NodeLlamaCpp = typeof import('node-llama-cpp');
+
+export interface GenerationRequest {
+  messages: readonly ChatMessage[];
+  /** Undefined: until the model stops or the sequence's context is full. */
+  maxTokens?: number;
+  temperature: number;
+  topP: number;
+  seed?: number;
+  stop: readonly string[];
+  /** Aborts queueing or generation (client disconnect). */
+  signal: AbortSignal;
+  /** Called once per generated chunk of answer text. */
+  onText?: (text: string) => void;
+  /** Called once per generated chunk of reasoning (thought segments of reasoning models). */
+  onReasoning?: (text: string) => void;
+}
+
+/** llama.cpp-style server timings, measured inside the engine. */
+export interface GenerationTimings {
+  promptTokens: number;
+  /** Prefill: from the start of evaluation to the first generated output. */
+  promptMs: number;
+  predictedTokens: number;
+  /** From the first generated output to the end of generation. */
+  predictedMs: number;
+}
+
+export interface GenerationResult {
+  text: string;
+  reasoning: string;
+  finishReason: 'stop' | 'length';
+  promptTokens: number;
+  completionTokens: number;
+  timings: GenerationTimings;
+  /** Time spent waiting for a free sequence. */
+  queuedMs: number;
+}
+
+/** The request's signal fired (client gone, unload, shutdown): nobody waits for an answer. */
+export class GenerationAbortedError extends Error {
+  constructor(reason: string) {
+    super(`generation aborted: ${reason}`);
+    this.name = 'GenerationAbortedError';
+  }
+}
+
+/** What a generation needs of a loaded model. */
+export interface GenerationSlot {
+  chatWrapper: ChatWrapper;
+  pool: SequencePool;
+  /** Aborts every generation of this model (unload, shutdown). */
+  stopAll: AbortController;
+}
+
+export async function generateOnSequence(lib: NodeLlamaCpp, slot: GenerationSlot, request: GenerationRequest): Promise<GenerationResult> {
+  const signal = AbortSignal.any([request.signal, slot.stopAll.signal]);
+  const queuedAt = performance.now();
+  const sequence = await slot.pool.acquire(signal);
+  const startedAt = performance.now();
+  let firstOutputAt: number | undefined;
+  let reasoning = '';
+  const chat = new lib.LlamaChat({ contextSequence: sequence, chatWrapper: slot.chatWrapper });
+  const meterBefore = sequence.tokenMeter.getState();
+  try {
+    const response = await chat.generateResponse(toChatHistory(request.messages), {
+      onResponseChunk: (chunk: LlamaChatResponseChunk) => {
+        if (chunk.text === '') return;
+        firstOutputAt ??= performance.now();
+        if (chunk.type === undefined) request.onText?.(chunk.text);
+        else if (chunk.segmentType === 'thought') {
+          reasoning += chunk.text;
+          request.onReasoning?.(chunk.text);
+        }
+      },
+      onToken: () => {
+        firstOutputAt ??= performance.now();
+      },
+      maxTokens: request.maxTokens ?? sequence.contextSize,
+      temperature: request.temperature,
+      topP: request.topP,
+      seed: request.seed,
+      // OpenAI semantics: no penalty unless asked for (node-llama-cpp enables one by default).
+      repeatPenalty: false,
+      customStopTriggers: request.stop.length > 0 ? request.stop : undefined,
+      signal,
+      stopOnAbortSignal: true,
+    });
+    const endedAt = performance.now();
+    if (signal.aborted) throw new GenerationAbortedError(abortReason(request.signal, slot.stopAll.signal));
+    // The meter counts every sampled token as output and the rest of the evaluated tokens as
+    // input; the prompt's last token is evaluated for sampling, so it counts as output.
+    const used = sequence.tokenMeter.diff(meterBefore);
+    const completionTokens = used.usedOutputTokens;
+    const promptTokens = used.usedInputTokens + (completionTokens > 0 ? 1 : 0);
+    const prefillEnd = firstOutputAt ?? endedAt;
+    return {
+      text: response.response,
+      reasoning,
+      finishReason: response.metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
+      promptTokens,
+      completionTokens,
+      timings: {
+        promptTokens,
+        promptMs: prefillEnd - startedAt,
+        predictedTokens: completionTokens,
+        predictedMs: endedAt - prefillEnd,
+      },
+      queuedMs: startedAt - queuedAt,
+    };
+  } catch (error) {
+    if (signal.aborted) throw new GenerationAbortedError(abortReason(request.signal, slot.stopAll.signal));
+    throw error;
+  } finally {
+    chat.dispose({ disposeSequence: false });
+    // The next request starts from an empty sequence: no state leaks between requests.
+    await sequence.clearHistory().catch(() => undefined);
+    slot.pool.release(sequence);
+  }
+}
+
+function abortReason(requestSignal: AbortSignal, modelSignal: AbortSignal): string {
+  if (modelSignal.aborted) return String(modelSignal.reason);
+  return requestSignal.aborted ? 'the client went away' : 'aborted';
+}
+
+/** OpenAI roles to node-llama-cpp's history, ending with the (empty) reply to generate. */
+function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
+  const history: ChatHistoryItem[] = messages.map((message) => {
+    if (message.role === 'system') return { type: 'system', text: message.content };
+    if (message.role === 'user') return { type: 'user', text: message.content };
+    return { type: 'model', response: [message.content] };
+  });
+  history.push({ type: 'model', response: [] });
+  return history;
+}

@@ -1,0 +1,55 @@
+// The sequences of one model context, handed out to requests in FIFO order: a request that
+// finds none free waits in line, and leaves the line when its signal fires.
+import type { LlamaContextSequence } from 'node-llama-cpp';
+import { GenerationAbortedError } from './generation.ts';
+
+interface Waiter {
+  resolve: (sequence: LlamaContextSequence) => void;
+  reject: (error: Error) => void;
+}
+
+/** The free sequences of a context, handed out in FIFO order of the requests. */
+export class SequencePool {
+  private readonly free: LlamaContextSequence[];
+  private readonly waiting: Waiter[] = [];
+
+  constructor(sequences: LlamaContextSequence[]) {
+    this.free = [...sequences];
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  acquire(signal: AbortSignal): Promise<LlamaContextSequence> {
+    if (signal.aborted) return Promise.reject(new GenerationAbortedError('before it started'));
+    const sequence = this.free.shift();
+    if (sequence !== undefined) return Promise.resolve(sequence);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: (granted) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(granted);
+        },
+        reject,
+      };
+      const onAbort = () => {
+        const index = this.waiting.indexOf(waiter);
+        if (index >= 0) this.waiting.splice(index, 1);
+        reject(new GenerationAbortedError('while queued'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(waiter);
+    });
+  }
+
+  release(sequence: LlamaContextSequence): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next.resolve(sequence);
+    else this.free.push(sequence);
+  }
+
+  rejectAll(error: Error): void {
+    for (const waiter of this.waiting.splice(0)) waiter.reject(error);
+  }
+}
