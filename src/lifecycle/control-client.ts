@@ -5,9 +5,15 @@ import { request } from 'node:http';
 import type { Resources } from '../contract/results.ts';
 import type { ModelLease } from './coordinator.ts';
 
-function call<T>(method: 'GET' | 'POST', url: string): Promise<T> {
+/** Where the control server listens, and the run's secret every request must carry. */
+export interface ControlAccess {
+  url: string;
+  secret: string;
+}
+
+function call<T>(method: 'GET' | 'POST', control: ControlAccess, route: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const outgoing = request(url, { method }, (response) => {
+    const outgoing = request(`${control.url}${route}`, { method, headers: { authorization: `Bearer ${control.secret}` } }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
@@ -22,15 +28,15 @@ function call<T>(method: 'GET' | 'POST', url: string): Promise<T> {
   });
 }
 
-export function acquireModel(controlURL: string, alias: string): Promise<ModelLease> {
-  return call('POST', `${controlURL}/acquire?model=${encodeURIComponent(alias)}`);
+export function acquireModel(control: ControlAccess, alias: string): Promise<ModelLease> {
+  return call('POST', control, `/acquire?model=${encodeURIComponent(alias)}`);
 }
 
-export function modelResources(controlURL: string, alias: string): Promise<Resources | null> {
-  return call('GET', `${controlURL}/resources?model=${encodeURIComponent(alias)}`);
+export function modelResources(control: ControlAccess, alias: string): Promise<Resources | null> {
+  return call('GET', control, `/resources?model=${encodeURIComponent(alias)}`);
 }
 
 /** The model's lease at its new address after `from` refused a connection; null when it is gone. */
-export function reconnectModel(controlURL: string, alias: string, from: string): Promise<ModelLease | null> {
-  return call('POST', `${controlURL}/reconnect?model=${encodeURIComponent(alias)}&from=${encodeURIComponent(from)}`);
+export function reconnectModel(control: ControlAccess, alias: string, from: string): Promise<ModelLease | null> {
+  return call('POST', control, `/reconnect?model=${encodeURIComponent(alias)}&from=${encodeURIComponent(from)}`);
 }

@@ -1,18 +1,41 @@
 // The coordinator's door for the test workers: a small HTTP server on 127.0.0.1 with three
 // routes. Vitest runs tests in worker processes, and this is the plainest way for them to ask
 // the main process for a model and read its resource usage.
-import { createServer, type Server } from 'node:http';
+//
+// Any local process can reach a port on 127.0.0.1, so every request must carry the run's
+// secret as a bearer token (the global setup makes one per run and hands it to the workers
+// through vitest's `provide`). A lease never holds an API key: workers read the key from
+// their own configuration (src/runtimes/endpoint-key.ts).
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ControlAccess } from './control-client.ts';
 import type { ModelCoordinator } from './coordinator.ts';
 
-export async function startControlServer(coordinator: ModelCoordinator): Promise<{ url: string; close: () => Promise<void> }> {
+/** A fresh secret for one run: 256 random bits. */
+export function newControlSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Constant-time comparison of the request's bearer token with the secret. */
+function authorized(request: IncomingMessage, secret: string): boolean {
+  const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
+  if (match?.[1] === undefined) return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(match[1]), digest(secret));
+}
+
+export async function startControlServer(coordinator: ModelCoordinator, secret: string): Promise<ControlAccess & { close: () => Promise<void> }> {
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const alias = url.searchParams.get('model');
-    const reply = (status: number, body: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { 'content-type': 'application/json', ...headers });
       response.end(JSON.stringify(body));
     };
+    if (!authorized(request, secret)) {
+      return reply(401, { error: "missing or wrong bearer token: only this run's test workers may ask" }, { 'www-authenticate': 'Bearer' });
+    }
     if (alias === null || alias === '') return reply(400, { error: 'missing ?model=' });
     if (request.method === 'POST' && url.pathname === '/acquire') {
       coordinator.acquire(alias).then(
@@ -40,6 +63,7 @@ export async function startControlServer(coordinator: ModelCoordinator): Promise
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    secret,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -9,11 +9,14 @@ import type { Runtime, RunningModel } from '../runtimes/types.ts';
 import { ResourceSampler } from './resources.ts';
 import { warmUp } from './warmup.ts';
 
-/** What a test learns about its model: how to reach it, or why it could not be started. */
+/**
+ * What a test learns about its model: how to reach it, or why it could not be started. Never
+ * the API key: a worker reads that from its own configuration (src/runtimes/endpoint-key.ts).
+ */
 export type ModelLease =
   | {
       ok: true;
-      model: Omit<RunningModel, 'log'>;
+      model: Omit<RunningModel, 'log' | 'apiKey'>;
       runtime: { name: string; version: string | null; reason: string };
     }
   | { ok: false; alias: string; error: string; runtime: { name: string; version: string | null; reason: string } };
@@ -108,8 +111,7 @@ export class ModelCoordinator {
       await this.release().catch(() => undefined);
       return this.fail(alias, `warm-up request failed: ${(error as Error).message}`);
     }
-    const { log: _log, ...model } = running;
-    active.lease = { ok: true, model, runtime: this.runtimeInfo };
+    active.lease = { ok: true, model: leasedModel(running), runtime: this.runtimeInfo };
     return active.lease;
   }
 
@@ -131,8 +133,7 @@ export class ModelCoordinator {
       return null;
     }
     this.log(`${alias}: reconnected at ${active.running.baseURL}`);
-    const { log: _log, ...model } = active.running;
-    active.lease = { ...active.lease, model };
+    active.lease = { ...active.lease, model: leasedModel(active.running) };
     return active.lease;
   }
 
@@ -150,6 +151,12 @@ export class ModelCoordinator {
     await this.runtime.stop(active.running);
     this.log(`${active.running.alias}: unloaded`);
   }
+}
+
+/** The model as a lease shows it: without the CLI log and without the API key. */
+function leasedModel(running: RunningModel): Extract<ModelLease, { ok: true }>['model'] {
+  const { log: _log, apiKey: _apiKey, ...model } = running;
+  return model;
 }
 
 /** The error and, for runtime failures, the CLI output that explains it. */

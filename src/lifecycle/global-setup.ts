@@ -5,20 +5,21 @@
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../config/env.ts';
 import { createRuntime } from '../runtimes/index.ts';
-import { startControlServer } from './control-server.ts';
+import type { ControlAccess } from './control-client.ts';
+import { newControlSecret, startControlServer } from './control-server.ts';
 import { ModelCoordinator } from './coordinator.ts';
 import { makePlan, readPlan } from './plan.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** URL of the coordinator's control server (see control-client.ts). */
-    edgeEvalsControl: string;
+    /** The coordinator's control server and this run's secret for it (see control-client.ts). */
+    edgeEvalsControl: ControlAccess;
   }
 }
 
 interface SharedRun {
   users: number;
-  ready: Promise<{ coordinator: ModelCoordinator; controlURL: string; close: () => Promise<void> }>;
+  ready: Promise<{ coordinator: ModelCoordinator; control: ControlAccess; close: () => Promise<void> }>;
   abandon: () => void;
 }
 
@@ -34,8 +35,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const run = shared;
   run.users++;
-  const { controlURL } = await run.ready;
-  project.provide('edgeEvalsControl', controlURL);
+  const { control } = await run.ready;
+  project.provide('edgeEvalsControl', control);
   return async () => {
     run.users--;
     if (run.users > 0) return;
@@ -64,8 +65,8 @@ function startRun(log: (message: string) => void): SharedRun {
     const info = await runtime.detect();
     log(`runtime ${plan.runtime}${info.version === null ? '' : ` (${info.version})`}: ${plan.reason}`);
     const coordinator = new ModelCoordinator(runtime, { name: plan.runtime, version: info.version, reason: plan.reason }, config, log);
-    const control = await startControlServer(coordinator);
-    return { coordinator, controlURL: control.url, close: control.close };
+    const { url, secret, close } = await startControlServer(coordinator, newControlSecret());
+    return { coordinator, control: { url, secret }, close };
   })();
   return { users: 0, ready, abandon };
 }

@@ -89,12 +89,12 @@ export function defineEval(definition: EvalDefinition): void {
   const evalDefinition = parseDefinition(definition, file);
   const config = loadConfig();
   const model = inject('edgeEvalsModel');
-  const controlURL = inject('edgeEvalsControl');
+  const control = inject('edgeEvalsControl');
 
   describe(model, () => {
     let lease: ModelLease;
     beforeAll(async () => {
-      lease = await acquireModel(controlURL, model);
+      lease = await acquireModel(control, model);
     }, config.loadTimeoutMs + 60_000);
 
     for (const prompt of evalDefinition.prompts) {
@@ -112,7 +112,7 @@ export function defineEval(definition: EvalDefinition): void {
               onReconnect: (moved) => {
                 lease = moved;
               },
-              controlURL,
+              control,
               config,
               category: evalDefinition.category,
               promptId: prompt.id,

@@ -8,8 +8,9 @@ import type { EvalConfig } from '../config/env.ts';
 import type { CaseMeta } from '../contract/case-meta.ts';
 import type { ChatMessage } from '../contract/chat.ts';
 import type { AssertionResult, CaseResult, CaseStatus, RequestMetrics } from '../contract/results.ts';
-import { modelResources, reconnectModel } from '../lifecycle/control-client.ts';
+import { modelResources, reconnectModel, type ControlAccess } from '../lifecycle/control-client.ts';
 import type { ModelLease } from '../lifecycle/coordinator.ts';
+import { endpointApiKey } from '../runtimes/endpoint-key.ts';
 import type { Thresholds } from './thresholds.ts';
 
 export interface CaseInput {
@@ -17,7 +18,7 @@ export interface CaseInput {
   lease: ModelLease;
   /** Called with the model's new lease when its service moved and was found again. */
   onReconnect?: (lease: ModelLease) => void;
-  controlURL: string;
+  control: ControlAccess;
   config: EvalConfig;
   category: string;
   promptId: string;
@@ -84,7 +85,7 @@ export async function runCase(context: TestContext, input: CaseInput): Promise<v
     const send = (model: RunningModelInfo) =>
       streamChat({
         baseURL: model.baseURL,
-        apiKey: model.apiKey,
+        apiKey: endpointApiKey(lease.runtime.name, config),
         model: model.modelId,
         messages,
         maxTokens: input.maxTokens,
@@ -97,7 +98,7 @@ export async function runCase(context: TestContext, input: CaseInput): Promise<v
     if (outcome.unreachable === true) {
       // Nothing listens there any more (Foundry Local restarted on a new port): the coordinator
       // looks for the service, and the request, which never reached a server, is sent again.
-      const moved = await reconnectModel(input.controlURL, lease.model.alias, lease.model.baseURL).catch(() => null);
+      const moved = await reconnectModel(input.control, lease.model.alias, lease.model.baseURL).catch(() => null);
       if (moved?.ok === true && moved.model.baseURL !== lease.model.baseURL) {
         input.onReconnect?.(moved);
         outcome = await send(moved.model);
@@ -116,7 +117,7 @@ export async function runCase(context: TestContext, input: CaseInput): Promise<v
       });
     }
   }
-  const resources = lease.ok ? await modelResources(input.controlURL, lease.model.alias).catch(() => null) : null;
+  const resources = lease.ok ? await modelResources(input.control, lease.model.alias).catch(() => null) : null;
   const status = statusOf(error, checks);
   const result: CaseResult = {
     name: input.name,
