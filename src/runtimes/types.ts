@@ -57,18 +57,21 @@ export interface RunningModel {
   log: string[];
 }
 
+/** What `download` reports: the time spent, 0 when the model was already in the cache. */
+export interface DownloadResult {
+  downloadMs: number;
+  alreadyCached: boolean;
+}
+
+/**
+ * The core every runtime has: what the eval lifecycle uses to run a model and clean up. What
+ * only some runtimes can do is an optional capability below, which the CLI checks for, so
+ * that "this runtime has no model cache" is a fact of the types rather than a method that
+ * throws at run time.
+ */
 export interface Runtime {
   readonly name: RuntimeName;
   detect(): Promise<RuntimeInfo>;
-  catalog(): Promise<CatalogEntry[]>;
-  cacheList(): Promise<CachedModel[]>;
-  cacheLocation(): Promise<string>;
-  cacheRemove(alias: string): Promise<CachedModel[]>;
-  serviceStatus(): Promise<ServiceStatus>;
-  serviceStart(options?: StartOptions): Promise<ServiceStatus>;
-  serviceStop(): Promise<void>;
-  loadedModels(): Promise<LoadedModel[]>;
-  download(alias: string, options?: StartOptions): Promise<{ downloadMs: number; alreadyCached: boolean }>;
   /** Service up, download when needed, load, verify loaded. Warm-up is the caller's job. */
   start(alias: string, options?: StartOptions): Promise<RunningModel>;
   /**
@@ -90,4 +93,42 @@ export interface Runtime {
    * started, or run the runtime's stop command synchronously with a short timeout.
    */
   abandon(): void;
+
+  /** The models the runtime can serve. */
+  readonly catalog?: ModelCatalog;
+  /** The model files kept on this machine. */
+  readonly cache?: ModelCache;
+  /** A long-running service that serves the models, outliving the command that started it. */
+  readonly service?: ModelService;
 }
+
+export interface ModelCatalog {
+  list(): Promise<CatalogEntry[]>;
+}
+
+export interface ModelCache {
+  list(): Promise<CachedModel[]>;
+  /** The folder the models are kept in. */
+  location(): Promise<string>;
+  /** Delete a model's files; returns what was deleted. */
+  remove(alias: string): Promise<CachedModel[]>;
+  /** Download (or generate) a model into the cache without loading it. */
+  download(alias: string, options?: StartOptions): Promise<DownloadResult>;
+}
+
+export interface ModelService {
+  status(): Promise<ServiceStatus>;
+  /** The models the service has loaded. */
+  loaded(): Promise<LoadedModel[]>;
+  /** Starting and stopping; absent when the service is not edge-evals' to manage (an OpenAI-compatible endpoint). */
+  readonly control?: ServiceControl;
+}
+
+export interface ServiceControl {
+  /** Start the service in the background, or find it running. */
+  start(options?: StartOptions): Promise<ServiceStatus>;
+  stop(): Promise<void>;
+}
+
+/** A runtime whose type says it has these capabilities (what an adapter's factory returns). */
+export type RuntimeWith<Capability extends 'catalog' | 'cache' | 'service'> = Runtime & Required<Pick<Runtime, Capability>>;

@@ -7,7 +7,7 @@ import { streamChat } from '../../src/client/stream-chat.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { RuntimeError } from '../../src/contract/runtime.ts';
 import { createFoundryRuntime } from '../../src/runtimes/foundry/index.ts';
-import type { ProgressEvent, Runtime, RunningModel } from '../../src/runtimes/types.ts';
+import type { ProgressEvent, RunningModel } from '../../src/runtimes/types.ts';
 import { isAlive } from '../../src/util/process-tree.ts';
 import { standInEnvironment, temporaryFolder } from '../stand-ins/support.ts';
 
@@ -15,7 +15,7 @@ const SLOW = 240_000;
 
 describe.each(['A', 'B'] as const)('Foundry Local CLI generation %s (stand-in)', (generation) => {
   let home: string;
-  let runtime: Runtime;
+  let runtime: ReturnType<typeof createFoundryRuntime>;
   // stdio ignored: after a Gen B restart the daemon holds the CLI's output open.
   const foundry = (...args: string[]) => execa('foundry', args, { env: process.env, reject: false, timeout: 60_000, stdio: 'ignore' });
 
@@ -49,9 +49,9 @@ describe.each(['A', 'B'] as const)('Foundry Local CLI generation %s (stand-in)',
   });
 
   it('lists the catalog in priority order (Gen A starts its service for it, Gen B does not)', async () => {
-    expect((await runtime.serviceStatus()).running).toBe(false);
-    const catalog = await runtime.catalog();
-    expect(await runtime.serviceStatus()).toMatchObject(generation === 'A' ? { running: true, startedByUs: true } : { running: false });
+    expect((await runtime.service.status()).running).toBe(false);
+    const catalog = await runtime.catalog.list();
+    expect(await runtime.service.status()).toMatchObject(generation === 'A' ? { running: true, startedByUs: true } : { running: false });
     const phi = catalog.filter((entry) => entry.alias === 'phi-4-mini');
     expect(phi.map((entry) => entry.device)).toEqual(['GPU', 'CPU']);
     // Gen A's table prints IDs with :N; Gen B's listing prints them without.
@@ -67,9 +67,9 @@ describe.each(['A', 'B'] as const)('Foundry Local CLI generation %s (stand-in)',
     expect(model.modelId).toBe('qwen2.5-0.5b-instruct-generic-cpu:4');
     expect(model.downloadMs).toBeGreaterThan(0);
     expect(progress.filter((event) => event.phase === 'download').map((event) => event.percent)).toContain(100);
-    const status = await runtime.serviceStatus();
+    const status = await runtime.service.status();
     expect(status).toMatchObject({ running: true, baseURL: model.baseURL, startedByUs: true });
-    expect(await runtime.loadedModels()).toEqual([{ alias: 'qwen2.5-0.5b', modelId: model.modelId }]);
+    expect(await runtime.service.loaded()).toEqual([{ alias: 'qwen2.5-0.5b', modelId: model.modelId }]);
     const pids = await runtime.processes(model);
     expect(pids.length).toBe(1);
     expect(pids.every(isAlive)).toBe(true);
@@ -109,10 +109,10 @@ describe.each(['A', 'B'] as const)('Foundry Local CLI generation %s (stand-in)',
     if (generation === 'A') {
       const origin = new URL(model.baseURL).origin;
       await (await fetch(`${origin}/openai/unload/${model.modelId}`)).text();
-      expect((await runtime.loadedModels()).map((entry) => entry.modelId)).toEqual([model.modelId]);
+      expect((await runtime.service.loaded()).map((entry) => entry.modelId)).toEqual([model.modelId]);
     }
     await runtime.stop(model);
-    expect(await runtime.loadedModels()).toEqual([]);
+    expect(await runtime.service.loaded()).toEqual([]);
   }, SLOW);
 
   it('finds the service again when it moved to another port between start and stop', async () => {
@@ -121,10 +121,10 @@ describe.each(['A', 'B'] as const)('Foundry Local CLI generation %s (stand-in)',
     const restart = await foundry(generation === 'A' ? 'service' : 'server', 'restart');
     expect(restart.exitCode).toBe(0);
     await runtime.stop(model);
-    const status = await runtime.serviceStatus();
+    const status = await runtime.service.status();
     expect(status.running).toBe(true);
     expect(status.baseURL).not.toBe(model.baseURL);
-    expect(await runtime.loadedModels()).toEqual([]);
+    expect(await runtime.service.loaded()).toEqual([]);
   }, SLOW);
 
   it('follows a model whose service restarted on another port mid-run: found again, loaded again, answering', async () => {
@@ -143,12 +143,12 @@ describe.each(['A', 'B'] as const)('Foundry Local CLI generation %s (stand-in)',
     expect(moved?.modelId).toBe(model.modelId);
     // The restarted service had nothing loaded.
     expect(progress.map((event) => event.phase)).toEqual(['load']);
-    expect(await runtime.loadedModels()).toEqual([{ alias: 'qwen2.5-0.5b', modelId: model.modelId }]);
+    expect(await runtime.service.loaded()).toEqual([{ alias: 'qwen2.5-0.5b', modelId: model.modelId }]);
     const answered = await ask(moved as RunningModel);
     expect(answered.error).toBeUndefined();
     expect(answered.metrics.outputTokens).toBeGreaterThan(0);
     await runtime.stop(moved as RunningModel);
-    expect(await runtime.loadedModels()).toEqual([]);
+    expect(await runtime.service.loaded()).toEqual([]);
   }, SLOW);
 
   it("fails a model whose load fails with the service's message", async () => {
@@ -179,15 +179,15 @@ describe.each(['A', 'B'] as const)('Foundry Local CLI generation %s (stand-in)',
       { alias: 'qwen2.5-7b', modelId: 'qwen2.5-7b-instruct-generic-cpu:3' },
       { alias: 'qwen2.5-1.5b', modelId: 'qwen2.5-1.5b-instruct-generic-cpu:4' },
     ];
-    expect(await runtime.cacheList()).toEqual([small, ...others]);
-    expect(await runtime.cacheLocation()).toBe(`${home}/cache/models`);
-    expect(await runtime.cacheRemove('qwen2.5-0.5b')).toEqual([small]);
-    expect(await runtime.cacheList()).toEqual(others);
+    expect(await runtime.cache.list()).toEqual([small, ...others]);
+    expect(await runtime.cache.location()).toBe(`${home}/cache/models`);
+    expect(await runtime.cache.remove('qwen2.5-0.5b')).toEqual([small]);
+    expect(await runtime.cache.list()).toEqual(others);
   }, SLOW);
 
   it('stops the service it started when disposed', async () => {
     await runtime.dispose();
-    expect((await runtime.serviceStatus()).running).toBe(false);
+    expect((await runtime.service.status()).running).toBe(false);
   }, SLOW);
 });
 

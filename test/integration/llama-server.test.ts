@@ -5,7 +5,7 @@ import { streamChat } from '../../src/client/stream-chat.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { RuntimeError } from '../../src/contract/runtime.ts';
 import { createLlamaServerRuntime } from '../../src/runtimes/llama-server/index.ts';
-import type { Runtime, RunningModel } from '../../src/runtimes/types.ts';
+import type { RunningModel } from '../../src/runtimes/types.ts';
 import { isAlive, sampleProcessTree } from '../../src/util/process-tree.ts';
 import { STAND_IN_MODEL_CACHE, standInEnvironment } from '../stand-ins/support.ts';
 
@@ -13,7 +13,7 @@ const SLOW = 180_000;
 const LOAD_DELAY_MS = 1_500;
 
 describe('llama-server (stand-in)', () => {
-  let runtime: Runtime;
+  let runtime: ReturnType<typeof createLlamaServerRuntime>;
   let model: RunningModel;
 
   beforeAll(() => {
@@ -33,7 +33,8 @@ describe('llama-server (stand-in)', () => {
     model = await runtime.start('fixture-tiny');
     expect(model).toMatchObject({ alias: 'fixture-tiny', modelId: 'fixture-tiny', synthetic: true });
     expect(model.loadMs).toBeGreaterThanOrEqual(LOAD_DELAY_MS);
-    expect(await runtime.loadedModels()).toEqual([{ alias: 'fixture-tiny', modelId: 'fixture-tiny' }]);
+    const listed = (await (await fetch(`${model.baseURL}/models`)).json()) as { data: { id: string }[] };
+    expect(listed.data.map((entry) => entry.id)).toEqual(['fixture-tiny']);
     const health = await fetch(`${new URL(model.baseURL).origin}/health`);
     expect(await health.json()).toEqual({ status: 'ok' });
   }, SLOW);
@@ -59,7 +60,7 @@ describe('llama-server (stand-in)', () => {
     expect(tree.length).toBeGreaterThan(1); // the stand-in and the embedded server behind it
     await runtime.stop(model);
     expect(tree.filter(isAlive)).toEqual([]);
-    expect(await runtime.loadedModels()).toEqual([]);
+    await expect(fetch(`${model.baseURL}/models`)).rejects.toThrow();
   }, SLOW);
 
   it('names close models for an unknown one', async () => {

@@ -6,7 +6,7 @@ import { streamChat } from '../../src/client/stream-chat.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { RuntimeError } from '../../src/contract/runtime.ts';
 import { createOllamaRuntime } from '../../src/runtimes/ollama/index.ts';
-import type { ProgressEvent, Runtime, RunningModel } from '../../src/runtimes/types.ts';
+import type { ProgressEvent, RunningModel } from '../../src/runtimes/types.ts';
 import { freePort } from '../../src/util/network.ts';
 import { isAlive } from '../../src/util/process-tree.ts';
 import { standInEnvironment, temporaryFolder } from '../stand-ins/support.ts';
@@ -16,7 +16,7 @@ const SLOW = 180_000;
 describe('Ollama (stand-in)', () => {
   let models: string;
   let cache: string;
-  let runtime: Runtime;
+  let runtime: ReturnType<typeof createOllamaRuntime>;
   let model: RunningModel;
 
   beforeAll(async () => {
@@ -34,7 +34,7 @@ describe('Ollama (stand-in)', () => {
 
   it('detects the CLI and its version', async () => {
     expect(await runtime.detect()).toMatchObject({ installed: true, version: '0.12.3' });
-    expect((await runtime.serviceStatus()).running).toBe(false);
+    expect((await runtime.service.status()).running).toBe(false);
   });
 
   it('starts ollama serve, pulls with progress, loads by a first request and verifies with ollama ps', async () => {
@@ -43,8 +43,8 @@ describe('Ollama (stand-in)', () => {
     expect(model).toMatchObject({ modelId: 'qwen2.5:0.5b', baseURL: `http://${process.env.OLLAMA_HOST}/v1` });
     expect(model.downloadMs).toBeGreaterThan(0);
     expect(progress.filter((event) => event.phase === 'download').map((event) => event.percent)).toContain(100);
-    expect(await runtime.serviceStatus()).toMatchObject({ running: true, startedByUs: true });
-    expect(await runtime.loadedModels()).toEqual([{ alias: 'qwen2.5:0.5b', modelId: 'qwen2.5:0.5b' }]);
+    expect(await runtime.service.status()).toMatchObject({ running: true, startedByUs: true });
+    expect(await runtime.service.loaded()).toEqual([{ alias: 'qwen2.5:0.5b', modelId: 'qwen2.5:0.5b' }]);
     const pids = await runtime.processes(model);
     expect(pids).toHaveLength(1);
     expect(pids.every(isAlive)).toBe(true);
@@ -67,7 +67,7 @@ describe('Ollama (stand-in)', () => {
 
   it('unloads with keep_alive 0', async () => {
     await runtime.stop(model);
-    expect(await runtime.loadedModels()).toEqual([]);
+    expect(await runtime.service.loaded()).toEqual([]);
   }, SLOW);
 
   it('reports a failed load and a model the registry does not have', async () => {
@@ -81,13 +81,13 @@ describe('Ollama (stand-in)', () => {
   }, SLOW);
 
   it('lists and removes pulled models', async () => {
-    expect((await runtime.cacheList()).map((entry) => entry.modelId).sort()).toEqual(['gemma3:1b', 'qwen2.5:0.5b']);
-    expect(await runtime.cacheRemove('gemma3:1b')).toMatchObject([{ modelId: 'gemma3:1b' }]);
-    expect((await runtime.cacheList()).map((entry) => entry.modelId)).toEqual(['qwen2.5:0.5b']);
+    expect((await runtime.cache.list()).map((entry) => entry.modelId).sort()).toEqual(['gemma3:1b', 'qwen2.5:0.5b']);
+    expect(await runtime.cache.remove('gemma3:1b')).toMatchObject([{ modelId: 'gemma3:1b' }]);
+    expect((await runtime.cache.list()).map((entry) => entry.modelId)).toEqual(['qwen2.5:0.5b']);
   }, SLOW);
 
   it('stops the server it started when disposed', async () => {
     await runtime.dispose();
-    expect((await runtime.serviceStatus()).running).toBe(false);
+    expect((await runtime.service.status()).running).toBe(false);
   }, SLOW);
 });

@@ -7,7 +7,7 @@ import { streamChat } from '../../src/client/stream-chat.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { RuntimeError } from '../../src/contract/runtime.ts';
 import { createOpenAIRuntime } from '../../src/runtimes/openai/index.ts';
-import type { Runtime } from '../../src/runtimes/types.ts';
+
 import { STAND_IN_MODEL_CACHE } from '../stand-ins/support.ts';
 
 const EDGE_EVALS = fileURLToPath(new URL('../../bin/edge-evals.js', import.meta.url));
@@ -15,7 +15,7 @@ const EDGE_EVALS = fileURLToPath(new URL('../../bin/edge-evals.js', import.meta.
 describe('OpenAI-compatible endpoint (a running embedded server)', () => {
   let server: ResultPromise;
   let baseURL: string;
-  let runtime: Runtime;
+  let runtime: ReturnType<typeof createOpenAIRuntime>;
 
   beforeAll(async () => {
     server = execa(process.execPath, [EDGE_EVALS, 'serve', '--model', 'fixture-tiny', '--port', '0', '--cache-dir', STAND_IN_MODEL_CACHE, '--parent-pid', String(process.pid)], {
@@ -44,8 +44,8 @@ describe('OpenAI-compatible endpoint (a running embedded server)', () => {
 
   it('is installed when the endpoint answers, with its models as the catalog', async () => {
     expect(await runtime.detect()).toMatchObject({ installed: true });
-    expect(await runtime.catalog()).toEqual([{ alias: 'fixture-tiny', modelId: 'fixture-tiny', source: baseURL, synthetic: true }]);
-    expect(await runtime.serviceStatus()).toMatchObject({ running: true, baseURL, startedByUs: false });
+    expect(await runtime.catalog.list()).toEqual([{ alias: 'fixture-tiny', modelId: 'fixture-tiny', source: baseURL, synthetic: true }]);
+    expect(await runtime.service.status()).toMatchObject({ running: true, baseURL, startedByUs: false });
   });
 
   it('starts nothing: the model is used as the endpoint serves it', async () => {
@@ -55,15 +55,29 @@ describe('OpenAI-compatible endpoint (a running embedded server)', () => {
     expect(outcome.error).toBeUndefined();
     expect(outcome.metrics.outputTokens).toBeGreaterThan(0);
     await runtime.stop(model);
-    expect(await runtime.loadedModels()).toEqual([{ alias: 'fixture-tiny', modelId: 'fixture-tiny' }]);
+    expect(await runtime.service.loaded()).toEqual([{ alias: 'fixture-tiny', modelId: 'fixture-tiny' }]);
   }, 60_000);
 
-  it('names the close models of one the endpoint does not serve, and has no cache', async () => {
+  it('names the close models of one the endpoint does not serve', async () => {
     const missing = await runtime.start('fixture-tinny').catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(RuntimeError);
     expect((missing as RuntimeError).details.hint).toBe('did you mean fixture-tiny?');
-    await expect(runtime.cacheList()).rejects.toThrow('The OpenAI-compatible endpoint has no model cache.');
   });
+
+  it('has no model cache and no control of its service, by its type, and the CLI says so', async () => {
+    // @ts-expect-error the OpenAI runtime's type has no cache
+    expect(() => runtime.cache.list()).toThrow(TypeError);
+    expect(runtime.service.control).toBeUndefined();
+    const env = { EVAL_RUNTIME: 'openai', EVAL_BASE_URL: baseURL, EDGE_EVALS_CACHE: STAND_IN_MODEL_CACHE };
+    const cache = await execa(process.execPath, [EDGE_EVALS, 'cache', 'list'], { env, reject: false, timeout: 60_000 });
+    expect(cache.exitCode).toBe(2);
+    expect(cache.stderr).toBe('error: the openai runtime has no model cache: it uses the server at EVAL_BASE_URL as it is');
+    const stop = await execa(process.execPath, [EDGE_EVALS, 'service', 'stop'], { env, reject: false, timeout: 60_000 });
+    expect(stop.exitCode).toBe(2);
+    expect(stop.stderr).toBe('error: the openai runtime does not start or stop its service: it uses the server at EVAL_BASE_URL as it is');
+    const status = await execa(process.execPath, [EDGE_EVALS, 'service', 'status'], { env, reject: false, timeout: 60_000 });
+    expect(status.stdout).toBe(`Service is running on ${baseURL}`);
+  }, 120_000);
 
   it('says when nothing answers at the base URL', async () => {
     const nowhere = createOpenAIRuntime(loadConfig({ env: { EVAL_RUNTIME: 'openai', EVAL_BASE_URL: 'http://127.0.0.1:9/v1' }, cwd: STAND_IN_MODEL_CACHE }));

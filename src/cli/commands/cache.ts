@@ -1,7 +1,8 @@
 // `edge-evals cache list | location | remove <model> | clean`.
 import { createInterface } from 'node:readline/promises';
-import type { Runtime } from '../../runtimes/types.ts';
+import type { ModelCache } from '../../runtimes/types.ts';
 import { COMMON_OPTIONS, parseVerbCommand, requireName, runtimeFromFlags } from '../args.ts';
+import { requireCache } from '../capabilities.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 import { formatBytes, formatTable } from '../table.ts';
 
@@ -27,12 +28,13 @@ export async function cacheCommand(args: string[]): Promise<number> {
   const { values, verb, rest } = parseVerbCommand(args, OPTIONS, USAGE);
   if (verb === null) return EXIT_OK;
   const { runtime } = await runtimeFromFlags(values.runtime, USAGE);
+  const cache = requireCache(runtime);
   switch (verb) {
     case 'list':
     case 'ls':
-      return listCache(runtime, values.json);
+      return listCache(cache, values.json);
     case 'location': {
-      const location = await runtime.cacheLocation();
+      const location = await cache.location();
       process.stdout.write(values.json ? `${JSON.stringify({ location })}\n` : `${location}\n`);
       return EXIT_OK;
     }
@@ -42,27 +44,27 @@ export async function cacheCommand(args: string[]): Promise<number> {
       if (!MODEL_NAME.test(name) || name.includes('..')) {
         throw new UsageError(`'${name}' is not a model name (letters, digits and . _ : + - only, no paths)`, USAGE);
       }
-      const removed = await runtime.cacheRemove(name);
+      const removed = await cache.remove(name);
       if (values.json) process.stdout.write(`${JSON.stringify({ removed }, null, 2)}\n`);
       else if (removed.length === 0) process.stdout.write(`${name} is not in the cache.\n`);
       else for (const model of removed) process.stdout.write(`Deleted ${model.modelId} from the cache.\n`);
       return EXIT_OK;
     }
     case 'clean':
-      return cleanCache(runtime, values.yes, values.json);
+      return cleanCache(cache, values.yes, values.json);
     default:
       throw new UsageError(`unknown verb 'cache ${verb}'`, USAGE);
   }
 }
 
-async function listCache(runtime: Runtime, json: boolean): Promise<number> {
-  const cached = await runtime.cacheList();
+async function listCache(cache: ModelCache, json: boolean): Promise<number> {
+  const cached = await cache.list();
   if (json) {
     process.stdout.write(`${JSON.stringify(cached, null, 2)}\n`);
     return EXIT_OK;
   }
   if (cached.length === 0) {
-    process.stdout.write(`No models cached in ${await runtime.cacheLocation()}\n`);
+    process.stdout.write(`No models cached in ${await cache.location()}\n`);
     return EXIT_OK;
   }
   process.stdout.write(
@@ -75,8 +77,8 @@ async function listCache(runtime: Runtime, json: boolean): Promise<number> {
   return EXIT_OK;
 }
 
-async function cleanCache(runtime: Runtime, yes: boolean, json: boolean): Promise<number> {
-  const cached = await runtime.cacheList();
+async function cleanCache(cache: ModelCache, yes: boolean, json: boolean): Promise<number> {
+  const cached = await cache.list();
   if (cached.length === 0) {
     process.stdout.write(json ? `${JSON.stringify({ removed: [] })}\n` : 'The cache is already empty.\n');
     return EXIT_OK;
@@ -84,7 +86,7 @@ async function cleanCache(runtime: Runtime, yes: boolean, json: boolean): Promis
   if (!yes) {
     if (process.stdin.isTTY !== true) throw new UsageError('cache clean deletes every cached model: pass --yes to confirm', USAGE);
     const terminal = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await terminal.question(`Delete ${cached.length} cached model(s) from ${await runtime.cacheLocation()}? (y/n) `);
+    const answer = await terminal.question(`Delete ${cached.length} cached model(s) from ${await cache.location()}? (y/n) `);
     terminal.close();
     if (!/^y(es)?$/i.test(answer.trim())) {
       process.stdout.write('Nothing deleted.\n');
@@ -92,7 +94,7 @@ async function cleanCache(runtime: Runtime, yes: boolean, json: boolean): Promis
     }
   }
   const removed = [];
-  for (const model of cached) removed.push(...(await runtime.cacheRemove(model.alias)));
+  for (const model of cached) removed.push(...(await cache.remove(model.alias)));
   if (json) process.stdout.write(`${JSON.stringify({ removed }, null, 2)}\n`);
   else process.stdout.write(`Deleted ${removed.length} model(s).\n`);
   return EXIT_OK;

@@ -14,7 +14,6 @@ import { shouldUseColor, terminalWidth } from '../../report/terminal.ts';
 import { LATEST_RESULTS, PARTIAL_RESULTS, readBaselineFile, writeJsonAtomic } from '../../results/files.ts';
 import { readPartialResults } from '../../results/partial.ts';
 import { chooseRuntime } from '../../runtimes/choose.ts';
-import { createRuntime } from '../../runtimes/index.ts';
 import { PROJECT_ROOT } from '../../util/paths.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 
@@ -67,8 +66,8 @@ function vitestEntry(): string {
 
 /** An OpenAI-compatible endpoint has no default models of ours: evaluate what it serves. */
 async function listEndpointModels(config: EvalConfig): Promise<string[]> {
-  const runtime = await createRuntime('openai', config);
-  return (await runtime.catalog()).map((entry) => entry.modelId);
+  const { createOpenAIRuntime } = await import('../../runtimes/openai/index.ts');
+  return (await createOpenAIRuntime(config).catalog.list()).map((entry) => entry.modelId);
 }
 
 /** Exit code of a run stopped by Ctrl-C, as a shell reports a process ended by SIGINT. */

@@ -7,6 +7,7 @@ import { RuntimeError } from '../../contract/runtime.ts';
 import type { Runtime, RunningModel } from '../../runtimes/types.ts';
 import { closestNames } from '../../util/suggest.ts';
 import { COMMON_OPTIONS, parseVerbCommand, requireName, runtimeFromFlags } from '../args.ts';
+import { requireCache, requireCatalog, requireService } from '../capabilities.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 import { createProgressPrinter } from '../progress.ts';
 import { formatBytes, formatTable } from '../table.ts';
@@ -69,7 +70,7 @@ function printJson(value: unknown): void {
 }
 
 async function listModels(runtime: Runtime, json: boolean): Promise<number> {
-  const entries = await runtime.catalog();
+  const entries = await requireCatalog(runtime).list();
   if (json) {
     printJson(entries);
     return EXIT_OK;
@@ -91,7 +92,7 @@ async function listModels(runtime: Runtime, json: boolean): Promise<number> {
 
 /** A catalog lookup that fails with the closest aliases when the model is unknown. */
 export async function findModel(runtime: Runtime, name: string): Promise<CatalogEntry> {
-  const entries = await runtime.catalog();
+  const entries = await requireCatalog(runtime).list();
   const wanted = name.toLowerCase();
   const entry = entries.find((candidate) => candidate.alias.toLowerCase() === wanted || candidate.modelId.toLowerCase() === wanted);
   if (entry !== undefined) return entry;
@@ -130,7 +131,7 @@ async function modelInfo(runtime: Runtime, name: string, json: boolean): Promise
 async function downloadModel(runtime: Runtime, name: string, json: boolean): Promise<number> {
   const entry = await findModel(runtime, name);
   const progress = createProgressPrinter();
-  const result = await runtime.download(entry.alias, { onProgress: progress.onProgress });
+  const result = await requireCache(runtime).download(entry.alias, { onProgress: progress.onProgress });
   progress.done();
   if (json) printJson({ alias: entry.alias, modelId: entry.modelId, ...result });
   else if (result.alreadyCached) process.stdout.write(`${entry.alias} is already in the cache.\n`);
@@ -142,7 +143,8 @@ async function loadModel(runtime: Runtime, name: string, json: boolean): Promise
   const entry = await findModel(runtime, name);
   const progress = createProgressPrinter();
   // Started explicitly first, so that the service outlives this command, as Foundry's does.
-  await runtime.serviceStart({ onProgress: progress.onProgress });
+  // A service edge-evals does not control (an OpenAI-compatible endpoint) is used as it is.
+  await requireService(runtime).control?.start({ onProgress: progress.onProgress });
   const running = await runtime.start(entry.alias, { onProgress: progress.onProgress });
   progress.done();
   if (json) printJson(describeRunning(running));
@@ -151,7 +153,8 @@ async function loadModel(runtime: Runtime, name: string, json: boolean): Promise
 }
 
 async function unloadModel(runtime: Runtime, name: string, json: boolean): Promise<number> {
-  const loaded = await runtime.loadedModels();
+  const service = requireService(runtime);
+  const loaded = await service.loaded();
   const wanted = name.toLowerCase();
   const model = loaded.find((candidate) => candidate.alias.toLowerCase() === wanted || candidate.modelId.toLowerCase() === wanted);
   if (model === undefined) {
@@ -159,7 +162,7 @@ async function unloadModel(runtime: Runtime, name: string, json: boolean): Promi
     else process.stdout.write(`${name} is not loaded.\n`);
     return EXIT_OK;
   }
-  const status = await runtime.serviceStatus();
+  const status = await service.status();
   await runtime.stop({ ...model, baseURL: status.baseURL ?? '', synthetic: false, downloadMs: 0, loadMs: 0, log: [] });
   if (json) printJson({ alias: model.alias, modelId: model.modelId, unloaded: true });
   else process.stdout.write(`Unloaded ${model.modelId}.\n`);

@@ -1,5 +1,6 @@
 // `edge-evals service start | stop | status | ps`.
 import { COMMON_OPTIONS, parseVerbCommand, runtimeFromFlags } from '../args.ts';
+import { requireService, requireServiceControl } from '../capabilities.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 import { formatTable } from '../table.ts';
 
@@ -25,7 +26,7 @@ export async function serviceCommand(args: string[]): Promise<number> {
     process.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
   switch (verb) {
     case 'start': {
-      const status = await runtime.serviceStart();
+      const status = await requireServiceControl(runtime).start();
       const text = status.startedByUs
         ? `Service started on ${status.baseURL} (pid ${status.pid ?? '?'}).`
         : `Service is already running on ${status.baseURL}.`;
@@ -33,18 +34,19 @@ export async function serviceCommand(args: string[]): Promise<number> {
       return EXIT_OK;
     }
     case 'stop': {
-      const before = await runtime.serviceStatus();
-      await runtime.serviceStop();
+      const control = requireServiceControl(runtime);
+      const before = await requireService(runtime).status();
+      await control.stop();
       print({ stopped: before.running }, before.running ? 'Service stopped.' : 'Service was not running.');
       return EXIT_OK;
     }
     case 'status': {
-      const status = await runtime.serviceStatus();
+      const status = await requireService(runtime).status();
       print(status, status.running ? `Service is running on ${status.baseURL}` : 'Service is not running.');
       return EXIT_OK;
     }
     case 'ps': {
-      const loaded = await runtime.loadedModels();
+      const loaded = await requireService(runtime).loaded();
       const text =
         loaded.length === 0
           ? 'No models are loaded.'

@@ -7,10 +7,20 @@ import path from 'node:path';
 import type { EvalConfig } from '../../config/env.ts';
 import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
 import { EMBEDDED_CATALOG, findCatalogEntry } from '../../embedded/catalog.ts';
-import type { LoadedModel, Runtime, RuntimeInfo, RunningModel, ServiceStatus, StartOptions } from '../types.ts';
+import type {
+  LoadedModel,
+  ModelCache,
+  ModelCatalog,
+  ModelService,
+  RunningModel,
+  RuntimeInfo,
+  RuntimeWith,
+  ServiceStatus,
+  StartOptions,
+} from '../types.ts';
 import { EmbeddedService, type ServiceState } from './service.ts';
 
-export function createEmbeddedRuntime(config: EvalConfig): Runtime {
+export function createEmbeddedRuntime(config: EvalConfig): RuntimeWith<'catalog' | 'cache' | 'service'> {
   return new EmbeddedRuntime(config);
 }
 
@@ -20,14 +30,29 @@ interface LoadResponse {
   loadMs: number;
 }
 
-class EmbeddedRuntime implements Runtime {
+class EmbeddedRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
   readonly name = 'embedded' as const;
-  private readonly service: EmbeddedService;
+  readonly catalog: ModelCatalog = { list: () => this.listCatalog() };
+  readonly cache: ModelCache = {
+    list: () => this.cacheList(),
+    location: () => this.cacheLocation(),
+    remove: (alias) => this.cacheRemove(alias),
+    download: (alias, options) => this.download(alias, options),
+  };
+  readonly service: ModelService = {
+    status: () => this.serviceStatus(),
+    loaded: () => this.loadedModels(),
+    control: {
+      start: (options) => this.serviceStart(options),
+      stop: () => this.serviceStop(),
+    },
+  };
+  private readonly embeddedService: EmbeddedService;
   /** Set when start() had to start the service: dispose() stops it again. */
   private ownedService = false;
 
   constructor(private readonly config: EvalConfig) {
-    this.service = new EmbeddedService(config.cacheDir);
+    this.embeddedService = new EmbeddedService(config.cacheDir);
   }
 
   private get modelsDir(): string {
@@ -40,35 +65,35 @@ class EmbeddedRuntime implements Runtime {
     return { name: 'embedded', installed: true, version: `node-llama-cpp ${version}` };
   }
 
-  async catalog(): Promise<CatalogEntry[]> {
+  private async listCatalog(): Promise<CatalogEntry[]> {
     return EMBEDDED_CATALOG.map((entry) => ({
       ...entry,
       cached: existsSync(path.join(this.modelsDir, entry.fileName)),
     }));
   }
 
-  async cacheList(): Promise<CachedModel[]> {
+  private async cacheList(): Promise<CachedModel[]> {
     const { listCachedModels } = await import('../../embedded/model-files.ts');
     return listCachedModels(this.config.cacheDir);
   }
 
-  async cacheLocation(): Promise<string> {
+  private async cacheLocation(): Promise<string> {
     return this.modelsDir;
   }
 
-  async cacheRemove(alias: string): Promise<CachedModel[]> {
+  private async cacheRemove(alias: string): Promise<CachedModel[]> {
     const { removeCachedModel } = await import('../../embedded/model-files.ts');
     return removeCachedModel(this.config.cacheDir, alias);
   }
 
-  async serviceStatus(): Promise<ServiceStatus> {
-    const state = await this.service.status();
+  private async serviceStatus(): Promise<ServiceStatus> {
+    const state = await this.embeddedService.status();
     return toStatus(state);
   }
 
   /** Starts the service for the user: it keeps running after this process ends. */
-  async serviceStart(options: StartOptions = {}): Promise<ServiceStatus> {
-    const { state, started } = await this.service.start({
+  private async serviceStart(options: StartOptions = {}): Promise<ServiceStatus> {
+    const { state, started } = await this.embeddedService.start({
       threads: this.config.threads,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
@@ -76,19 +101,19 @@ class EmbeddedRuntime implements Runtime {
     return { ...toStatus(state), startedByUs: started };
   }
 
-  async serviceStop(): Promise<void> {
-    await this.service.stop();
+  private async serviceStop(): Promise<void> {
+    await this.embeddedService.stop();
     this.ownedService = false;
   }
 
-  async loadedModels(): Promise<LoadedModel[]> {
-    const state = await this.service.status();
+  private async loadedModels(): Promise<LoadedModel[]> {
+    const state = await this.embeddedService.status();
     if (state === null) return [];
     const body = await this.request<{ models: LoadedModel[] }>(state, 'GET', '/models/loaded');
     return body.models.map(({ alias, modelId }) => ({ alias, modelId }));
   }
 
-  async download(alias: string, options: StartOptions = {}): Promise<{ downloadMs: number; alreadyCached: boolean }> {
+  private async download(alias: string, options: StartOptions = {}): Promise<{ downloadMs: number; alreadyCached: boolean }> {
     const entry = findCatalogEntry(alias);
     if (entry === undefined) {
       // Not in the catalog: a .gguf path or a file in the cache, found as is, or an error that
@@ -122,11 +147,11 @@ class EmbeddedRuntime implements Runtime {
     const { locateModel } = await import('../../embedded/model-files.ts');
     const location = locateModel(alias, { cacheDir: this.config.cacheDir, allowPaths: true });
     const log: string[] = [];
-    let state = await this.service.status();
+    let state = await this.embeddedService.status();
     if (state === null) {
       options.onProgress?.({ phase: 'service', message: 'starting the embedded model service' });
       // Bound to this process: if it dies without cleaning up, the service exits too.
-      const started = await this.service.start({
+      const started = await this.embeddedService.start({
         threads: this.config.threads,
         exitWithPid: process.pid,
         timeoutMs: options.timeoutMs,
@@ -155,26 +180,26 @@ class EmbeddedRuntime implements Runtime {
   }
 
   async stop(model: RunningModel): Promise<void> {
-    const state = await this.service.status();
+    const state = await this.embeddedService.status();
     if (state === null) return; // the service is gone, and the model with it
     await this.request(state, 'POST', `/models/unload/${encodeURIComponent(model.modelId)}`);
   }
 
   async processes(): Promise<number[]> {
-    const state = await this.service.status();
+    const state = await this.embeddedService.status();
     return state === null ? [] : [state.pid];
   }
 
   async dispose(): Promise<void> {
     if (!this.ownedService) return;
     this.ownedService = false;
-    await this.service.stop();
+    await this.embeddedService.stop();
   }
 
   abandon(): void {
     if (!this.ownedService) return;
     this.ownedService = false;
-    this.service.abandon();
+    this.embeddedService.abandon();
   }
 
   private async request<T>(state: ServiceState, method: 'GET' | 'POST', route: string, timeoutMs = 120_000): Promise<T> {

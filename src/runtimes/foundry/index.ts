@@ -10,14 +10,24 @@ import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contrac
 import { isConnectionRefused } from '../../util/network.ts';
 import { isAlive } from '../../util/process-tree.ts';
 import { errorMessage, httpRequest, type HttpAnswer } from '../http.ts';
-import type { LoadedModel, Runtime, RuntimeInfo, RunningModel, ServiceStatus, StartOptions } from '../types.ts';
+import type {
+  LoadedModel,
+  ModelCache,
+  ModelCatalog,
+  ModelService,
+  RunningModel,
+  RuntimeInfo,
+  RuntimeWith,
+  ServiceStatus,
+  StartOptions,
+} from '../types.ts';
 import { FoundryCli } from './cli.ts';
 import type { FoundryDialect, ServiceEndpoint } from './dialect.ts';
 import { GenerationA } from './generation-a.ts';
 import { GenerationB } from './generation-b.ts';
 import { detectGeneration, parseLoadedModelIds, parseVersion, resolveModel, type FoundryModelRow } from './parse.ts';
 
-export function createFoundryRuntime(config: EvalConfig): Runtime {
+export function createFoundryRuntime(config: EvalConfig): RuntimeWith<'catalog' | 'cache' | 'service'> {
   return new FoundryRuntime(config);
 }
 
@@ -31,8 +41,23 @@ interface Detected {
   dialect: FoundryDialect | null;
 }
 
-class FoundryRuntime implements Runtime {
+class FoundryRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
   readonly name = 'foundry' as const;
+  readonly catalog: ModelCatalog = { list: () => this.listCatalog() };
+  readonly cache: ModelCache = {
+    list: () => this.cacheList(),
+    location: () => this.cacheLocation(),
+    remove: (alias) => this.cacheRemove(alias),
+    download: (alias, options) => this.download(alias, options),
+  };
+  readonly service: ModelService = {
+    status: () => this.serviceStatus(),
+    loaded: () => this.loadedModels(),
+    control: {
+      start: (options) => this.serviceStart(options),
+      stop: () => this.serviceStop(),
+    },
+  };
   private readonly cli: FoundryCli;
   private detected: Promise<Detected> | null = null;
   private endpoint: ServiceEndpoint | null = null;
@@ -54,7 +79,7 @@ class FoundryRuntime implements Runtime {
     return (await this.detection()).info;
   }
 
-  async catalog(): Promise<CatalogEntry[]> {
+  private async listCatalog(): Promise<CatalogEntry[]> {
     const rows = await this.rows();
     // Gen A's table has no cached column: the cache list fills it in.
     const cached = rows.some((row) => row.cached === undefined) ? await (await this.dialect()).cacheList() : [];
@@ -71,16 +96,16 @@ class FoundryRuntime implements Runtime {
     }));
   }
 
-  async cacheList(): Promise<CachedModel[]> {
+  private async cacheList(): Promise<CachedModel[]> {
     const rows = await (await this.dialect()).cacheList();
     return rows.map((row) => ({ alias: row.alias ?? row.modelId, modelId: row.modelId }));
   }
 
-  async cacheLocation(): Promise<string> {
+  private async cacheLocation(): Promise<string> {
     return (await this.dialect()).cacheLocation();
   }
 
-  async cacheRemove(alias: string): Promise<CachedModel[]> {
+  private async cacheRemove(alias: string): Promise<CachedModel[]> {
     const dialect = await this.dialect();
     const cached = await this.cacheList();
     const matches = (entry: CachedModel, name: string) =>
@@ -95,7 +120,7 @@ class FoundryRuntime implements Runtime {
     return cached.filter((entry) => removed.some((name) => matches(entry, name)));
   }
 
-  async serviceStatus(): Promise<ServiceStatus> {
+  private async serviceStatus(): Promise<ServiceStatus> {
     const endpoint = await (await this.dialect()).discover();
     this.endpoint = endpoint;
     return endpoint === null
@@ -104,18 +129,18 @@ class FoundryRuntime implements Runtime {
   }
 
   /** For `edge-evals service start`: the service keeps running after this process ends. */
-  async serviceStart(options: StartOptions = {}): Promise<ServiceStatus> {
+  private async serviceStart(options: StartOptions = {}): Promise<ServiceStatus> {
     const { endpoint, started } = await this.ensureService(options);
     return { running: true, baseURL: `${endpoint.url}/v1`, pid: endpoint.pid, startedByUs: started };
   }
 
-  async serviceStop(): Promise<void> {
+  private async serviceStop(): Promise<void> {
     await (await this.dialect()).stop();
     this.endpoint = null;
     this.ownsService = false;
   }
 
-  async loadedModels(): Promise<LoadedModel[]> {
+  private async loadedModels(): Promise<LoadedModel[]> {
     const dialect = await this.dialect();
     this.endpoint ??= await dialect.discover();
     if (this.endpoint === null) return [];
@@ -124,7 +149,7 @@ class FoundryRuntime implements Runtime {
     return ids.map((modelId) => ({ alias: aliasOf(rows, modelId) ?? modelId, modelId }));
   }
 
-  async download(alias: string, options: StartOptions = {}): Promise<{ downloadMs: number; alreadyCached: boolean }> {
+  private async download(alias: string, options: StartOptions = {}): Promise<{ downloadMs: number; alreadyCached: boolean }> {
     const { modelId } = await this.resolve(alias);
     return this.downloadId(modelId, options);
   }

@@ -2,7 +2,8 @@
 // (`-m <gguf> --host 127.0.0.1 --port <free> --alias <alias>`), ready when `/health` answers
 // 200 (503 while the model loads), stopped with its process tree. Models are the .gguf files
 // of edge-evals' model cache, the same ones the embedded runtime uses: the synthetic models
-// (generated on demand), catalog models (downloaded), or any .gguf a user put there.
+// (generated on demand), catalog models (downloaded), or any .gguf a user put there. There is
+// no service that outlives a run, so the runtime has a catalog and a cache but no `service`.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -13,9 +14,9 @@ import { spawnDetached } from '../../util/detached.ts';
 import { freePort } from '../../util/network.ts';
 import { isAlive, killProcessTree } from '../../util/process-tree.ts';
 import { httpRequest } from '../http.ts';
-import type { LoadedModel, Runtime, RuntimeInfo, RunningModel, ServiceStatus, StartOptions } from '../types.ts';
+import type { ModelCache, ModelCatalog, RunningModel, RuntimeInfo, RuntimeWith, StartOptions } from '../types.ts';
 
-export function createLlamaServerRuntime(config: EvalConfig): Runtime {
+export function createLlamaServerRuntime(config: EvalConfig): RuntimeWith<'catalog' | 'cache'> {
   return new LlamaServerRuntime(config);
 }
 
@@ -34,8 +35,15 @@ export function parseLlamaServerVersion(output: string): string | null {
   return match === null ? null : `b${match[1]} (${match[2]})`;
 }
 
-class LlamaServerRuntime implements Runtime {
+class LlamaServerRuntime implements RuntimeWith<'catalog' | 'cache'> {
   readonly name = 'llama-server' as const;
+  readonly catalog: ModelCatalog = { list: () => this.listCatalog() };
+  readonly cache: ModelCache = {
+    list: () => this.cacheList(),
+    location: () => this.cacheLocation(),
+    remove: (alias) => this.cacheRemove(alias),
+    download: (alias, options) => this.download(alias, options),
+  };
   private readonly servers = new Map<string, ServerProcess>();
 
   constructor(private readonly config: EvalConfig) {}
@@ -51,7 +59,7 @@ class LlamaServerRuntime implements Runtime {
     return { ...info, installed: true, version: parseLlamaServerVersion(result.all ?? '') };
   }
 
-  async catalog(): Promise<CatalogEntry[]> {
+  private async listCatalog(): Promise<CatalogEntry[]> {
     const cached = await this.cacheList();
     const known: CatalogEntry[] = EMBEDDED_CATALOG.map(({ kind: _kind, fileName, ...entry }) => ({
       ...entry,
@@ -63,43 +71,23 @@ class LlamaServerRuntime implements Runtime {
     return [...known, ...others];
   }
 
-  async cacheList(): Promise<CachedModel[]> {
+  private async cacheList(): Promise<CachedModel[]> {
     const { listCachedModels } = await import('../../embedded/model-files.ts');
     return (await listCachedModels(this.config.cacheDir)).map(({ alias, modelId, path: file, sizeBytes }) => ({ alias, modelId, path: file, sizeBytes }));
   }
 
-  async cacheLocation(): Promise<string> {
+  private async cacheLocation(): Promise<string> {
     return this.modelsDir;
   }
 
-  async cacheRemove(alias: string): Promise<CachedModel[]> {
+  private async cacheRemove(alias: string): Promise<CachedModel[]> {
     const { removeCachedModel } = await import('../../embedded/model-files.ts');
     const removed = await removeCachedModel(this.config.cacheDir, alias);
     if (removed.length === 0) throw new RuntimeError(`'${alias}' is not in the model cache (${this.modelsDir}).`);
     return removed.map(({ alias: name, modelId, path: file, sizeBytes }) => ({ alias: name, modelId, path: file, sizeBytes }));
   }
 
-  /** There is no shared service: "running" means this adapter runs at least one server. */
-  async serviceStatus(): Promise<ServiceStatus> {
-    const first = [...this.servers.values()][0];
-    return first === undefined ? { running: false, baseURL: null, pid: null } : { running: true, baseURL: `${first.url}/v1`, pid: first.pid, startedByUs: true };
-  }
-
-  async serviceStart(): Promise<ServiceStatus> {
-    throw new RuntimeError('llama-server serves one model per process, so there is no service to start on its own.', {
-      hint: 'an eval run (EVAL_RUNTIME=llama-server npm run eval) starts one server per model',
-    });
-  }
-
-  async serviceStop(): Promise<void> {
-    await this.dispose();
-  }
-
-  async loadedModels(): Promise<LoadedModel[]> {
-    return [...this.servers.values()].map(({ alias }) => ({ alias, modelId: alias }));
-  }
-
-  async download(alias: string, options: StartOptions = {}): Promise<{ downloadMs: number; alreadyCached: boolean }> {
+  private async download(alias: string, options: StartOptions = {}): Promise<{ downloadMs: number; alreadyCached: boolean }> {
     const { downloadMs, alreadyCached } = await this.modelFile(alias, options);
     return { downloadMs, alreadyCached };
   }

@@ -14,10 +14,20 @@ import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contrac
 import { spawnDetached } from '../../util/detached.ts';
 import { isAlive, killProcessTree } from '../../util/process-tree.ts';
 import { errorMessage, httpRequest } from '../http.ts';
-import type { LoadedModel, Runtime, RuntimeInfo, RunningModel, ServiceStatus, StartOptions } from '../types.ts';
+import type {
+  LoadedModel,
+  ModelCache,
+  ModelCatalog,
+  ModelService,
+  RunningModel,
+  RuntimeInfo,
+  RuntimeWith,
+  ServiceStatus,
+  StartOptions,
+} from '../types.ts';
 import { normalizeModelName, ollamaBaseUrl, parseOllamaList, parseOllamaPs, parseOllamaVersion, parsePullPercents } from './parse.ts';
 
-export function createOllamaRuntime(config: EvalConfig): Runtime {
+export function createOllamaRuntime(config: EvalConfig): RuntimeWith<'catalog' | 'cache' | 'service'> {
   return new OllamaRuntime(config);
 }
 
@@ -29,8 +39,23 @@ const PULL_TIMEOUT_MS = 2 * 60 * 60_000;
 const ServeRecord = z.object({ pid: z.number().int().positive(), url: z.string() });
 type ServeRecord = z.infer<typeof ServeRecord>;
 
-class OllamaRuntime implements Runtime {
+class OllamaRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
   readonly name = 'ollama' as const;
+  readonly catalog: ModelCatalog = { list: () => this.listCatalog() };
+  readonly cache: ModelCache = {
+    list: () => this.cacheList(),
+    location: () => this.cacheLocation(),
+    remove: (alias) => this.cacheRemove(alias),
+    download: (alias, options) => this.download(alias, options),
+  };
+  readonly service: ModelService = {
+    status: () => this.serviceStatus(),
+    loaded: () => this.loadedModels(),
+    control: {
+      start: (options) => this.serviceStart(options),
+      stop: () => this.serviceStop(),
+    },
+  };
   private readonly url: string;
   /** Set when start() launched `ollama serve`: dispose() stops it. */
   private ownedPid: number | null = null;
@@ -51,19 +76,19 @@ class OllamaRuntime implements Runtime {
     return { ...info, installed: true, version: parseOllamaVersion(result.all ?? '') };
   }
 
-  async catalog(): Promise<CatalogEntry[]> {
+  private async listCatalog(): Promise<CatalogEntry[]> {
     return (await this.list()).map((model) => ({ ...model, source: 'ollama', synthetic: false, cached: true }));
   }
 
-  async cacheList(): Promise<CachedModel[]> {
+  private async cacheList(): Promise<CachedModel[]> {
     return this.list();
   }
 
-  async cacheLocation(): Promise<string> {
+  private async cacheLocation(): Promise<string> {
     return process.env.OLLAMA_MODELS ?? path.join(os.homedir(), '.ollama', 'models');
   }
 
-  async cacheRemove(alias: string): Promise<CachedModel[]> {
+  private async cacheRemove(alias: string): Promise<CachedModel[]> {
     const name = normalizeModelName(alias);
     const before = await this.list();
     const removed = before.filter((model) => model.modelId === name);
@@ -74,7 +99,7 @@ class OllamaRuntime implements Runtime {
     return removed;
   }
 
-  async serviceStatus(): Promise<ServiceStatus> {
+  private async serviceStatus(): Promise<ServiceStatus> {
     const running = await this.answers();
     const record = this.readRecord();
     return {
@@ -86,13 +111,13 @@ class OllamaRuntime implements Runtime {
   }
 
   /** For `edge-evals service start`: the server keeps running after this process ends. */
-  async serviceStart(options: StartOptions = {}): Promise<ServiceStatus> {
+  private async serviceStart(options: StartOptions = {}): Promise<ServiceStatus> {
     const started = await this.ensureServer(options);
     return { running: true, baseURL: `${this.url}/v1`, pid: started.pid, startedByUs: started.started };
   }
 
   /** Ollama has no stop command: only a server edge-evals started can be stopped. */
-  async serviceStop(): Promise<void> {
+  private async serviceStop(): Promise<void> {
     const record = this.readRecord();
     if (record === null) {
       if (!(await this.answers())) return;
@@ -105,13 +130,13 @@ class OllamaRuntime implements Runtime {
     this.ownedPid = null;
   }
 
-  async loadedModels(): Promise<LoadedModel[]> {
+  private async loadedModels(): Promise<LoadedModel[]> {
     if (!(await this.answers())) return [];
     const result = await this.cli(['ps']);
     return parseOllamaPs(result).map((row) => ({ alias: row.name, modelId: row.name }));
   }
 
-  async download(alias: string, options: StartOptions = {}): Promise<{ downloadMs: number; alreadyCached: boolean }> {
+  private async download(alias: string, options: StartOptions = {}): Promise<{ downloadMs: number; alreadyCached: boolean }> {
     const name = normalizeModelName(alias);
     if ((await this.list()).some((model) => model.modelId === name)) return { downloadMs: 0, alreadyCached: true };
     options.onProgress?.({ phase: 'download', message: `pulling ${name}`, percent: 0 });

@@ -1,19 +1,25 @@
 // Any OpenAI-compatible endpoint (vLLM, LM Studio, a remote box, `edge-evals serve`):
-// EVAL_BASE_URL and EVAL_API_KEY. edge-evals manages nothing here (no service, no download,
-// no load): the models are whatever the endpoint's `/models` lists.
+// EVAL_BASE_URL and EVAL_API_KEY. edge-evals manages nothing here: it neither starts nor
+// stops the server, has no cache of its models and loads nothing; the models are whatever the
+// endpoint's `/models` lists. Its catalog and service capabilities only look.
 import type { EvalConfig } from '../../config/env.ts';
-import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
+import { RuntimeError, type CatalogEntry } from '../../contract/runtime.ts';
 import { findCatalogEntry } from '../../embedded/catalog.ts';
 import { closestNames } from '../../util/suggest.ts';
 import { listModels, type ListedModel } from '../http.ts';
-import type { LoadedModel, Runtime, RuntimeInfo, RunningModel, ServiceStatus } from '../types.ts';
+import type { LoadedModel, ModelCatalog, ModelService, RunningModel, RuntimeInfo, RuntimeWith, ServiceStatus } from '../types.ts';
 
-export function createOpenAIRuntime(config: EvalConfig): Runtime {
+export function createOpenAIRuntime(config: EvalConfig): RuntimeWith<'catalog' | 'service'> {
   return new OpenAIRuntime(config);
 }
 
-class OpenAIRuntime implements Runtime {
+class OpenAIRuntime implements RuntimeWith<'catalog' | 'service'> {
   readonly name = 'openai' as const;
+  readonly catalog: ModelCatalog = { list: () => this.listCatalog() };
+  readonly service: ModelService = {
+    status: () => this.serviceStatus(),
+    loaded: () => this.loadedModels(),
+  };
 
   constructor(private readonly config: EvalConfig) {}
 
@@ -34,44 +40,17 @@ class OpenAIRuntime implements Runtime {
     return { ...info, installed: await this.answers() };
   }
 
-  async catalog(): Promise<CatalogEntry[]> {
+  private async listCatalog(): Promise<CatalogEntry[]> {
     return (await this.models()).map((model) => ({ alias: model.id, modelId: model.id, source: this.baseURL, synthetic: isSynthetic(model) }));
   }
 
-  async cacheList(): Promise<CachedModel[]> {
-    throw this.unmanaged('has no model cache');
-  }
-
-  async cacheLocation(): Promise<string> {
-    throw this.unmanaged('has no model cache');
-  }
-
-  async cacheRemove(): Promise<CachedModel[]> {
-    throw this.unmanaged('has no model cache');
-  }
-
-  async serviceStatus(): Promise<ServiceStatus> {
+  private async serviceStatus(): Promise<ServiceStatus> {
     const running = await this.answers();
     return { running, baseURL: running ? this.baseURL : null, pid: null, startedByUs: false };
   }
 
-  async serviceStart(): Promise<ServiceStatus> {
-    const status = await this.serviceStatus();
-    if (!status.running) throw this.unmanaged(`is not answering at ${this.baseURL}, and edge-evals does not start it`);
-    return status;
-  }
-
-  async serviceStop(): Promise<void> {
-    throw this.unmanaged('is not started or stopped by edge-evals');
-  }
-
-  async loadedModels(): Promise<LoadedModel[]> {
+  private async loadedModels(): Promise<LoadedModel[]> {
     return (await this.models()).map((model) => ({ alias: model.id, modelId: model.id }));
-  }
-
-  async download(alias: string): Promise<{ downloadMs: number; alreadyCached: boolean }> {
-    await this.find(alias);
-    return { downloadMs: 0, alreadyCached: true };
   }
 
   /** Nothing to start: the model must be one the endpoint lists. */
@@ -126,9 +105,6 @@ class OpenAIRuntime implements Runtime {
     }
   }
 
-  private unmanaged(what: string): RuntimeError {
-    return new RuntimeError(`The OpenAI-compatible endpoint ${what}.`, { hint: `EVAL_RUNTIME=openai uses the server at EVAL_BASE_URL as it is` });
-  }
 }
 
 /** edge-evals' own server (`owned_by: edge-evals`) serving one of its synthetic models. */
