@@ -1,20 +1,24 @@
 // Generates the three synthetic fixture models into the model cache (or --dir), reusing files
-// that are already there and current unless --force. One line per model.
-//   node --import tsx scripts/generate-models.ts [--dir <modelsDir>] [--force]
+// that are already there and current unless --force. One line per model. With
+// --update-planted-truth, copies each model's planted truth over the committed one in
+// fixtures/planted-truth/ (after a deliberate change to the answers or the generator).
+//   node --import tsx scripts/generate-models.ts [--dir <modelsDir>] [--force] [--update-planted-truth]
+import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { reportError, UsageError } from '../src/cli/errors.ts';
 import { loadConfig } from '../src/config/env.ts';
 import { ensureSyntheticModel, SYNTHETIC_MODEL_SPECS, type SyntheticAlias } from '../src/embedded/synthetic/index.ts';
+import { PLANTED_TRUTH_FIXTURES } from '../src/embedded/synthetic/manifest.ts';
 
-const USAGE = 'Usage: node --import tsx scripts/generate-models.ts [--dir <modelsDir>] [--force]';
+const USAGE = 'Usage: node --import tsx scripts/generate-models.ts [--dir <modelsDir>] [--force] [--update-planted-truth]';
 
 async function main(argv: string[]): Promise<number> {
-  let values: { dir?: string; force?: boolean; help?: boolean };
+  let values: { dir?: string; force?: boolean; 'update-planted-truth'?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { dir: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { dir: { type: 'string' }, force: { type: 'boolean' }, 'update-planted-truth': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
     }));
   } catch (error) {
@@ -34,6 +38,12 @@ async function main(argv: string[]): Promise<number> {
     const parameters = `${(file.parameters / 1e6).toFixed(2)}M params`;
     const how = file.generated ? `generated in ${seconds} s` : 'already current';
     process.stdout.write(`  ${alias.padEnd(15)} ${size.padStart(9)}  ${parameters.padStart(14)}  ${how}\n`);
+    if (values['update-planted-truth'] === true) {
+      await mkdir(PLANTED_TRUTH_FIXTURES, { recursive: true });
+      const target = path.join(PLANTED_TRUTH_FIXTURES, `${alias}.json`);
+      await copyFile(file.plantedTruthPath, target);
+      process.stdout.write(`  ${''.padEnd(15)} planted truth copied to ${path.relative(process.cwd(), target)}\n`);
+    }
   }
   return 0;
 }

@@ -15,7 +15,8 @@ import type { SyntheticAlias } from '../../src/embedded/synthetic/index.ts';
 import { availableCores, defaultThreadCount } from '../../src/embedded/threads.ts';
 import { writeGgufFile } from '../../src/embedded/gguf/writer.ts';
 import { loadCorpus } from '../../src/embedded/synthetic/corpus.ts';
-import { buildSyntheticModel, SyntheticVocabulary } from '../../src/embedded/synthetic/model.ts';
+import { buildSyntheticModel } from '../../src/embedded/synthetic/model.ts';
+import { SharedVocabulary } from '../../src/embedded/synthetic/vocabulary.ts';
 import { SYNTHETIC_MODEL_SPECS } from '../../src/embedded/synthetic/specs.ts';
 import { cacheDir, fixture, generateInProcess, loadAverage, machineLine, median, nodeLlamaCppVersion, printTable } from './embedded-shared.ts';
 
@@ -25,7 +26,7 @@ async function largeModel(): Promise<string> {
   if (existsSync(file)) return file;
   console.error(`writing ${file} (once)`);
   const spec = { ...SYNTHETIC_MODEL_SPECS['fixture-medium'], blockCount: 16, embeddingLength: 1024, feedForwardLength: 4096, headCount: 16 };
-  const { contents } = buildSyntheticModel(spec, new SyntheticVocabulary(loadCorpus()));
+  const { contents } = buildSyntheticModel(spec, new SharedVocabulary(loadCorpus()));
   mkdirSync(path.dirname(file), { recursive: true });
   // Renamed into place: an interrupted run leaves no half-written file that looks complete.
   await writeGgufFile(`${file}.tmp`, contents);

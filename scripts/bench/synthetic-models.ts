@@ -1,9 +1,9 @@
 // The synthetic fixture models: how long each takes to generate, how big it is, how fast it
 // loads and decodes with 1 thread in node-llama-cpp. Generation runs in a fresh temporary
 // folder, in the order a cold cache sees it (fixture-tiny first, so its time includes training
-// the tokenizer and the bigram factorisation shared with nothing; small and medium share one
-// factorisation). Decoding goes through the context sequence directly, past <|im_end|>, so
-// every round decodes the same number of tokens.
+// the tokenizer the three share). Decoding goes through the context sequence directly, past
+// <|im_end|> (after which a model starts its default answer), so every round decodes the same
+// number of tokens.
 //
 //   node --import tsx scripts/bench/synthetic-models.ts [--rounds 5] [--tokens 128]
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { RuntimeError, type CachedModel } from '../contract/runtime.ts';
 import { closestNames } from '../util/suggest.ts';
 import { EMBEDDED_CATALOG, findCatalogEntry, type EmbeddedCatalogEntry } from './catalog.ts';
+import { plantedTruthFileName } from './synthetic/manifest.ts';
 
 /** A name the user gave does not match any model the embedded runtime can find. */
 export class UnknownModelError extends RuntimeError {
@@ -302,8 +303,9 @@ export async function removeCachedModel(cacheDir: string, alias: string): Promis
   );
   for (const cached of matches) {
     removeInside(modelsDir, cached.path);
-    // A partial download (ipull) and the synthetic generator's sidecar go with the model.
+    // A partial download (ipull), the synthetic generator's sidecar and planted truth go with the model.
     for (const suffix of ['.ipull', '.json']) removeInside(modelsDir, `${cached.path}${suffix}`);
+    if (cached.synthetic) removeInside(modelsDir, path.join(modelsDir, plantedTruthFileName(cached.alias)));
   }
   return matches;
 }

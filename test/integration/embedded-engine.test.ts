@@ -7,9 +7,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenerationAbortedError, type GenerationRequest } from '../../src/embedded/engine/generation.ts';
 import { EmbeddedEngine, ModelNotLoadedError } from '../../src/embedded/engine/index.ts';
-import { ensureSyntheticModel, SYNTHETIC_MODEL_SPECS } from '../../src/embedded/synthetic/index.ts';
+import { ensureSyntheticModel } from '../../src/embedded/synthetic/index.ts';
+import { plantedReply } from '../support/planted-truth.ts';
 
-const TINY_REPLY = SYNTHETIC_MODEL_SPECS['fixture-tiny'].greedyReply;
+/** "Say hello." asks for an introduction (its keyword: hello): fixture-tiny's planted answer. */
+const TINY_REPLY = plantedReply('fixture-tiny', 'chat/introduce-yourself').text;
 
 let cacheDir: string;
 let engine: EmbeddedEngine;

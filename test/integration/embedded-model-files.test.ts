@@ -113,11 +113,12 @@ describe('cache management', () => {
     expect(cached[0]).toMatchObject({ alias: entry.alias, modelId: entry.modelId, fileName: entry.fileName, inCatalog: true, sizeBytes: 13 });
   });
 
-  it('removes one model by alias, with its sidecar, and leaves the others', async () => {
+  it('removes one model by alias, with its sidecar and planted truth, and leaves the others', async () => {
     const entry = catalogEntry('qwen2.5-0.5b-instruct');
     writeFileSync(path.join(modelsDir, entry.fileName), 'GGUF');
     writeFileSync(path.join(modelsDir, 'fixture-tiny.gguf'), 'GGUF');
     writeFileSync(path.join(modelsDir, 'fixture-tiny.gguf.json'), '{}');
+    writeFileSync(path.join(modelsDir, 'fixture-tiny.planted-truth.json'), '{}');
     writeFileSync(path.join(modelsDir, 'keep-me.gguf'), 'GGUF');
     expect((await removeCachedModel(cacheDir, entry.alias)).map((model) => model.fileName)).toEqual([entry.fileName]);
     expect((await removeCachedModel(cacheDir, 'fixture-tiny')).map((model) => model.fileName)).toEqual(['fixture-tiny.gguf']);

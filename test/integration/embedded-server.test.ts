@@ -10,12 +10,13 @@ import { execa, type ResultPromise } from 'execa';
 import OpenAI, { APIError } from 'openai';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYNTHETIC_MODEL_SPECS } from '../../src/embedded/synthetic/index.ts';
 import { isAlive, sampleProcessTree } from '../../src/util/process-tree.ts';
+import { plantedReply } from '../support/planted-truth.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/edge-evals.js', import.meta.url));
 const READY_TIMEOUT_MS = 90_000;
-const TINY_REPLY = SYNTHETIC_MODEL_SPECS['fixture-tiny'].greedyReply;
+/** "Say hello." asks for an introduction (its keyword: hello): fixture-tiny's planted answer. */
+const { text: TINY_REPLY, tokens: TINY_REPLY_TOKENS } = plantedReply('fixture-tiny', 'chat/introduce-yourself');
 
 interface Timings {
   prompt_n: number;
@@ -173,7 +174,8 @@ describe('chat completions', () => {
     expect(completion.choices[0]?.message).toMatchObject({ role: 'assistant', content: TINY_REPLY });
     expect(completion.choices[0]?.finish_reason).toBe('stop');
     const usage = completion.usage;
-    expect(usage?.completion_tokens).toBeGreaterThan(5);
+    // The answer's tokens and the end of turn.
+    expect(usage?.completion_tokens).toBe(TINY_REPLY_TOKENS + 1);
     expect(usage?.total_tokens).toBe((usage?.prompt_tokens ?? 0) + (usage?.completion_tokens ?? 0));
     const timings = (completion as ChatCompletion & { timings: Timings }).timings;
     expect(timings.prompt_n).toBe(usage?.prompt_tokens);
@@ -190,9 +192,9 @@ describe('chat completions', () => {
     expect(chunks[0]?.choices).toEqual([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
     const final = chunks.at(-1);
     expect(final?.choices[0]?.finish_reason).toBe('stop');
-    expect(final?.timings?.predicted_n).toBeGreaterThan(5);
+    expect(final?.timings?.predicted_n).toBe(TINY_REPLY_TOKENS + 1);
     const content = chunks.slice(1, -1).map((chunk) => chunk.choices[0]?.delta.content ?? '');
-    expect(content.length).toBeGreaterThan(3); // one event per text chunk, not one blob
+    expect(content.length).toBe(TINY_REPLY_TOKENS); // one event per token, not one blob
     expect(content.join('')).toBe(TINY_REPLY);
     expect(chunks.every((chunk) => chunk.object === 'chat.completion.chunk' && chunk.id === chunks[0]?.id)).toBe(true);
     expect(chunks.some((chunk) => chunk.usage !== undefined || chunk.choices.length === 0)).toBe(false);
@@ -228,7 +230,7 @@ describe('chat completions', () => {
     }
     expect(text).toBe(TINY_REPLY);
     expect(finish).toBe('stop');
-    expect(completionTokens).toBeGreaterThan(5);
+    expect(completionTokens).toBe(TINY_REPLY_TOKENS + 1);
   });
 
   it('stops at max_tokens with finish_reason length', async () => {
@@ -250,8 +252,8 @@ describe('chat completions', () => {
   });
 
   it('ends at a stop sequence, which is left out of the answer', async () => {
-    const completion = await client.chat.completions.create({ model: 'fixture-tiny', messages: hello, temperature: 0, stop: ['small', 'never-there'] });
-    expect(completion.choices[0]?.message.content).toBe(TINY_REPLY.slice(0, TINY_REPLY.indexOf('small')));
+    const completion = await client.chat.completions.create({ model: 'fixture-tiny', messages: hello, temperature: 0, stop: ['tiny', 'never-there'] });
+    expect(completion.choices[0]?.message.content).toBe(TINY_REPLY.slice(0, TINY_REPLY.indexOf('tiny')));
     expect(completion.choices[0]?.finish_reason).toBe('stop');
   });
 

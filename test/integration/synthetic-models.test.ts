@@ -1,8 +1,10 @@
 // The three synthetic models, generated for real into a temporary folder, parsed back, and run
-// in node-llama-cpp (one llama for the file, 1 thread): each answers its greedy reply through
-// the ChatML format resolved from its own chat template and stops on <|im_end|> by itself.
-// Generation is checked for determinism across processes (the script, in a child process,
-// writes the same bytes) and across machines (the tiny model's hash is pinned here).
+// in node-llama-cpp (one llama for the file, 1 thread): through the ChatML format resolved from
+// its own chat template, each gives its planted answer to each shipped prompt, to paraphrases of
+// it and, to anything else, its default answer, and stops on <|im_end|> by itself. Generation
+// is checked for determinism across processes (the script, in a child process, writes the same
+// bytes) and across machines (the tiny model's hash is pinned here), and the planted truth
+// written with each model against the committed copy.
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,16 +21,19 @@ import {
   type SyntheticModelFile,
 } from '../../src/embedded/synthetic/index.ts';
 import { findCatalogEntry } from '../../src/embedded/catalog.ts';
+import { answersSha256, DEFAULT_ANSWER, PLANTED_ANSWERS } from '../../src/embedded/synthetic/answers/index.ts';
 import { loadCorpus } from '../../src/embedded/synthetic/corpus.ts';
-import { SyntheticVocabulary } from '../../src/embedded/synthetic/model.ts';
+import { PLANTED_TRUTH_FIXTURES, PlantedTruth } from '../../src/embedded/synthetic/manifest.ts';
+import { SharedVocabulary } from '../../src/embedded/synthetic/vocabulary.ts';
 import { IM_END, IM_START } from '../../src/embedded/tokenizer/index.ts';
+import { SHIPPED_PROMPTS, UNRELATED_PROMPT } from '../support/shipped-prompts.ts';
 
 /**
- * sha256 of fixture-tiny.gguf for generator version 1 and the committed corpus. A different
+ * sha256 of fixture-tiny.gguf for generator version 2, the committed corpus and answers. A different
  * value on some machine means generation is not portable (or the generator or the corpus
  * changed: then bump SYNTHETIC_GENERATOR_VERSION if needed and update this value).
  */
-const TINY_SHA256 = '6564d9a7e1ad3f928be215fb1e453100a7ca8950103ac660cf40b9eb27c6be04';
+const TINY_SHA256 = 'ba79604efab96b6fd8a75524b75a7e68d85e71b7623436e58f8f828e44866f40';
 
 const ALIASES = Object.keys(SYNTHETIC_MODEL_SPECS) as SyntheticAlias[];
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -58,7 +63,7 @@ const file = (alias: SyntheticAlias) => {
 };
 
 describe('generation', () => {
-  it('writes each model under its catalog file name, with a sidecar that describes it', async () => {
+  it('writes each model under its catalog file name, with a sidecar that describes it and its planted truth', async () => {
     expect(ALIASES).toEqual(['fixture-tiny', 'fixture-small', 'fixture-medium']);
     for (const alias of ALIASES) {
       const model = file(alias);
@@ -70,10 +75,16 @@ describe('generation', () => {
       expect(sidecar).toEqual({
         generatorVersion: SYNTHETIC_GENERATOR_VERSION,
         corpusSha256: loadCorpus().sha256,
+        answersSha256: answersSha256(alias),
         sha256: model.sha256,
         sizeBytes: model.sizeBytes,
         parameters: model.parameters,
       });
+      // What the model answers, as generated with it: the committed copy must say the same
+      // (after a deliberate change, refresh it: npm run models -- --update-planted-truth).
+      const truth = await readFile(model.plantedTruthPath, 'utf8');
+      expect(PlantedTruth.parse(JSON.parse(truth)).model).toBe(alias);
+      expect(truth, `fixtures/planted-truth/${alias}.json`).toBe(await readFile(path.join(PLANTED_TRUTH_FIXTURES, `${alias}.json`), 'utf8'));
     }
     expect(progress.some((message) => message.startsWith('fixture-medium: '))).toBe(true);
     expect(isSyntheticAlias('fixture-tiny')).toBe(true);
@@ -168,56 +179,79 @@ describe('generation', () => {
     ]);
     expect(first).toEqual(second);
     expect(first.sha256).toBe(file('fixture-tiny').sha256);
-    expect((await readdir(models)).sort()).toEqual(['fixture-tiny.gguf', 'fixture-tiny.gguf.json']);
+    expect((await readdir(models)).sort()).toEqual(['fixture-tiny.gguf', 'fixture-tiny.gguf.json', 'fixture-tiny.planted-truth.json']);
   });
 });
 
 describe('in node-llama-cpp', () => {
-  it('tokenizes exactly like our encoder (the statistics are over the tokens the model sees)', async () => {
+  it('tokenizes exactly like our encoder (keywords as one token, answers never as chunks)', async () => {
     const model = await llama.loadModel({ modelPath: file('fixture-tiny').path });
     try {
-      const vocabulary = new SyntheticVocabulary(loadCorpus());
-      const texts = loadCorpus().entries.map(({ answer }) => answer);
-      const mismatches = texts.filter((text) => JSON.stringify(model.tokenize(text)) !== JSON.stringify(vocabulary.tokenizer.encode(text)));
+      const { tokenizer } = new SharedVocabulary(loadCorpus()).forModel(PLANTED_ANSWERS['fixture-tiny']);
+      const texts = [...loadCorpus().entries.map(({ answer }) => answer), ...Object.values(SHIPPED_PROMPTS), 'Sorting in Python, quantum qubits, remote work: Summarize!'];
+      const mismatches = texts.filter((text) => JSON.stringify(model.tokenize(text)) !== JSON.stringify(tokenizer.encode(text)));
       expect(mismatches).toEqual([]);
-      expect(model.tokenize(IM_END, true)).toEqual([vocabulary.tokenizer.controlId(IM_END)]);
+      expect(model.tokenize(IM_END, true)).toEqual([tokenizer.controlId(IM_END)]);
     } finally {
       await model.dispose();
     }
   });
 
-  for (const alias of ['fixture-tiny', 'fixture-small', 'fixture-medium'] as const) {
-    it(`${alias}: resolves ChatML, answers its greedy reply and stops by itself`, async () => {
-      const model = await llama.loadModel({ modelPath: file(alias).path });
-      try {
-        const context = await model.createContext({ threads: 1, contextSize: 512 });
-        const chatWrapper = resolveChatWrapper(model);
-        expect(chatWrapper).toBeInstanceOf(ChatMLChatWrapper);
-        const sequence = context.getSequence();
-        const ask = async (prompt: string, temperature: number) => {
-          const chat = new LlamaChat({ contextSequence: sequence, chatWrapper });
-          const before = sequence.tokenMeter.getState().usedOutputTokens;
-          const response = await chat.generateResponse([{ type: 'user', text: prompt }], { maxTokens: 96, temperature, seed: 7 });
-          const tokens = sequence.tokenMeter.getState().usedOutputTokens - before;
-          chat.dispose({ disposeSequence: false });
-          await sequence.clearHistory();
-          return { text: response.response, stopReason: response.metadata.stopReason, tokens };
-        };
-        const greedy = await ask('Explain edge AI in one sentence.', 0);
-        expect(greedy.text).toBe(SYNTHETIC_MODEL_SPECS[alias].greedyReply);
-        expect(greedy.stopReason).toBe('eogToken');
-        expect(greedy.tokens).toBeLessThan(96);
-        expect((await ask('Hello, please introduce yourself.', 0)).text).toBe(greedy.text);
-        if (alias === 'fixture-tiny') {
-          // Seeded sampling repeats exactly, and still reads as words.
-          const sampled = await ask('Summarize the benefits of edge AI.', 0.8);
-          expect(await ask('Summarize the benefits of edge AI.', 0.8)).toEqual(sampled);
-          expect(sampled.text).toMatch(/^[A-Z][A-Za-z]*( [A-Za-z]+[,.;]?)+/);
-        }
-        await context.dispose();
-      } finally {
-        await model.dispose();
+  const ask = async (alias: SyntheticAlias, prompts: string[], temperature = 0) => {
+    const model = await llama.loadModel({ modelPath: file(alias).path });
+    try {
+      const context = await model.createContext({ threads: 1, contextSize: 1024 });
+      const chatWrapper = resolveChatWrapper(model);
+      expect(chatWrapper).toBeInstanceOf(ChatMLChatWrapper);
+      const sequence = context.getSequence();
+      const replies: Array<{ text: string; stopReason: string; tokens: number }> = [];
+      for (const prompt of prompts) {
+        const chat = new LlamaChat({ contextSequence: sequence, chatWrapper });
+        const before = sequence.tokenMeter.getState().usedOutputTokens;
+        const response = await chat.generateResponse([{ type: 'user', text: prompt }], { maxTokens: 256, temperature, seed: 7 });
+        replies.push({ text: response.response, stopReason: response.metadata.stopReason, tokens: sequence.tokenMeter.getState().usedOutputTokens - before });
+        chat.dispose({ disposeSequence: false });
+        await sequence.clearHistory();
       }
-    }, 30_000);
+      await context.dispose();
+      return replies;
+    } finally {
+      await model.dispose();
+    }
+  };
+
+  for (const alias of ['fixture-tiny', 'fixture-small', 'fixture-medium'] as const) {
+    it(`${alias}: gives its planted answer to each shipped prompt and its default answer to anything else, and stops by itself`, async () => {
+      const truth = PlantedTruth.parse(JSON.parse(await readFile(file(alias).plantedTruthPath, 'utf8')));
+      const keys = [...Object.keys(SHIPPED_PROMPTS), DEFAULT_ANSWER];
+      const replies = await ask(alias, keys.map((key) => SHIPPED_PROMPTS[key] ?? UNRELATED_PROMPT));
+      keys.forEach((key, index) => {
+        const planted = truth.answers.find((answer) => answer.prompt === key);
+        expect(replies[index], key).toEqual({ text: planted?.text, stopReason: 'eogToken', tokens: expect.any(Number) });
+        // The answer's tokens and the end of turn.
+        expect(replies[index]?.tokens, key).toBe((planted?.tokens ?? 0) + 1);
+      });
+    }, 120_000);
   }
+
+  it('fixture-small: answers paraphrases by topic, a mixed prompt by its strongest keyword, and the same when sampling', async () => {
+    const answer = (key: string) => PLANTED_ANSWERS['fixture-small'].answers[key]?.text;
+    const cases: Array<[string, string]> = [
+      ['explain quantum computing simply', 'reasoning/quantum-computing'],
+      ['How do I sort a list in Python?', 'code/sort-function'],
+      ['What are the advantages and disadvantages of working from home?', 'reasoning/remote-work-pros-cons'],
+      ['List the advantages of edge AI.', 'summary/edge-ai-benefits'],
+      ['What is edge AI?', 'chat/edge-ai-one-sentence'],
+      ['Who are you?', 'chat/introduce-yourself'],
+      // Mixed: a subject word (quantum) outweighs the task words (one sentence).
+      ['Explain quantum computing in one sentence.', 'reasoning/quantum-computing'],
+      ['Give me a recipe for pancakes.', DEFAULT_ANSWER],
+      ['', DEFAULT_ANSWER],
+    ];
+    const replies = await ask('fixture-small', cases.map(([prompt]) => prompt));
+    cases.forEach(([prompt, key], index) => expect(replies[index]?.text, prompt).toBe(answer(key)));
+    // The next token wins by 30 logits: sampling, even hot, picks it every time.
+    const sampled = await ask('fixture-small', [SHIPPED_PROMPTS['code/sort-function'] as string], 1.5);
+    expect(sampled[0]?.text).toBe(answer('code/sort-function'));
+  }, 60_000);
 });

@@ -1,7 +1,9 @@
 // The byte-level BPE vocabulary of the synthetic models: 256 byte tokens in GPT-2 order, one
-// token per merge result, then the ChatML control tokens. The encoder reproduces llama.cpp's
-// "gpt2" tokenizer (GPT-2 pre-tokenizer, then merges applied lowest rank first, leftmost on
-// ties), so counts taken with it are counts of the tokens the model will see.
+// token per merge result, the ChatML control tokens, then any extra tokens a model adds (its
+// answer chunks: ordinary tokens that encoding never produces, because no merge builds them).
+// The encoder reproduces llama.cpp's "gpt2" tokenizer (GPT-2 pre-tokenizer, then merges
+// applied lowest rank first, leftmost on ties), so counts taken with it are counts of the
+// tokens the model will see.
 import { gguf, type GgufMetadataValue } from '../gguf/writer.ts';
 import { BYTE_ORDER, BYTE_TO_CHAR, byteCharsToBytes, toByteChars } from './byte-level.ts';
 import type { BpeMerges } from './bpe-trainer.ts';
@@ -33,7 +35,11 @@ export class ByteLevelBpeTokenizer {
   private readonly controlPattern: RegExp;
   private readonly wordCache = new Map<string, readonly number[]>();
 
-  constructor(merges: BpeMerges) {
+  /**
+   * @param extraTokens texts (in byte characters) of ordinary tokens appended after the control
+   *   tokens; each must differ from every other token, as llama.cpp looks tokens up by text.
+   */
+  constructor(merges: BpeMerges, extraTokens: readonly string[] = []) {
     const tokens: string[] = BYTE_ORDER.map((byte) => BYTE_TO_CHAR[byte] ?? '');
     const ids = new Map(tokens.map((text, id) => [text, id]));
     for (const [left, right] of merges) {
@@ -48,8 +54,15 @@ export class ByteLevelBpeTokenizer {
       controlIds.set(control, tokens.length);
       tokens.push(control);
     }
+    const firstExtra = tokens.length;
+    for (const text of extraTokens) {
+      if (ids.has(text) || controlIds.has(text)) throw new Error(`the extra token ${JSON.stringify(text)} duplicates a token of the vocabulary`);
+      if (byteCharsToBytes(text) === undefined) throw new Error(`the extra token ${JSON.stringify(text)} is not byte-level text`);
+      ids.set(text, tokens.length);
+      tokens.push(text);
+    }
     this.tokens = tokens;
-    this.tokenTypes = tokens.map((_, id) => (id >= tokens.length - CONTROL_TOKENS.length ? TokenType.control : TokenType.normal));
+    this.tokenTypes = tokens.map((_, id) => (id >= firstExtra - CONTROL_TOKENS.length && id < firstExtra ? TokenType.control : TokenType.normal));
     this.merges = merges;
     this.ids = ids;
     this.ranks = new Map(merges.map(([left, right], rank) => [pairText(left, right), rank]));
