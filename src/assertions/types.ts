@@ -22,6 +22,11 @@ export interface AssertionContext {
   reasoning?: string;
   /** The prompt that was sent, for custom checks. */
   prompt?: string;
+  /**
+   * `require`: a python check refuses to run code it cannot sandbox; `prefer` (the default) runs
+   * it with the reason saying it was not sandboxed, and why (EVAL_PYTHON_SANDBOX).
+   */
+  pythonSandbox?: 'prefer' | 'require';
 }
 
 export interface AssertionOutcome {

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { parseTolerances, type GateTolerances } from '../stats/gate.ts';
 
 export const RUNTIME_CHOICES = ['auto', 'embedded', 'foundry', 'ollama', 'llama-server', 'openai'] as const;
+export const PYTHON_SANDBOX_CHOICES = ['prefer', 'require'] as const;
 
 const integer = (min: number, fallback: number) =>
   z
@@ -39,6 +40,15 @@ const number = (fallback: number, min: number, max: number) =>
       }
       return parsed;
     });
+
+/** One of `choices`, case-insensitive; empty or unset gives the first. */
+const choice = <const Choices extends readonly [string, ...string[]]>(choices: Choices) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? choices[0] : value.toLowerCase()))
+    .pipe(z.enum(choices, { error: `expected one of ${choices.join(', ')}` }));
 
 const optionalString = z
   .string()
@@ -77,12 +87,7 @@ const modelList = optionalString.transform((value, ctx) => {
 });
 
 export const EnvSchema = z.object({
-  EVAL_RUNTIME: z
-    .string()
-    .trim()
-    .optional()
-    .transform((value) => (value === undefined || value === '' ? 'auto' : value.toLowerCase()))
-    .pipe(z.enum(RUNTIME_CHOICES, { error: `expected one of ${RUNTIME_CHOICES.join(', ')}` })),
+  EVAL_RUNTIME: choice(RUNTIME_CHOICES),
   EVAL_MODELS: modelList,
   EVAL_BASE_URL: httpUrl,
   EVAL_API_KEY: optionalString,
@@ -110,6 +115,7 @@ export const EnvSchema = z.object({
   EVAL_TEMPERATURE: number(0, 0, 2),
   EVAL_SEED: integer(0, 42),
   EVAL_THREADS: integer(0, 0),
+  EVAL_PYTHON_SANDBOX: choice(PYTHON_SANDBOX_CHOICES),
   EDGE_EVALS_CACHE: optionalString,
 });
 
@@ -139,6 +145,8 @@ export interface EvalConfig {
   seed: number;
   /** 0 = choose from the machine and the model. */
   threads: number;
+  /** `require`: python checks refuse to run code they cannot sandbox (docs/sandbox.md). */
+  pythonSandbox: (typeof PYTHON_SANDBOX_CHOICES)[number];
   cacheDir: string;
   /** Where the configuration came from, for messages. */
   envFile: string | null;
@@ -216,6 +224,7 @@ export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = 
     temperature: env.EVAL_TEMPERATURE,
     seed: env.EVAL_SEED,
     threads: env.EVAL_THREADS,
+    pythonSandbox: env.EVAL_PYTHON_SANDBOX,
     cacheDir: env.EDGE_EVALS_CACHE === undefined ? defaultCacheDir(values) : resolveFrom(env.EDGE_EVALS_CACHE),
     envFile,
   };

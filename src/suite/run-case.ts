@@ -114,6 +114,7 @@ export async function runCase(context: TestContext, input: CaseInput): Promise<v
         metrics: outcome.metrics,
         synthetic: lease.model.synthetic,
         model: lease.model.alias,
+        pythonSandbox: config.pythonSandbox,
       });
     }
   }

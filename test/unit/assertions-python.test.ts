@@ -1,4 +1,4 @@
-// The python assertion runs real python3 processes (fast: tens of ms each).
+// The python assertion runs real python3 processes, in the machine's sandbox (fast: a few ms each).
 import { afterEach, describe, expect, it } from 'vitest';
 import { evaluateAssertions, type AssertionSpec } from '../../src/assertions/index.ts';
 import { extractPythonCode } from '../../src/assertions/python.ts';
@@ -123,9 +123,9 @@ describe('python: environment', () => {
     expect(leaked.reason).toContain('peek() returned [null,[]], expected ["secret",["EVAL_API_KEY"]]');
   });
 
-  it('runs in a fresh folder each time', async () => {
+  it('runs in a fresh, empty folder each time', async () => {
     const code = fenced('import os\ndef probe():\n    fresh = os.listdir(".")\n    open("left-behind.txt", "w").write("x")\n    return sorted(fresh)');
-    const spec: AssertionSpec = { type: 'python', cases: [{ args: [], expected: ['request.json', 'results.jsonl', 'solution.py'] }] };
+    const spec: AssertionSpec = { type: 'python', cases: [{ args: [], expected: [] }] };
     expect(await run(code, spec)).toMatchObject({ pass: true });
     expect(await run(code, spec)).toMatchObject({ pass: true });
   });

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       resultsDir: path.join(cwd, 'results'),
       cacheDir: '/home/someone/.cache/edge-evals',
       bins: { foundry: 'foundry', ollama: 'ollama', llamaServer: 'llama-server' },
+      pythonSandbox: 'prefer',
     });
   });
 
@@ -47,7 +48,8 @@ describe('loadConfig', () => {
   });
 
   it('names the variable, the value given and what is accepted', () => {
-    const error = configError({ EVAL_REPEATS: 'three', EVAL_RUNTIME: 'docker' });
+    const error = configError({ EVAL_REPEATS: 'three', EVAL_RUNTIME: 'docker', EVAL_PYTHON_SANDBOX: 'always' });
+    expect(error.message).toContain('EVAL_PYTHON_SANDBOX="always": expected one of prefer, require');
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain('EVAL_REPEATS="three": expected an integer >= 1');
     expect(error.message).toContain('EVAL_RUNTIME="docker": expected one of auto, embedded, foundry, ollama, llama-server, openai');
