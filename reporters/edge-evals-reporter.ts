@@ -9,10 +9,9 @@ import path from 'node:path';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 import { loadConfig, type EvalConfig } from '../src/config/env.ts';
 import { readPlan } from '../src/lifecycle/plan.ts';
-import { concludeRun } from '../src/report/conclude.ts';
-import { shouldUseColor, terminalWidth } from '../src/report/terminal.ts';
+import { writeAndConclude } from '../src/report/conclude.ts';
 import { assembleResults } from '../src/results/assemble.ts';
-import { LATEST_RESULTS, PARTIAL_RESULTS, writeJsonAtomic } from '../src/results/files.ts';
+import { PARTIAL_RESULTS } from '../src/results/files.ts';
 
 export default class EdgeEvalsReporter implements Reporter {
   private vitest: Vitest | undefined;
@@ -46,18 +45,8 @@ export default class EdgeEvalsReporter implements Reporter {
     const config = this.settings();
     // vitest cancelled the run itself (--bail): the results say so, like those of a Ctrl-C.
     const results = assembleResults(metas, { config, plan: readPlan(), interrupted: reason === 'interrupted' ? { signal: null } : undefined });
-    const resultsFile = path.join(config.resultsDir, LATEST_RESULTS);
-    writeJsonAtomic(resultsFile, results);
-    rmSync(path.join(config.resultsDir, PARTIAL_RESULTS), { force: true });
-    // History, baseline gate and saving, Markdown/HTML reports: src/report/conclude.ts.
-    const stream = process.stdout;
-    const conclusion = concludeRun(results, {
-      config,
-      resultsFile,
-      state: reason,
-      unhandledErrors: unhandledErrors.length,
-      terminal: { width: terminalWidth(stream), color: shouldUseColor(stream) },
-    });
+    // latest.json, then history, baseline gate and saving, Markdown/HTML reports: src/report/conclude.ts.
+    const conclusion = writeAndConclude(results, { config, state: reason, unhandledErrors: unhandledErrors.length, stream: process.stdout });
     this.log(`\n${conclusion.text}`);
     // vitest set its exit code before this hook; with a baseline, the gate's verdict wins.
     if (conclusion.exitCode !== null) process.exitCode = conclusion.exitCode;

@@ -27,23 +27,11 @@ export function reportError(error: unknown, write: (text: string) => void = (tex
     return EXIT_USAGE;
   }
   if (error instanceof RuntimeError) {
-    write(`error: ${error.message}\n`);
-    if (error.details.command !== undefined) write(`  command: ${error.details.command}\n`);
-    if (error.details.output !== undefined && error.details.output.trim() !== '') {
-      write(`  output:\n${indent(error.details.output.trim(), '    ')}\n`);
-    }
-    if (error.details.hint !== undefined) write(`  hint: ${error.details.hint}\n`);
+    write(`error: ${error.describe('  ')}\n`);
     return EXIT_FAILURE;
   }
   const message = error instanceof Error ? error.message : String(error);
   write(`error: ${message}\n`);
   if (process.env.EDGE_EVALS_DEBUG === '1' && error instanceof Error && error.stack !== undefined) write(`${error.stack}\n`);
   return EXIT_FAILURE;
-}
-
-function indent(text: string, prefix: string): string {
-  return text
-    .split('\n')
-    .map((line) => prefix + line)
-    .join('\n');
 }

@@ -92,3 +92,14 @@ export function computeMetrics(events: readonly TimedEvent[], streamCloseMs: num
     tokenCountDisagreement: disagreement,
   };
 }
+
+/** One line for people: what the vitest UI shows on each test and the HTML report on each reply. */
+export function metricsLine(metrics: RequestMetrics): string {
+  const ms = (value: number | null) => (value === null ? '-' : `${value.toFixed(0)} ms`);
+  const rate = metrics.tokensPerSec === null ? '-' : `${metrics.tokensPerSec.toFixed(1)} tokens/s`;
+  return (
+    `TTFT ${ms(metrics.ttftMs)} · E2E ${ms(metrics.e2eMs)} · TPOT ${ms(metrics.tpotMs)} · ` +
+    `${metrics.outputTokens} tokens (${metrics.tokenSource}) · ${rate}` +
+    (metrics.overheadMs === null ? '' : ` · harness+network overhead ${metrics.overheadMs.toFixed(1)} ms`)
+  );
+}

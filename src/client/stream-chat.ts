@@ -57,7 +57,7 @@ interface FailureContext {
   contentType: string | null;
 }
 
-function describeFailure(error: unknown, { request, timedOut, eventsReceived, contentType }: FailureContext): string {
+function describeRequestFailure(error: unknown, { request, timedOut, eventsReceived, contentType }: FailureContext): string {
   const progress = eventsReceived === 0 ? 'before the first event' : `after ${eventsReceived} events`;
   if (timedOut) return `timed out after ${request.timeoutMs} ms (${progress})`;
   if (error instanceof APIUserAbortError || request.signal?.aborted === true) return `aborted by the caller (${progress})`;
@@ -151,7 +151,7 @@ export async function streamChat(request: ChatRequest): Promise<ChatOutcome> {
     events: events.length,
   };
   if (failed) {
-    const message = describeFailure(failure, { request, timedOut: deadline.signal.aborted, eventsReceived: events.length, contentType });
+    const message = describeRequestFailure(failure, { request, timedOut: deadline.signal.aborted, eventsReceived: events.length, contentType });
     outcome.error = redact(message, request.apiKey);
     if (events.length === 0 && isConnectionRefused(failure)) outcome.unreachable = true;
   }

@@ -90,6 +90,11 @@ export const CaseResult = z.object({
 });
 export type CaseResult = z.infer<typeof CaseResult>;
 
+/** A test's id within its model, as vitest names it: `<category>/<prompt id>` (`code/sort-function`). */
+export function testId(test: { category: string; prompt: string }): string {
+  return `${test.category}/${test.prompt}`;
+}
+
 export const Summary = z.object({
   n: z.number().int().nonnegative(),
   mean: z.number().nullable(),

@@ -38,4 +38,16 @@ export class RuntimeError extends Error {
     super(message);
     this.name = 'RuntimeError';
   }
+
+  /** The message, then what explains it: the command, its output and a hint, each detail prefixed by `indent`. */
+  describe(indent = ''): string {
+    const lines = [this.message];
+    const { command, output, hint } = this.details;
+    if (command !== undefined) lines.push(`${indent}command: ${command}`);
+    if (output !== undefined && output.trim() !== '') {
+      lines.push(`${indent}output:`, ...output.trim().split('\n').map((line) => `${indent}${indent}${line}`));
+    }
+    if (hint !== undefined) lines.push(`${indent}hint: ${hint}`);
+    return lines.join('\n');
+  }
 }

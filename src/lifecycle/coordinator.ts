@@ -161,12 +161,6 @@ function leasedModel(running: RunningModel): Extract<ModelLease, { ok: true }>['
 
 /** The error and, for runtime failures, the CLI output that explains it. */
 function describeFailure(error: unknown): string {
-  if (error instanceof RuntimeError) {
-    const parts = [error.message];
-    if (error.details.command !== undefined) parts.push(`command: ${error.details.command}`);
-    if (error.details.output !== undefined && error.details.output.trim() !== '') parts.push(`output:\n${error.details.output.trim()}`);
-    if (error.details.hint !== undefined) parts.push(`hint: ${error.details.hint}`);
-    return parts.join('\n');
-  }
+  if (error instanceof RuntimeError) return error.describe();
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,7 @@
 // What every report shows, decided once: the comparison table's columns, the failures and
 // their reasons, the run's one-line description and the trend series. The terminal,
 // Markdown and HTML renderers only lay these out.
-import type { CaseResult, ModelResult, Results } from '../contract/results.ts';
+import { testId, type CaseResult, type ModelResult, type Results } from '../contract/results.ts';
 import { formatDuration, formatMB, formatMs, formatPercent, formatRate } from './format.ts';
 
 export interface ComparisonColumn {
@@ -76,7 +76,7 @@ function countLabel(count: number, word: string): string {
 
 /** `embedded 3.21.1 · 2 models × 6 prompts × 1 repeat` */
 export function describeRun(results: Results): string {
-  const prompts = new Set(results.cases.map((testCase) => `${testCase.category}/${testCase.prompt}`)).size;
+  const prompts = new Set(results.cases.map(testId)).size;
   const runtime = `${results.runtime.name}${results.runtime.version === null ? '' : ` ${results.runtime.version}`}`;
   return `${runtime} · ${countLabel(results.models.length, 'model')} × ${countLabel(prompts, 'prompt')} × ${countLabel(results.settings.repeats, 'repeat')}`;
 }
@@ -105,8 +105,8 @@ export function visibleControls(text: string): string {
 }
 
 /** `Intel Xeon (2 cores, 8 GB, linux 6.1, node v20.20.2)` */
-export function describeMachine(results: Results): string {
-  const { cpu, cores, memoryGB, os, node } = results.machine;
+export function describeMachine(machine: Results['machine']): string {
+  const { cpu, cores, memoryGB, os, node } = machine;
   return `${cpu} (${cores} cores, ${Math.round(memoryGB)} GB, ${os}, node ${node})`;
 }
 

@@ -7,9 +7,9 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { EvalConfig } from '../config/env.ts';
 import type { Results } from '../contract/results.ts';
-import { loadHistory, readBaselineFile, saveBaseline, saveToHistory } from '../results/files.ts';
+import { LATEST_RESULTS, loadHistory, PARTIAL_RESULTS, readBaselineFile, saveBaseline, saveToHistory, writeJsonAtomic } from '../results/files.ts';
 import { compareToBaseline, type GateVerdict } from '../stats/gate.ts';
-import { renderTerminalReport } from './terminal.ts';
+import { renderTerminalReport, shouldUseColor, terminalWidth } from './terminal.ts';
 import { DEFAULT_TREND_RUNS, GATE_VERDICT, HTML_REPORT, MARKDOWN_REPORT, shortPath, stepSummaryFile, writeReports } from './write.ts';
 
 export type RunState = 'passed' | 'failed' | 'interrupted';
@@ -53,6 +53,28 @@ export function judgeRun(verdict: GateVerdict, incompleteReason: string | null):
   if (!verdict.ok || incompleteReason === null) return verdict;
   const title = `Gate not passed: ${incompleteReason} (no regressions in what was measured)`;
   return { ...verdict, ok: false, title, message: [title, ...verdict.message.split('\n').slice(1)].join('\n') };
+}
+
+/**
+ * How every run that has its results ends (the reporter's, or `npm run eval` after Ctrl-C):
+ * latest.json written atomically, partial.jsonl dropped since latest.json holds all it had,
+ * then concludeRun for a terminal of `stream`'s width and colours. The caller prints the text.
+ */
+export function writeAndConclude(
+  results: Results,
+  options: Pick<ConcludeOptions, 'config' | 'state' | 'unhandledErrors'> & { stream: NodeJS.WriteStream },
+): Conclusion {
+  const { config, stream } = options;
+  const resultsFile = path.join(config.resultsDir, LATEST_RESULTS);
+  writeJsonAtomic(resultsFile, results);
+  rmSync(path.join(config.resultsDir, PARTIAL_RESULTS), { force: true });
+  return concludeRun(results, {
+    config,
+    resultsFile,
+    state: options.state,
+    unhandledErrors: options.unhandledErrors,
+    terminal: { width: terminalWidth(stream), color: shouldUseColor(stream) },
+  });
 }
 
 export function concludeRun(results: Results, options: ConcludeOptions): Conclusion {

@@ -2,7 +2,8 @@
 // view time; its Content-Security-Policy forbids any) with the comparison table, the gate
 // verdict, the charts, the pass/fail matrix and the responses side by side. Every string
 // that came from a model, a prompt or the user is escaped.
-import type { CaseResult, Results } from '../contract/results.ts';
+import { metricsLine } from '../client/metrics.ts';
+import { testId, type CaseResult, type Results } from '../contract/results.ts';
 import { describeScope, type GateItem, type GateVerdict } from '../stats/gate.ts';
 import {
   collectFailures,
@@ -162,7 +163,7 @@ interface PromptRow {
 function promptRows(results: Results): PromptRow[] {
   const seen = new Map<string, PromptRow>();
   for (const testCase of results.cases) {
-    const id = `${testCase.category}/${testCase.prompt}`;
+    const id = testId(testCase);
     if (!seen.has(id)) seen.set(id, { id, prompt: testCase.prompt, category: testCase.category });
   }
   return [...seen.values()];
@@ -209,16 +210,8 @@ function collectReasons(cases: CaseResult[]): string {
     .join('\n');
 }
 
-function metricsLine(testCase: CaseResult): string {
-  const metrics = testCase.metrics;
-  if (metrics === null) return '<p class="metrics">no metrics</p>';
-  const parts = [
-    `TTFT ${formatMs(metrics.ttftMs)}`,
-    `E2E ${formatMs(metrics.e2eMs)}`,
-    `${metrics.outputTokens} tokens (${metrics.tokenSource})`,
-    `${formatRate(metrics.tokensPerSec)} tok/s`,
-  ];
-  return `<p class="metrics">${parts.map(text).join(' · ')}</p>`;
+function metricsParagraph(testCase: CaseResult): string {
+  return `<p class="metrics">${testCase.metrics === null ? 'no metrics' : text(metricsLine(testCase.metrics))}</p>`;
 }
 
 function responseCard(results: Results, alias: string, row: PromptRow, id: string): string {
@@ -235,7 +228,7 @@ function responseCard(results: Results, alias: string, row: PromptRow, id: strin
   });
   return (
     `<article class="response-card" id="${id}" data-model="${text(alias)}" data-prompt="${text(row.id)}" data-status="${shown.status}">` +
-    `<h4><span>${text(alias)}</span>${statusBadge(shown.status)}</h4>${repeatNote}${metricsLine(shown)}` +
+    `<h4><span>${text(alias)}</span>${statusBadge(shown.status)}</h4>${repeatNote}${metricsParagraph(shown)}` +
     (shown.error === null ? '' : `<p class="error-text">${text(shown.error)}</p>`) +
     `<pre class="response">${shown.response === '' ? '<span class="note">(no response)</span>' : text(shown.response)}</pre>` +
     (checks.length === 0 ? '' : `<ul class="checks">${checks.join('')}</ul>`) +
@@ -286,7 +279,7 @@ export function renderHtml(results: Results, options: HtmlOptions = {}): string 
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${text(`edge-evals results, ${describeTime(results.createdAt)}`)}</title>`,
     `<style>${STYLE}</style></head><body>`,
-    `<header><h1>edge-evals results</h1><p class="meta">${text(describeRun(results))} · ${text(describeSettings(results))}<br>${text(describeMachine(results))} · ${text(describeTime(results.createdAt))}</p>`,
+    `<header><h1>edge-evals results</h1><p class="meta">${text(describeRun(results))} · ${text(describeSettings(results))}<br>${text(describeMachine(results.machine))} · ${text(describeTime(results.createdAt))}</p>`,
     interruption === null ? '' : `<p class="verdict interrupted" id="interrupted">${text(interruption)}</p>`,
     `<nav>${sections.map(([id, label]) => `<a href="#${id}">${label}</a>`).join('')}</nav></header>`,
     `<section id="summary"><h2>Summary</h2>${comparisonTable(results)}`,

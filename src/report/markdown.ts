@@ -130,7 +130,7 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
     '## edge-evals results',
     '',
     `${escapeMarkdown(describeRun(results))} · ${escapeMarkdown(describeSettings(results))}  `,
-    `${escapeMarkdown(describeMachine(results))} · ${escapeMarkdown(describeTime(results.createdAt))}`,
+    `${escapeMarkdown(describeMachine(results.machine))} · ${escapeMarkdown(describeTime(results.createdAt))}`,
     '',
   ];
   const interruption = describeInterruption(results);

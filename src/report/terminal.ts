@@ -123,7 +123,7 @@ export function renderTerminalReport(results: Results, options: TerminalOptions 
   };
 
   block(`edge-evals · ${describeRun(results)}`, 0, 'bold');
-  block(`${describeSettings(results)} · ${describeMachine(results)}`, 0, 'dim');
+  block(`${describeSettings(results)} · ${describeMachine(results.machine)}`, 0, 'dim');
   const interruption = describeInterruption(results);
   if (interruption !== null) block(interruption, 0, 'yellow');
   out.push('');

@@ -1,7 +1,7 @@
 // From the recorded eval tests to the results contract: per-model and per-(model, prompt)
 // aggregates and the recommendations. Pure: the reporter gathers the inputs and writes files.
 import type { CaseMeta } from '../contract/case-meta.ts';
-import { RESULTS_SCHEMA_VERSION, type CaseResult, type GroupResult, type ModelResult, type Results } from '../contract/results.ts';
+import { RESULTS_SCHEMA_VERSION, testId, type CaseResult, type GroupResult, type ModelResult, type Results } from '../contract/results.ts';
 import { RESOURCE_SAMPLE_INTERVAL_MS } from '../lifecycle/resources.ts';
 import { PERCENTILE_METHOD, summarizeMetrics } from '../stats/summary.ts';
 import { recommend } from './recommend.ts';
@@ -89,7 +89,7 @@ export function buildResults(input: BuildInput): Results {
       .map((meta) => meta.case)
       .sort((a, b) => a.category.localeCompare(b.category) || a.prompt.localeCompare(b.prompt) || a.repeat - b.repeat),
   );
-  const groups = [...groupBy(cases, (testCase) => `${testCase.model}\u0000${testCase.category}\u0000${testCase.prompt}`).values()].map(groupResult);
+  const groups = [...groupBy(cases, (testCase) => `${testCase.model} > ${testId(testCase)}`).values()].map(groupResult);
   const runtime = input.metas.find((meta) => meta.case.status !== 'error' || meta.model.startError === null)?.runtime ?? input.metas[0]?.runtime;
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,

@@ -7,7 +7,7 @@
 // are judged against an absolute minimum per (model, prompt) over repeats, which lets a
 // suite with repeats accept some flakiness instead of requiring every repeat to pass.
 import type { Baseline } from '../contract/baseline.ts';
-import type { GroupResult, MetricSummaries, ModelResult, Results, Summary } from '../contract/results.ts';
+import { testId, type GroupResult, type MetricSummaries, type ModelResult, type Results, type Summary } from '../contract/results.ts';
 import { formatChange, formatPercent, formatValue, type Unit } from '../report/format.ts';
 
 export interface Tolerance {
@@ -181,8 +181,6 @@ function compareSummaries(
   }
 }
 
-/** A test's id as its name shows it: `code/sort-function`. */
-export const testId = (group: Pick<GroupResult, 'category' | 'prompt'>) => `${group.category}/${group.prompt}`;
 const groupKey = (group: GroupResult) => JSON.stringify([group.model, testId(group)]);
 
 function comparePassRate(collector: Collector, group: GroupResult, baseline: GroupResult | undefined, minPassRate: number): void {

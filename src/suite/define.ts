@@ -8,6 +8,7 @@ import { beforeAll, describe, inject, test } from 'vitest';
 import { z } from 'zod';
 import { AssertionSpecSchema } from '../assertions/index.ts';
 import { loadConfig } from '../config/env.ts';
+import { testId } from '../contract/results.ts';
 import { acquireModel } from '../lifecycle/control-client.ts';
 import type { ModelLease } from '../lifecycle/coordinator.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
@@ -101,7 +102,7 @@ export function defineEval(definition: EvalDefinition): void {
       const text = promptText(prompt, file);
       const thresholds = resolveThresholds(model, evalDefinition.thresholds, prompt.thresholds);
       for (let repeat = 0; repeat < config.repeats; repeat++) {
-        const id = `${evalDefinition.category}/${prompt.id}`;
+        const id = testId({ category: evalDefinition.category, prompt: prompt.id });
         const name = config.repeats > 1 ? `${id} #${repeat + 1}` : id;
         test(
           name,

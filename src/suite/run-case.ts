@@ -3,6 +3,7 @@
 // people (annotations, which the vitest UI shows).
 import type { TestContext } from 'vitest';
 import { evaluateAssertions, type AssertionSpec } from '../assertions/index.ts';
+import { metricsLine } from '../client/metrics.ts';
 import { streamChat } from '../client/stream-chat.ts';
 import type { EvalConfig } from '../config/env.ts';
 import type { CaseMeta } from '../contract/case-meta.ts';
@@ -47,16 +48,6 @@ export function statusOf(error: string | null, checks: readonly AssertionResult[
   const evaluated = checks.filter((check) => check.skipped !== true);
   if (evaluated.length === 0) return 'skip';
   return evaluated.every((check) => check.pass) ? 'pass' : 'fail';
-}
-
-export function metricsLine(metrics: RequestMetrics): string {
-  const ms = (value: number | null) => (value === null ? '-' : `${value.toFixed(0)} ms`);
-  const rate = metrics.tokensPerSec === null ? '-' : `${metrics.tokensPerSec.toFixed(1)} tokens/s`;
-  return (
-    `TTFT ${ms(metrics.ttftMs)} · E2E ${ms(metrics.e2eMs)} · TPOT ${ms(metrics.tpotMs)} · ` +
-    `${metrics.outputTokens} tokens (${metrics.tokenSource}) · ${rate}` +
-    (metrics.overheadMs === null ? '' : ` · harness+network overhead ${metrics.overheadMs.toFixed(1)} ms`)
-  );
 }
 
 export async function runCase(context: TestContext, input: CaseInput): Promise<void> {

@@ -51,7 +51,7 @@ describe('the HTML report in Chromium', () => {
 
     const card = page.locator('article[data-model="fixture-tiny-with-a-rather-long-alias"][data-prompt="code/sort-function"]');
     expect(await card.isVisible()).toBe(true);
-    expect(await card.locator('.metrics').innerText()).toBe('TTFT 7 ms · E2E 110 ms · 40 tokens (usage) · 363.6 tok/s');
+    expect(await card.locator('.metrics').innerText()).toBe('TTFT 7 ms · E2E 110 ms · TPOT 3 ms · 40 tokens (usage) · 363.6 tokens/s');
     const response = await card.locator('pre.response').innerText();
     expect(response).toContain('Sure! <script>alert(1)</script>');
     expect(response).toContain('<img src=x onerror=alert(2)>');

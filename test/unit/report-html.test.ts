@@ -60,7 +60,7 @@ describe('renderHtml', () => {
   it('shows the responses side by side per prompt, with metrics and every check', () => {
     const card = html.slice(html.indexOf('<article class="response-card" id="response-1-1"'), html.indexOf('</article>', html.indexOf('id="response-1-1"')));
     expect(card).toContain('data-model="fixture-tiny-with-a-rather-long-alias" data-prompt="code/sort-function" data-status="fail"');
-    expect(card).toContain('TTFT 7 ms · E2E 110 ms · 40 tokens (usage) · 363.6 tok/s');
+    expect(card).toContain('<p class="metrics">TTFT 7 ms · E2E 110 ms · TPOT 3 ms · 40 tokens (usage) · 363.6 tokens/s</p>');
     expect(card).toContain('<pre class="response">Sure! &#60;script&#62;');
     expect(card).toContain('second line</pre>');
     expect(card).toContain('<li class="fail">✗ <strong>contains</strong>: expected &#34;def&#34; in the response');

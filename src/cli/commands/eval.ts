@@ -3,15 +3,14 @@
 // the per-model projects. Any argument it does not know goes to vitest unchanged (`-t`,
 // `--shard`, `--reporter`, ...). When Ctrl-C or SIGTERM stops vitest, it concludes the run
 // from the cases measured so far.
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execa } from 'execa';
 import { loadConfig, type EvalConfig } from '../../config/env.ts';
 import { makePlan, PLAN_ENV, type RunPlan } from '../../lifecycle/plan.ts';
-import { concludeRun } from '../../report/conclude.ts';
-import { shouldUseColor, terminalWidth } from '../../report/terminal.ts';
-import { LATEST_RESULTS, PARTIAL_RESULTS, readBaselineFile, writeJsonAtomic } from '../../results/files.ts';
+import { writeAndConclude } from '../../report/conclude.ts';
+import { LATEST_RESULTS, PARTIAL_RESULTS, readBaselineFile } from '../../results/files.ts';
 import { readPartialResults } from '../../results/partial.ts';
 import { chooseRuntime } from '../../runtimes/choose.ts';
 import { PROJECT_ROOT } from '../../util/paths.ts';
@@ -95,20 +94,11 @@ function concludeInterruptedRun(config: EvalConfig, plan: RunPlan, signal: NodeJ
       return;
     }
     const { results, warnings } = readPartialResults(partialFile, { config, plan, createdAt: new Date().toISOString(), signal });
-    writeJsonAtomic(resultsFile, results);
-    // latest.json now holds every case partial.jsonl had; a later `npm run eval` starts afresh anyway.
-    rmSync(partialFile, { force: true });
     process.stderr.write(`[edge-evals] ${signal}: interrupted after ${results.cases.length} case${results.cases.length === 1 ? '' : 's'}; partial results follow\n`);
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
-    const stream = process.stdout;
-    const conclusion = concludeRun(results, {
-      config,
-      resultsFile,
-      state: 'interrupted',
-      unhandledErrors: 0,
-      terminal: { width: terminalWidth(stream), color: shouldUseColor(stream) },
-    });
-    stream.write(`\n${conclusion.text}`);
+    // latest.json takes every case partial.jsonl had; a later `npm run eval` starts afresh anyway.
+    const conclusion = writeAndConclude(results, { config, state: 'interrupted', unhandledErrors: 0, stream: process.stdout });
+    process.stdout.write(`\n${conclusion.text}`);
   } catch (error) {
     process.stderr.write(`[edge-evals] could not build the results of the interrupted run from ${partialFile}: ${(error as Error).message.split('\n').join(' ')}\n`);
   }

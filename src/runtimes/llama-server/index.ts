@@ -6,13 +6,13 @@
 // no service that outlives a run, so the runtime has a catalog and a cache but no `service`.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { EvalConfig } from '../../config/env.ts';
 import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
 import { EMBEDDED_CATALOG, findCatalogEntry } from '../../embedded/catalog.ts';
 import { spawnDetached } from '../../util/detached.ts';
 import { freePort } from '../../util/network.ts';
 import { isAlive, killProcessTree } from '../../util/process-tree.ts';
+import { CliRunner } from '../cli-runner.ts';
 import { httpRequest } from '../http.ts';
 import type { ModelCache, ModelCatalog, RunningModel, RuntimeInfo, RuntimeWith, StartOptions } from '../types.ts';
 
@@ -54,9 +54,9 @@ class LlamaServerRuntime implements RuntimeWith<'catalog' | 'cache'> {
 
   async detect(): Promise<RuntimeInfo> {
     const info: RuntimeInfo = { name: 'llama-server', installed: false, version: null, executable: this.config.bins.llamaServer };
-    const result = await execa(this.config.bins.llamaServer, ['--version'], { reject: false, all: true, timeout: 30_000, stdin: 'ignore' });
-    if (result.failed && result.exitCode === undefined) return info;
-    return { ...info, installed: true, version: parseLlamaServerVersion(result.all ?? '') };
+    const llamaServer = new CliRunner({ bin: this.config.bins.llamaServer, label: 'llama-server', installHint: 'install llama.cpp, or set LLAMA_SERVER_BIN' });
+    const output = await llamaServer.probe(['--version']);
+    return output === null ? info : { ...info, installed: true, version: parseLlamaServerVersion(output) };
   }
 
   private async listCatalog(): Promise<CatalogEntry[]> {

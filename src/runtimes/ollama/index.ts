@@ -7,12 +7,12 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { z } from 'zod';
 import type { EvalConfig } from '../../config/env.ts';
 import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
 import { spawnDetached } from '../../util/detached.ts';
 import { isAlive, killProcessTree } from '../../util/process-tree.ts';
+import { CliRunner, type RunOptions } from '../cli-runner.ts';
 import { errorMessage, httpRequest } from '../http.ts';
 import type {
   LoadedModel,
@@ -60,8 +60,16 @@ class OllamaRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
   /** Set when start() launched `ollama serve`: dispose() stops it. */
   private ownedPid: number | null = null;
 
+  private readonly ollamaCli: CliRunner;
+
   constructor(private readonly config: EvalConfig) {
     this.url = ollamaBaseUrl(process.env.OLLAMA_HOST);
+    this.ollamaCli = new CliRunner({
+      bin: config.bins.ollama,
+      label: 'The Ollama CLI',
+      installHint: 'install Ollama (https://ollama.com/download), or set OLLAMA_BIN',
+      env: this.env(),
+    });
   }
 
   /** Where a `ollama serve` started by edge-evals is recorded, so a later `service stop` finds it. */
@@ -71,9 +79,8 @@ class OllamaRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
 
   async detect(): Promise<RuntimeInfo> {
     const info: RuntimeInfo = { name: 'ollama', installed: false, version: null, executable: this.config.bins.ollama };
-    const result = await execa(this.config.bins.ollama, ['--version'], { reject: false, all: true, timeout: 30_000, env: this.env() });
-    if (result.failed && result.exitCode === undefined) return info;
-    return { ...info, installed: true, version: parseOllamaVersion(result.all ?? '') };
+    const output = await this.ollamaCli.probe(['--version']);
+    return output === null ? info : { ...info, installed: true, version: parseOllamaVersion(output) };
   }
 
   private async listCatalog(): Promise<CatalogEntry[]> {
@@ -221,30 +228,11 @@ class OllamaRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
     return { ...process.env, OLLAMA_HOST: this.url };
   }
 
-  private async cli(args: string[], options: { timeoutMs?: number; signal?: AbortSignal; onOutput?: (chunk: string) => void } = {}): Promise<string> {
-    const command = [this.config.bins.ollama, ...args].join(' ');
-    const subprocess = execa(this.config.bins.ollama, args, {
-      all: true,
-      reject: false,
-      timeout: options.timeoutMs ?? 120_000,
-      cancelSignal: options.signal,
-      env: this.env(),
-      stdin: 'ignore',
-    });
-    if (options.onOutput !== undefined) {
-      const forward = (chunk: Buffer) => options.onOutput?.(chunk.toString('utf8'));
-      subprocess.stdout?.on('data', forward);
-      subprocess.stderr?.on('data', forward);
-    }
-    const result = await subprocess;
-    if (result.failed && result.exitCode === undefined && (result as { code?: string }).code === 'ENOENT') {
-      throw new RuntimeError(`The Ollama CLI '${this.config.bins.ollama}' was not found.`, { command, hint: 'install Ollama (https://ollama.com/download), or set OLLAMA_BIN' });
-    }
-    if (result.exitCode !== 0) {
-      throw new RuntimeError(`'${command}' failed${result.timedOut ? ' (timed out)' : ` with exit code ${result.exitCode ?? '?'}`}.`, { command, output: result.all ?? '' });
-    }
-    return result.all ?? '';
+  /** Runs an `ollama` command and returns its output; a non-zero exit is a RuntimeError with that output. */
+  private async cli(args: string[], options: RunOptions = {}): Promise<string> {
+    return (await this.ollamaCli.check(args, options)).output;
   }
+
 
   private async list(): Promise<CachedModel[]> {
     return parseOllamaList(await this.cli(['list'])).map((row) => ({ alias: row.name, modelId: row.name, sizeBytes: row.sizeBytes }));
