@@ -117,6 +117,7 @@ class Parent {
    * outer bubblewrap exits before the processes inside it have finished exiting.
    */
   async stop(): Promise<void> {
+    this.hold(true);
     const pid = this.process.pid;
     const tree = pid === undefined ? [] : (await sampleProcessTree([pid])).map((sample) => sample.pid);
     this.process.stdin?.end();
