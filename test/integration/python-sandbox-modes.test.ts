@@ -98,6 +98,17 @@ describe('python sandbox: output and life cycle', () => {
     expect(tree.filter(isAlive)).toEqual([]);
   });
 
+  it('starts a new parent when the last one died between checks', async () => {
+    const sandbox = new PythonSandbox();
+    sandboxes.push(sandbox);
+    expect((await sandbox.run(sortRequest(CORRECT))).records).toHaveLength(2);
+    const tree = await descendants(process.pid);
+    for (const pid of tree) process.kill(pid, 'SIGKILL');
+    while (tree.some(isAlive)) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await sandbox.run(sortRequest(CORRECT))).records).toEqual([{ function: 'sort_list' }, { result: [1, 2, 3] }]);
+  });
+
   for (const signal of ['SIGKILL', 'SIGINT'] as const) {
     it(`leaves no process behind when the process that started it gets ${signal} mid-check`, async () => {
       const reply = '```python\nimport time\ndef slow():\n    time.sleep(30)\n    return 1\n```';

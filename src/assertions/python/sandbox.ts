@@ -57,9 +57,16 @@ interface Reply extends Omit<CheckRun, 'isolation'> {
   id: number;
 }
 
-/** A started sandbox.py: its process, the check it is answering, and what it said on stderr. */
+interface Waiter {
+  resolve: (line: string) => void;
+  reject: (error: Error) => void;
+}
+
+/** A started sandbox.py: its process, who waits for its next line, and what it said on stderr. */
 class Parent {
-  private lines: ((line: string) => void)[] = [];
+  /** It answers one line per request, and requests go one at a time: one waiter at most. */
+  private waiter: Waiter | undefined;
+  private ended: Error | undefined;
   private buffered = '';
   private stderrTail = '';
   readonly exited: Promise<void>;
@@ -75,7 +82,7 @@ class Parent {
       while (newline >= 0) {
         const line = this.buffered.slice(0, newline);
         this.buffered = this.buffered.slice(newline + 1);
-        this.lines.shift()?.(line);
+        this.takeWaiter()?.resolve(line);
         newline = this.buffered.indexOf('\n');
       }
     });
@@ -83,21 +90,38 @@ class Parent {
     process.stderr?.on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-2_000);
     });
-    this.exited = process.then(() => undefined);
+    this.exited = process.then(() => {
+      const lastWords = this.stderrTail.trim().split('\n').at(-1) ?? '';
+      this.ended = new Error(`it exited${lastWords === '' ? '' : `: ${lastWords}`}`);
+      this.takeWaiter()?.reject(this.ended);
+    });
   }
 
-  /** The next line it prints; rejects when it exits first or `timeoutMs` passes. */
+  get running(): boolean {
+    return this.ended === undefined;
+  }
+
+  private takeWaiter(): Waiter | undefined {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    return waiter;
+  }
+
+  /** The next line it prints; rejects when it has exited or exits first, or `timeoutMs` passes. */
   nextLine(timeoutMs: number): Promise<string> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      this.lines.push((line) => {
-        clearTimeout(timer);
-        resolve(line);
-      });
-      void this.exited.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`it exited${this.stderrTail.trim() === '' ? '' : `: ${this.stderrTail.trim().split('\n').at(-1)}`}`));
-      });
+      if (this.ended !== undefined) return reject(this.ended);
+      const timer = setTimeout(() => this.takeWaiter()?.reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      this.waiter = {
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
     });
   }
 
@@ -190,9 +214,11 @@ export class PythonSandbox {
     return (await this.ready()).launch.isolation;
   }
 
-  private ready(): Promise<Parent> {
-    this.parent ??= this.start();
-    return this.parent.catch((error: unknown) => {
+  /** The running parent; a new one when there is none, or when the last one died between checks. */
+  private async ready(): Promise<Parent> {
+    const current = await this.parent?.catch(() => undefined);
+    if (current?.running !== true) this.parent = this.start();
+    return (this.parent as Promise<Parent>).catch((error: unknown) => {
       this.parent = undefined;
       throw error;
     });
