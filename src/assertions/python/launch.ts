@@ -73,7 +73,8 @@ export function bubblewrapArguments(interpreter: Interpreter, asRoot: boolean): 
   const namespaces = asRoot
     ? ['--cap-drop', 'ALL', '--cap-add', 'CAP_SYS_ADMIN', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID']
     : ['--unshare-user'];
-  const roots = interpreter.roots.filter((root) => !isInside(root, '/usr'));
+  const outermost = interpreter.roots.filter((root) => !interpreter.roots.some((other) => other !== root && isInside(root, other)));
+  const roots = outermost.filter((root) => !isInside(root, '/usr'));
   return [
     ...namespaces,
     ...['--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'],
