@@ -103,7 +103,13 @@ describe('python sandbox: output and life cycle', () => {
     sandboxes.push(sandbox);
     expect((await sandbox.run(sortRequest(CORRECT))).records).toHaveLength(2);
     const tree = await descendants(process.pid);
-    for (const pid of tree) process.kill(pid, 'SIGKILL');
+    for (const pid of tree.filter(isAlive)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already taken down by bubblewrap with its parent
+      }
+    }
     while (tree.some(isAlive)) await new Promise((resolve) => setTimeout(resolve, 50));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await sandbox.run(sortRequest(CORRECT))).records).toEqual([{ function: 'sort_list' }, { result: [1, 2, 3] }]);
