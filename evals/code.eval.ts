@@ -1,5 +1,5 @@
-// Code that must actually run: the reply's Python is executed in a sandboxed subprocess.
-import { defineEval } from '../src/suite/define.ts';
+// Code that must actually run: the reply's Python is executed in a subprocess.
+import { defineEval } from 'edge-evals';
 
 defineEval({
   category: 'code',

@@ -1,5 +1,5 @@
 // Explanations that need some structure: a hard topic in plain words, a balanced comparison.
-import { defineEval } from '../src/suite/define.ts';
+import { defineEval } from 'edge-evals';
 
 defineEval({
   category: 'reasoning',
@@ -8,11 +8,8 @@ defineEval({
     {
       id: 'quantum-computing',
       prompt: 'Explain quantum computing in simple terms.',
-      assert: [
-        { type: 'regex', pattern: '\\b(qubits?|superposition|quantum bits?)\\b', flags: 'i' },
-        { type: 'not-contains', value: 'I cannot' },
-        { type: 'length', maxChars: 4000 },
-      ],
+      expected: [{ any: ['qubit', 'quantum bit'] }, { any: ['superposition', 'both 0 and 1', 'at the same time', 'entangle'] }],
+      assert: [{ type: 'key-points' }, { type: 'not-contains', value: 'I cannot' }, { type: 'length', maxChars: 4000 }],
     },
     {
       id: 'remote-work-pros-cons',

@@ -1,4 +1,4 @@
-// Checks on the reply's text: contains, icontains, not-contains, regex, starts-with.
+// Checks on the reply's text: contains, icontains, regex, starts-with (and their `not-` forms).
 import { z } from 'zod';
 import { excerpt, oneLine, replyExcerpt } from './excerpt.ts';
 import { failed, passed, type AssertionHandler } from './types.ts';
@@ -7,7 +7,6 @@ const needle = z.string().min(1, 'expected a non-empty string');
 
 export const ContainsSpec = z.object({ type: z.literal('contains'), value: needle }).strict();
 export const IContainsSpec = z.object({ type: z.literal('icontains'), value: needle }).strict();
-export const NotContainsSpec = z.object({ type: z.literal('not-contains'), value: needle }).strict();
 export const StartsWithSpec = z.object({ type: z.literal('starts-with'), value: needle }).strict();
 export const RegexSpec = z
   .object({
@@ -28,37 +27,33 @@ export const RegexSpec = z
 
 export type ContainsSpec = z.infer<typeof ContainsSpec>;
 export type IContainsSpec = z.infer<typeof IContainsSpec>;
-export type NotContainsSpec = z.infer<typeof NotContainsSpec>;
 export type StartsWithSpec = z.infer<typeof StartsWithSpec>;
 export type RegexSpec = z.infer<typeof RegexSpec>;
 
 const quoted = (value: string) => `"${oneLine(value)}"`;
 
+/** Where a found value sits in the reply: its offset and the text around it. */
+function foundAt(response: string, at: number, length: number): string {
+  return `at character ${at}: ${excerpt(response.slice(Math.max(0, at - 40), at + length + 40))}`;
+}
+
 export const contains: AssertionHandler<ContainsSpec> = {
   kind: 'content',
-  evaluate: ({ value }, { response }) =>
-    response.includes(value)
-      ? passed(`the reply contains ${quoted(value)}`)
-      : failed(`expected the reply to contain ${quoted(value)} (case-sensitive); it does not. ${replyExcerpt(response)}`),
+  evaluate: ({ value }, { response }) => {
+    const at = response.indexOf(value);
+    return at === -1
+      ? failed(`expected the reply to contain ${quoted(value)} (case-sensitive); it does not. ${replyExcerpt(response)}`)
+      : passed(`the reply contains ${quoted(value)} ${foundAt(response, at, value.length)}`);
+  },
 };
 
 export const icontains: AssertionHandler<IContainsSpec> = {
   kind: 'content',
-  evaluate: ({ value }, { response }) =>
-    response.toLowerCase().includes(value.toLowerCase())
-      ? passed(`the reply contains ${quoted(value)} (ignoring case)`)
-      : failed(`expected the reply to contain ${quoted(value)} in any case; it does not. ${replyExcerpt(response)}`),
-};
-
-export const notContains: AssertionHandler<NotContainsSpec> = {
-  kind: 'content',
   evaluate: ({ value }, { response }) => {
-    const at = response.indexOf(value);
-    if (at === -1) return passed(`the reply does not contain ${quoted(value)}`);
-    const around = response.slice(Math.max(0, at - 40), at + value.length + 40);
-    return failed(
-      `expected the reply not to contain ${quoted(value)}; it does at character ${at}: ${excerpt(around)}. ${replyExcerpt(response)}`,
-    );
+    const at = response.toLowerCase().indexOf(value.toLowerCase());
+    return at === -1
+      ? failed(`expected the reply to contain ${quoted(value)} in any case; it does not. ${replyExcerpt(response)}`)
+      : passed(`the reply contains ${quoted(value)} (ignoring case) ${foundAt(response, at, value.length)}`);
   },
 };
 

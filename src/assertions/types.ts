@@ -1,7 +1,8 @@
 // What every assertion handler is: a kind, and a function from its spec (validated by the zod
 // schema next to it) and the reply to {pass, score, reason}. Handlers are pure except `python`, which runs
 // the reply's code in a subprocess.
-import type { RequestMetrics } from '../contract/results.ts';
+import type { ChatMessage } from '../contract/chat.ts';
+import type { Expected, RequestMetrics, TemplateVars } from '../contract/results.ts';
 
 /**
  * - `content`: judges what the reply says; skipped on synthetic models (their text means nothing)
@@ -18,10 +19,14 @@ export interface AssertionContext {
   /** The model's alias, for reasons. */
   model: string;
   synthetic: boolean;
-  /** The model's reasoning, for custom checks that look at it. */
+  /** The model's reasoning (reasoning deltas and inline `<think>` blocks); empty when it gave none. */
   reasoning?: string;
-  /** The prompt that was sent, for custom checks. */
-  prompt?: string;
+  /** The conversation that was sent; its last message is the prompt. */
+  messages?: readonly ChatMessage[];
+  /** The reference answer or key points of the prompt (or of its data row). */
+  expected?: Expected;
+  /** The data row's variables, for checks that depend on them. */
+  vars?: TemplateVars;
   /**
    * `require`: a python check refuses to run code it cannot sandbox; `prefer` (the default) runs
    * it with the reason saying it was not sandboxed, and why (EVAL_PYTHON_SANDBOX).
@@ -31,13 +36,14 @@ export interface AssertionContext {
 
 export interface AssertionOutcome {
   pass: boolean;
-  /** 0..1: the share of the check that passed (cases for `python`), else 0 or 1. */
+  /** 0..1: the share of the check that passed (cases for `python`, key points), else 0 or 1. */
   score: number;
   reason: string;
 }
 
 export interface AssertionHandler<Spec extends { type: string }> {
-  kind: AssertionKind;
+  /** Fixed per type, or chosen by the spec (a custom check says what it judges). */
+  kind: AssertionKind | ((spec: Spec) => AssertionKind);
   evaluate(spec: Spec, context: AssertionContext): AssertionOutcome | Promise<AssertionOutcome>;
 }
 

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { parseTolerances, type GateTolerances } from '../stats/gate.ts';
+import { closestNames } from '../util/suggest.ts';
 
 export const RUNTIME_CHOICES = ['auto', 'embedded', 'foundry', 'ollama', 'llama-server', 'openai'] as const;
 export const PYTHON_SANDBOX_CHOICES = ['prefer', 'require'] as const;
@@ -180,6 +181,28 @@ export function readEnvironment(cwd = process.cwd(), env: NodeJS.ProcessEnv = pr
     }
   }
   return { values: { ...fromFile, ...env } as Record<string, string | undefined>, envFile: existsSync(envFile) ? envFile : null };
+}
+
+/** The prefix of the variables edge-evals reads (EDGE_EVALS_* are its own, set for child processes). */
+const VARIABLE_PREFIX = 'EVAL_';
+
+/**
+ * A warning for each EVAL_* variable that edge-evals does not read (a typo such as EVAL_MODEL
+ * would otherwise be ignored without a word), with the closest known names.
+ */
+export function unknownVariableWarnings(options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string[] {
+  const env = options.env ?? process.env;
+  const { values, envFile } = readEnvironment(options.cwd ?? process.cwd(), env);
+  const known = Object.keys(EnvSchema.shape);
+  return Object.keys(values)
+    .filter((name) => name.startsWith(VARIABLE_PREFIX) && !known.includes(name))
+    .sort()
+    .map((name) => {
+      const suggestions = closestNames(name, known);
+      const hint = suggestions.length === 0 ? '' : ` (did you mean ${suggestions.join(' or ')}?)`;
+      const where = envFile !== null && env[name] === undefined ? ` in ${envFile}` : '';
+      return `${name}${where} is not a setting of edge-evals${hint}; it is ignored. Every setting is in .env.example.`;
+    });
 }
 
 export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): EvalConfig {

@@ -57,8 +57,26 @@ export const AssertionResult = z.object({
   reason: z.string(),
   /** Content checks are skipped on synthetic models; the reason says so. */
   skipped: z.boolean().optional(),
+  /** The check's weight in the case's score, when the eval gave one (default 1). */
+  weight: z.number().positive().optional(),
 });
 export type AssertionResult = z.infer<typeof AssertionResult>;
+
+/** A point the reply should make: a phrase, or alternatives of which any one will do. */
+export const KeyPoint = z.union([z.string().min(1), z.object({ any: z.array(z.string().min(1)).min(1) }).strict()]);
+export type KeyPoint = z.infer<typeof KeyPoint>;
+
+/**
+ * What a good reply says: a reference answer, or key points such as
+ * `['qubits', { any: ['superposition', 'both 0 and 1'] }]`. Recorded with each case, so that
+ * a scorer can also judge replies after the run.
+ */
+export const Expected = z.union([z.string().min(1), z.array(KeyPoint).min(1)]);
+export type Expected = z.infer<typeof Expected>;
+
+/** The variables of a data row, for `{{name}}` in prompts and checks. */
+export const TemplateVars = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+export type TemplateVars = z.infer<typeof TemplateVars>;
 
 export const CaseStatus = z.enum(['pass', 'fail', 'skip', 'error']);
 export type CaseStatus = z.infer<typeof CaseStatus>;
@@ -87,6 +105,18 @@ export const CaseResult = z.object({
   error: z.string().nullable(),
   /** The model's resource usage up to the end of this test (max over a model's cases = peak). */
   resources: Resources.nullable(),
+  /**
+   * The weighted mean score of the checks that ran (0..1; a check's score is the share of it
+   * that passed, e.g. 3 of 4 Python cases); null when none ran.
+   */
+  score: z.number().min(0).max(1).nullable().optional(),
+  /** The reference answer or key points of the prompt or its data row. */
+  expected: Expected.optional(),
+  /** The data row's variables. */
+  vars: TemplateVars.optional(),
+  /** Sampling of this case's request, which an eval may set apart from the run's settings. */
+  temperature: z.number().optional(),
+  maxTokens: z.number().int().positive().optional(),
 });
 export type CaseResult = z.infer<typeof CaseResult>;
 
@@ -135,6 +165,10 @@ export const ModelResult = z.object({
   skipped: z.number().int().nonnegative(),
   checksPassed: z.number().int().nonnegative(),
   checksTotal: z.number().int().nonnegative(),
+  /** Checks that were not judged (content checks on a synthetic model); not in checksTotal. */
+  checksSkipped: z.number().int().nonnegative().optional(),
+  /** Mean of the cases' scores (null when no case ran a check). */
+  score: z.number().min(0).max(1).nullable().optional(),
 });
 export type ModelResult = z.infer<typeof ModelResult>;
 

@@ -12,6 +12,8 @@ const RunPlan = z.object({
   runtime: z.enum(['embedded', 'foundry', 'ollama', 'llama-server', 'openai']),
   reason: z.string(),
   models: z.array(z.string()).min(1),
+  /** The eval files the run was checked with before it started (relative to the project); all when absent. */
+  evalFiles: z.array(z.string()).optional(),
 });
 export type RunPlan = z.infer<typeof RunPlan>;
 

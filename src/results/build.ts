@@ -32,8 +32,15 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 }
 
 function countChecks(cases: readonly CaseResult[]) {
-  const evaluated = cases.flatMap((testCase) => testCase.assertions.filter((check) => check.skipped !== true));
-  return { checksPassed: evaluated.filter((check) => check.pass).length, checksTotal: evaluated.length };
+  const checks = cases.flatMap((testCase) => testCase.assertions);
+  const evaluated = checks.filter((check) => check.skipped !== true);
+  return { checksPassed: evaluated.filter((check) => check.pass).length, checksTotal: evaluated.length, checksSkipped: checks.length - evaluated.length };
+}
+
+/** The mean of the cases' scores, over the cases that ran a check. */
+function meanScore(cases: readonly CaseResult[]): number | null {
+  const scores = cases.flatMap((testCase) => (testCase.score === undefined || testCase.score === null ? [] : [testCase.score]));
+  return scores.length === 0 ? null : scores.reduce((sum, score) => sum + score, 0) / scores.length;
 }
 
 function modelResult(alias: string, metas: readonly CaseMeta[]): ModelResult {
@@ -63,6 +70,7 @@ function modelResult(alias: string, metas: readonly CaseMeta[]): ModelResult {
     errored: count('error'),
     skipped: count('skip'),
     ...countChecks(cases),
+    score: meanScore(cases),
   };
 }
 

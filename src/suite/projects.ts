@@ -1,11 +1,10 @@
 // One vitest project per model under evaluation. Projects get increasing `groupOrder`s, so
 // vitest runs them one after the other: all of model A's tests, then all of model B's. That
 // is what lets the coordinator load each model once and keep only one in memory.
-import type { TestProjectInlineConfiguration } from 'vitest/config';
+import { configDefaults, type TestProjectInlineConfiguration } from 'vitest/config';
 import { ConfigError, loadConfig } from '../config/env.ts';
 import { makePlan, readPlan } from '../lifecycle/plan.ts';
-
-export const EVAL_FILES = ['evals/**/*.eval.ts'];
+import { EVAL_FILES_GLOB, EXAMPLES_FOLDER } from './files.ts';
 
 export function modelProjects(): TestProjectInlineConfiguration[] {
   let plan;
@@ -23,7 +22,9 @@ export function modelProjects(): TestProjectInlineConfiguration[] {
   return plan.models.map((model, index) => ({
     test: {
       name: model,
-      include: EVAL_FILES,
+      // `npm run eval` checked the files it runs before starting vitest (cli/preflight.ts).
+      include: plan.evalFiles ?? [EVAL_FILES_GLOB],
+      exclude: plan.evalFiles === undefined ? [...configDefaults.exclude, `${EXAMPLES_FOLDER}/**`] : [],
       globalSetup: ['./src/lifecycle/global-setup.ts'],
       provide: { edgeEvalsModel: model },
       // Latency-gated requests must not compete: one test at a time, files in one worker.

@@ -1,41 +1,41 @@
-// One eval test: stream the prompt to the model, measure, check, and record the outcome for
+// One eval test: send the conversation to the model, measure, check, and record the outcome for
 // machines (`task.meta.edgeEvals`, which the JSON, blob and custom reporters keep) and for
-// people (annotations, which the vitest UI shows).
+// people (annotations, which the vitest UI shows). Declarative prompts and test bodies record
+// through the same CaseRecorder, so their cases look the same in every report.
 import type { TestContext } from 'vitest';
-import { evaluateAssertions, type AssertionSpec } from '../assertions/index.ts';
+import { caseScore, evaluateAssertions, type AssertionContext, type CheckSpec, type ThresholdSpec } from '../assertions/index.ts';
 import { metricsLine } from '../client/metrics.ts';
 import { streamChat } from '../client/stream-chat.ts';
+import type { ChatOutcome } from '../client/types.ts';
 import type { EvalConfig } from '../config/env.ts';
 import type { CaseMeta } from '../contract/case-meta.ts';
 import type { ChatMessage } from '../contract/chat.ts';
-import type { AssertionResult, CaseResult, CaseStatus, RequestMetrics } from '../contract/results.ts';
+import type { AssertionResult, CaseResult, CaseStatus, Expected, RequestMetrics, TemplateVars } from '../contract/results.ts';
 import { modelResources, reconnectModel, type ControlAccess } from '../lifecycle/control-client.ts';
 import type { ModelLease } from '../lifecycle/coordinator.ts';
 import { endpointApiKey } from '../runtimes/endpoint-key.ts';
+import type { PlannedCase } from './cases.ts';
 import type { Thresholds } from './thresholds.ts';
 
-export interface CaseInput {
-  name: string;
-  lease: ModelLease;
-  /** Called with the model's new lease when its service moved and was found again. */
-  onReconnect?: (lease: ModelLease) => void;
+/** The model a describe block evaluates, as its tests reach it. */
+export interface ModelSession {
   control: ControlAccess;
   config: EvalConfig;
-  category: string;
-  promptId: string;
-  repeat: number;
-  system: string | undefined;
-  prompt: string;
+  /** Replaced when the model's service moved and was found again. */
+  lease: ModelLease;
+}
+
+export interface ChatSettings {
+  messages: readonly ChatMessage[];
+  temperature: number;
   maxTokens: number;
-  assertions: AssertionSpec[];
-  thresholds: Thresholds;
 }
 
 type RunningModelInfo = Extract<ModelLease, { ok: true }>['model'];
 
 /** Thresholds are checks like any other, of the `performance` kind. */
-function thresholdChecks(thresholds: Thresholds): AssertionSpec[] {
-  const checks: AssertionSpec[] = [];
+export function thresholdChecks(thresholds: Thresholds): ThresholdSpec[] {
+  const checks: ThresholdSpec[] = [];
   if (thresholds.ttftMs !== undefined) checks.push({ type: 'max-ttft', ms: thresholds.ttftMs });
   if (thresholds.e2eMs !== undefined) checks.push({ type: 'max-e2e', ms: thresholds.e2eMs });
   if (thresholds.tpotMs !== undefined) checks.push({ type: 'max-tpot', ms: thresholds.tpotMs });
@@ -50,94 +50,165 @@ export function statusOf(error: string | null, checks: readonly AssertionResult[
   return evaluated.every((check) => check.pass) ? 'pass' : 'fail';
 }
 
-export async function runCase(context: TestContext, input: CaseInput): Promise<void> {
-  const { lease, config } = input;
-  const modelInfo: CaseMeta['model'] = lease.ok
-    ? {
-        alias: lease.model.alias,
-        modelId: lease.model.modelId,
-        synthetic: lease.model.synthetic,
-        loadMs: lease.model.loadMs,
-        downloadMs: lease.model.downloadMs,
-        startError: null,
-      }
-    : { alias: lease.alias, modelId: null, synthetic: false, loadMs: null, downloadMs: null, startError: lease.error };
+/**
+ * Streams one chat completion from the session's model. When nothing listens at its address
+ * any more (Foundry Local restarted on a new port), the coordinator looks for the service and
+ * the request, which never reached a server, is sent again.
+ */
+export async function sendChat(session: ModelSession, settings: ChatSettings, signal: AbortSignal): Promise<ChatOutcome> {
+  const { lease, config } = session;
+  if (!lease.ok) throw new Error(`model ${lease.alias} could not be started: ${lease.error}`);
+  const send = (model: RunningModelInfo) =>
+    streamChat({
+      baseURL: model.baseURL,
+      apiKey: endpointApiKey(lease.runtime.name, config),
+      model: model.modelId,
+      messages: settings.messages,
+      maxTokens: settings.maxTokens,
+      temperature: settings.temperature,
+      seed: config.seed,
+      timeoutMs: config.timeoutMs,
+      signal,
+    });
+  const outcome = await send(lease.model);
+  if (outcome.unreachable !== true) return outcome;
+  const moved = await reconnectModel(session.control, lease.model.alias, lease.model.baseURL).catch(() => null);
+  if (moved?.ok !== true || moved.model.baseURL === lease.model.baseURL) return outcome;
+  session.lease = moved;
+  return send(moved.model);
+}
 
-  let response = '';
-  let metrics: RequestMetrics | null = null;
-  let error: string | null = null;
-  let checks: AssertionResult[] = [];
-  if (!lease.ok) {
-    error = `model ${lease.alias} could not be started: ${lease.error}`;
-  } else {
-    const messages: ChatMessage[] = [];
-    if (input.system !== undefined) messages.push({ role: 'system', content: input.system });
-    messages.push({ role: 'user', content: input.prompt });
-    const send = (model: RunningModelInfo) =>
-      streamChat({
-        baseURL: model.baseURL,
-        apiKey: endpointApiKey(lease.runtime.name, config),
-        model: model.modelId,
-        messages,
-        maxTokens: input.maxTokens,
-        temperature: config.temperature,
-        seed: config.seed,
-        timeoutMs: config.timeoutMs,
-        signal: context.signal,
-      });
-    let outcome = await send(lease.model);
-    if (outcome.unreachable === true) {
-      // Nothing listens there any more (Foundry Local restarted on a new port): the coordinator
-      // looks for the service, and the request, which never reached a server, is sent again.
-      const moved = await reconnectModel(input.control, lease.model.alias, lease.model.baseURL).catch(() => null);
-      if (moved?.ok === true && moved.model.baseURL !== lease.model.baseURL) {
-        input.onReconnect?.(moved);
-        outcome = await send(moved.model);
-      }
+export interface CaseIdentity {
+  /** `<model> > <category>/<prompt>[ #n]`, as the vitest UI shows it. */
+  name: string;
+  category: string;
+  promptId: string;
+  repeat: number;
+  expected?: Expected;
+  vars?: TemplateVars;
+}
+
+/** What one test measured and checked, written to its task meta and annotations by finish(). */
+export class CaseRecorder {
+  private response = '';
+  private metrics: RequestMetrics | null = null;
+  private error: string | null = null;
+  private settings: Pick<ChatSettings, 'temperature' | 'maxTokens'> | null = null;
+  private readonly checks: AssertionResult[] = [];
+
+  constructor(
+    private readonly context: TestContext,
+    private readonly session: ModelSession,
+    readonly identity: CaseIdentity,
+  ) {}
+
+  /** The reply a check judges, with what it needs to know about the request. */
+  assertionContext(outcome: ChatOutcome, messages: readonly ChatMessage[]): AssertionContext {
+    const model = this.session.lease.ok ? this.session.lease.model : { alias: this.session.lease.alias, synthetic: false };
+    return {
+      response: outcome.answer,
+      reasoning: outcome.reasoning,
+      metrics: outcome.metrics,
+      model: model.alias,
+      synthetic: model.synthetic,
+      messages,
+      expected: this.identity.expected,
+      vars: this.identity.vars,
+      pythonSandbox: this.session.config.pythonSandbox,
+    };
+  }
+
+  /** The case keeps the last reply it was given (and its metrics); an earlier one stays in the UI. */
+  async recordReply(outcome: ChatOutcome, settings: ChatSettings): Promise<void> {
+    if (this.response !== '') await this.context.annotate(this.response, 'response');
+    this.response = outcome.response;
+    this.metrics = outcome.metrics;
+    this.settings = { temperature: settings.temperature, maxTokens: settings.maxTokens };
+    if (outcome.error !== undefined) this.error = outcome.error;
+  }
+
+  recordChecks(checks: readonly AssertionResult[]): void {
+    this.checks.push(...checks);
+  }
+
+  recordError(message: string): void {
+    this.error ??= message;
+  }
+
+  get failed(): boolean {
+    return this.error !== null;
+  }
+
+  private modelInfo(): CaseMeta['model'] {
+    const { lease } = this.session;
+    return lease.ok
+      ? {
+          alias: lease.model.alias,
+          modelId: lease.model.modelId,
+          synthetic: lease.model.synthetic,
+          loadMs: lease.model.loadMs,
+          downloadMs: lease.model.downloadMs,
+          startError: null,
+        }
+      : { alias: lease.alias, modelId: null, synthetic: false, loadMs: null, downloadMs: null, startError: lease.error };
+  }
+
+  /** Writes the case to the task meta and the annotations; throws when the test must fail or be skipped. */
+  async finish(): Promise<void> {
+    const { lease, control } = this.session;
+    const { context, identity, checks, metrics } = this;
+    const resources = lease.ok ? await modelResources(control, lease.model.alias).catch(() => null) : null;
+    const status = statusOf(this.error, checks);
+    const modelInfo = this.modelInfo();
+    const result: CaseResult = {
+      name: identity.name,
+      model: modelInfo.alias,
+      modelId: modelInfo.modelId,
+      prompt: identity.promptId,
+      category: identity.category,
+      repeat: identity.repeat,
+      status,
+      metrics,
+      assertions: checks,
+      response: this.response,
+      error: this.error,
+      resources,
+      score: caseScore(checks),
+      ...(identity.expected === undefined ? {} : { expected: identity.expected }),
+      ...(identity.vars === undefined ? {} : { vars: identity.vars }),
+      ...(this.settings ?? {}),
+    };
+    context.task.meta.edgeEvals = { case: result, model: modelInfo, runtime: lease.runtime };
+
+    if (this.response !== '') await context.annotate(this.response, 'response');
+    if (metrics !== null) await context.annotate(metricsLine(metrics), 'metrics');
+    for (const check of checks) {
+      const verdict = check.skipped === true ? 'SKIP' : check.pass ? 'PASS' : 'FAIL';
+      await context.annotate(`${verdict} ${check.type}: ${check.reason}`, check.pass || check.skipped === true ? 'check' : 'check-failed');
     }
-    response = outcome.response;
-    metrics = outcome.metrics;
-    if (outcome.error !== undefined) {
-      error = outcome.error;
-    } else {
-      checks = await evaluateAssertions([...input.assertions, ...thresholdChecks(input.thresholds)], {
-        response: outcome.answer,
-        metrics: outcome.metrics,
-        synthetic: lease.model.synthetic,
-        model: lease.model.alias,
-        pythonSandbox: config.pythonSandbox,
-      });
+
+    if (status === 'error') throw new Error(this.error ?? 'unknown error');
+    if (status === 'skip') context.skip('every check was skipped (content is not judged on synthetic models)');
+    if (status === 'fail') {
+      const failed = checks.filter((check) => !check.pass && check.skipped !== true);
+      throw new Error(`${failed.length} of ${checks.length} checks failed:\n${failed.map((check) => `- ${check.type}: ${check.reason}`).join('\n')}`);
     }
   }
-  const resources = lease.ok ? await modelResources(input.control, lease.model.alias).catch(() => null) : null;
-  const status = statusOf(error, checks);
-  const result: CaseResult = {
-    name: input.name,
-    model: modelInfo.alias,
-    modelId: modelInfo.modelId,
-    prompt: input.promptId,
-    category: input.category,
-    repeat: input.repeat,
-    status,
-    metrics,
-    assertions: checks,
-    response,
-    error,
-    resources,
-  };
-  context.task.meta.edgeEvals = { case: result, model: modelInfo, runtime: lease.runtime };
+}
 
-  if (response !== '') await context.annotate(response, 'response');
-  if (metrics !== null) await context.annotate(metricsLine(metrics), 'metrics');
-  for (const check of checks) {
-    const verdict = check.skipped === true ? 'SKIP' : check.pass ? 'PASS' : 'FAIL';
-    await context.annotate(`${verdict} ${check.type}: ${check.reason}`, check.pass || check.skipped === true ? 'check' : 'check-failed');
+/** A declarative case: send its conversation, run its checks and thresholds, record. */
+export async function runCase(context: TestContext, session: ModelSession, planned: PlannedCase, identity: CaseIdentity, thresholds: Thresholds): Promise<void> {
+  const recorder = new CaseRecorder(context, session, identity);
+  const settings: ChatSettings = { messages: planned.messages, temperature: planned.temperature, maxTokens: planned.maxTokens };
+  try {
+    const outcome = await sendChat(session, settings, context.signal);
+    await recorder.recordReply(outcome, settings);
+    if (!recorder.failed) {
+      const specs: CheckSpec[] = [...planned.assertions, ...thresholdChecks(thresholds)];
+      recorder.recordChecks(await evaluateAssertions(specs, recorder.assertionContext(outcome, planned.messages)));
+    }
+  } catch (error) {
+    recorder.recordError((error as Error).message);
   }
-
-  if (status === 'error') throw new Error(error ?? 'unknown error');
-  if (status === 'skip') context.skip('every check was skipped (content is not judged on synthetic models)');
-  if (status === 'fail') {
-    const failed = checks.filter((check) => !check.pass && check.skipped !== true);
-    throw new Error(`${failed.length} of ${checks.length} checks failed:\n${failed.map((check) => `- ${check.type}: ${check.reason}`).join('\n')}`);
-  }
+  await recorder.finish();
 }

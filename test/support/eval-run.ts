@@ -13,13 +13,15 @@ export function cleanEnvironment(): Record<string, string> {
   return env;
 }
 
+/** `npm run eval` in this project, or in the copy at `root` (project-copy.ts). */
 export function evalRun(
   args: string[],
   env: Record<string, string>,
-  options: { timeout?: number; detached?: boolean } = {},
+  options: { timeout?: number; detached?: boolean; root?: string } = {},
 ): ResultPromise<{ all: true; reject: false; extendEnv: false }> {
-  return execa(process.execPath, [EDGE_EVALS_BIN, 'eval', ...args], {
-    cwd: PROJECT_ROOT,
+  const bin = options.root === undefined ? EDGE_EVALS_BIN : path.join(options.root, 'bin', 'edge-evals.js');
+  return execa(process.execPath, [bin, 'eval', ...args], {
+    cwd: options.root ?? PROJECT_ROOT,
     env: { ...cleanEnvironment(), EVAL_RUNTIME: 'embedded', NO_COLOR: '1', ...env },
     extendEnv: false,
     reject: false,

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { excerpt } from '../../src/assertions/excerpt.ts';
-import { AssertionSpecSchema, assertionKind, evaluateAssertions, type AssertionContext, type AssertionSpec } from '../../src/assertions/index.ts';
+import {
+  AssertionSpecSchema,
+  assertionKind,
+  caseScore,
+  defineCheck,
+  evaluateAssertions,
+  type AssertionContext,
+  type AssertionSpec,
+  type CheckSpec,
+} from '../../src/assertions/index.ts';
 import type { RequestMetrics } from '../../src/contract/results.ts';
 
 const METRICS: RequestMetrics = {
@@ -27,8 +36,9 @@ function context(response: string, overrides: Partial<AssertionContext> = {}): A
   return { response, metrics: METRICS, model: 'qwen2.5-0.5b', synthetic: false, ...overrides };
 }
 
-async function check(spec: AssertionSpec, response: string, overrides: Partial<AssertionContext> = {}) {
-  const [result] = await evaluateAssertions([AssertionSpecSchema.parse(spec)], context(response, overrides));
+async function check(spec: CheckSpec, response: string, overrides: Partial<AssertionContext> = {}) {
+  const parsed = spec.type.startsWith('max-') || spec.type.startsWith('min-') ? spec : AssertionSpecSchema.parse(spec);
+  const [result] = await evaluateAssertions([parsed], context(response, overrides));
   if (result === undefined) throw new Error('no result');
   return result;
 }
@@ -37,9 +47,9 @@ const REPLY = 'Edge AI runs models on local devices.\nNo cloud needed.';
 
 describe('text checks', () => {
   it.each<[AssertionSpec, string]>([
-    [{ type: 'contains', value: 'local devices' }, 'the reply contains "local devices"'],
-    [{ type: 'icontains', value: 'EDGE ai' }, 'the reply contains "EDGE ai" (ignoring case)'],
-    [{ type: 'not-contains', value: 'I cannot' }, 'the reply does not contain "I cannot"'],
+    [{ type: 'contains', value: 'local devices' }, 'the reply contains "local devices" at character 23: "Edge AI runs models on local devices.\\nNo cloud needed." (54 chars)'],
+    [{ type: 'icontains', value: 'EDGE ai' }, 'the reply contains "EDGE ai" (ignoring case) at character 0: "Edge AI runs models on local devices.\\nNo cloud " (47 chars)'],
+    [{ type: 'not-contains', value: 'I cannot' }, '"contains" failed, as required: expected the reply to contain "I cannot" (case-sensitive); it does not. Reply: "Edge AI runs models on local devices.\\nNo cloud needed." (54 chars)'],
     [{ type: 'regex', pattern: '\\b(device|cloud)s?\\b', flags: 'i' }, 'the reply matches /\\b(device|cloud)s?\\b/i at character 29: "devices" (7 chars)'],
     [{ type: 'starts-with', value: 'Edge AI' }, 'the reply starts with "Edge AI"'],
   ])('%o passes', async (spec, reason) => {
@@ -52,7 +62,7 @@ describe('text checks', () => {
     [{ type: 'icontains', value: 'on-device' }, `expected the reply to contain "on-device" in any case; it does not. ${EXCERPT}`],
     [
       { type: 'not-contains', value: 'cloud' },
-      `expected the reply not to contain "cloud"; it does at character 41: "dge AI runs models on local devices.\\nNo cloud needed." (53 chars). ${EXCERPT}`,
+      'expected "contains" to fail; it passed: the reply contains "cloud" at character 41: "dge AI runs models on local devices.\\nNo cloud needed." (53 chars)',
     ],
     [{ type: 'regex', pattern: 'qubits?' }, `expected the reply to match /qubits?/; it does not. ${EXCERPT}`],
     [{ type: 'starts-with', value: 'Sure' }, `expected the reply to start with "Sure"; it does not. ${EXCERPT}`],
@@ -106,19 +116,29 @@ describe('json', () => {
   });
 });
 
-describe('custom', () => {
-  it('passes with true or {pass: true}, and receives the context', async () => {
-    expect(await check({ type: 'custom', check: (response) => response.includes('Edge') }, REPLY)).toMatchObject({ pass: true, reason: 'the custom check returned true' });
-    const result = await check(
-      { type: 'custom', name: 'model-aware', check: async (_response, { model }) => ({ pass: model.startsWith('qwen'), score: 0.9, reason: 'qwen answered' }) },
+describe('custom checks and defineCheck', () => {
+  it('passes with true, with {pass: true} and with a score at or above its threshold; sees the whole context', async () => {
+    expect(await check({ type: 'custom', check: ({ reply }) => reply.includes('Edge') }, REPLY)).toMatchObject({ pass: true, reason: 'the custom check returned true' });
+    const seen = await check(
+      {
+        type: 'custom',
+        name: 'model-aware',
+        check: async ({ model, prompt, reasoning, metrics, vars, expected }) => ({
+          pass: model.startsWith('qwen') && prompt === 'Say it' && reasoning === 'thinking' && metrics?.ttftMs === 120 && vars.city === 'Paris' && expected === 'Paris',
+          score: 0.9,
+          reason: 'qwen answered',
+        }),
+      },
       REPLY,
+      { messages: [{ role: 'system', content: 'Be brief' }, { role: 'user', content: 'Say it' }], reasoning: 'thinking', vars: { city: 'Paris' }, expected: 'Paris' },
     );
-    expect(result).toEqual({ type: 'custom', pass: true, score: 1, reason: 'custom check "model-aware": qwen answered' });
+    expect(seen).toEqual({ type: 'custom', pass: true, score: 0.9, reason: 'check "model-aware": qwen answered' });
+    expect(await check({ type: 'custom', name: 'half', check: () => 0.5 }, REPLY)).toEqual({ type: 'custom', pass: true, score: 0.5, reason: 'check "half" scored 0.50 (passes at 0.5)' });
   });
 
-  it('fails with false, with {pass: false}, with a bad return value and when it throws', async () => {
+  it('fails with false, {pass: false}, a score under its threshold, a bad return value, and when it throws', async () => {
     expect((await check({ type: 'custom', name: 'has-paris', check: () => false }, REPLY)).reason).toBe(
-      'custom check "has-paris" returned false. Reply: "Edge AI runs models on local devices.\\nNo cloud needed." (54 chars)',
+      'check "has-paris" returned false. Reply: "Edge AI runs models on local devices.\\nNo cloud needed." (54 chars)',
     );
     expect(await check({ type: 'custom', check: () => ({ pass: false, score: 0.25, reason: 'one of four facts' }) }, 'x')).toEqual({
       type: 'custom',
@@ -126,14 +146,96 @@ describe('custom', () => {
       score: 0.25,
       reason: 'the custom check: one of four facts. Reply: "x" (1 chars)',
     });
+    expect(await check({ type: 'custom', threshold: 0.8, check: () => 0.75 }, 'x')).toEqual({
+      type: 'custom',
+      pass: false,
+      score: 0.75,
+      reason: 'the custom check scored 0.75 (passes at 0.8). Reply: "x" (1 chars)',
+    });
     expect((await check({ type: 'custom', check: () => ({ pass: true, score: 7 }) }, 'x')).reason).toBe('the custom check returned score 7; expected 0..1');
+    expect((await check({ type: 'custom', check: () => Number.NaN }, 'x')).reason).toBe('the custom check returned score NaN; expected 0..1');
     const thrown = await check({ type: 'custom', check: () => { throw new Error('boom'); } }, 'x');
     expect(thrown).toMatchObject({ pass: false, reason: 'the custom check threw: boom. Reply: "x" (1 chars)' });
+  });
+
+  it('defineCheck makes a named, typed check with options, usable with not- and a weight', async () => {
+    const mentionsAtLeast = defineCheck({
+      name: 'mentions-at-least',
+      check: ({ reply }, { words, atLeast }: { words: string[]; atLeast: number }) => {
+        const found = words.filter((word) => reply.toLowerCase().includes(word));
+        return { pass: found.length >= atLeast, score: found.length / words.length, reason: `found ${found.join(', ') || 'none'}` };
+      },
+    });
+    const spec = mentionsAtLeast({ words: ['edge', 'cloud', 'gpu', 'npu'], atLeast: 2 });
+    expect(spec).toMatchObject({ type: 'custom', name: 'mentions-at-least' });
+    expect(await check(spec, REPLY)).toEqual({ type: 'custom', pass: true, score: 0.5, reason: 'check "mentions-at-least": found edge, cloud' });
+    const negated = await check({ ...spec, type: 'not-custom', weight: 2 }, REPLY);
+    expect(negated).toMatchObject({ type: 'not-custom', pass: false, score: 0.5, weight: 2 });
+    expect(negated.reason).toBe('expected "custom" to fail; it passed: check "mentions-at-least": found edge, cloud');
+  });
+
+  it('a check of another kind runs on synthetic models', async () => {
+    const fast = defineCheck({ name: 'first-token-fast', kind: 'performance', check: ({ metrics }) => (metrics?.ttftMs ?? Infinity) < 500 });
+    const noOptions = defineCheck({ name: 'has-text', check: ({ reply }) => reply.length > 0 });
+    const results = await evaluateAssertions([fast(), noOptions()], context('lorem', { synthetic: true, model: 'fixture-tiny' }));
+    expect(results.map((result) => [result.type, result.pass, result.skipped ?? false])).toEqual([
+      ['custom', true, false],
+      ['custom', true, true],
+    ]);
+  });
+});
+
+describe('key points', () => {
+  const QUANTUM = 'A quantum computer uses qubits, which can be in a superposition:\nboth 0 and  1 at once.';
+
+  it('passes when the reply makes every key point, one of the alternatives sufficing, and scores the share made', async () => {
+    const expected = ['qubit', { any: ['entanglement', 'both 0 and 1'] }];
+    expect(await check({ type: 'key-points' }, QUANTUM, { expected })).toEqual({ type: 'key-points', pass: true, score: 1, reason: '2 of 2 key points made' });
+    const partly = await check({ type: 'key-points', min: 1 }, QUANTUM, { expected: ['qubit', 'interference', 'decoherence'] });
+    expect(partly).toEqual({ type: 'key-points', pass: true, score: 1 / 3, reason: '1 of 3 key points made (at least 1 needed); missing "interference", "decoherence"' });
+  });
+
+  it('matches from the start of a word, ignoring case and line breaks', async () => {
+    expect((await check({ type: 'key-points' }, 'An icon', { expected: ['con'] })).pass).toBe(false);
+    expect((await check({ type: 'key-points' }, 'QUBITS', { expected: ['qubit'] })).pass).toBe(true);
+  });
+
+  it('fails with the points missed, and without key points to judge by', async () => {
+    const missed = await check({ type: 'key-points' }, QUANTUM, { expected: ['qubit', { any: ['interference', 'tunnelling'] }] });
+    expect(missed).toMatchObject({ pass: false, score: 0.5 });
+    expect(missed.reason).toMatch(/^expected at least 2 of 2 key points; 1 of 2 key points made, missing "interference" or "tunnelling"\. Reply: /);
+    expect((await check({ type: 'key-points' }, QUANTUM, { expected: 'A reference answer.' })).reason).toBe(
+      'key-points needs `expected` key points (a list) on the prompt or its data row; it has a reference answer',
+    );
+  });
+});
+
+describe('not- and weights', () => {
+  it('inverts any check type with not-, pass and score', async () => {
+    expect(await check({ type: 'not-regex', pattern: 'qubits?' }, REPLY)).toMatchObject({ type: 'not-regex', pass: true, score: 1 });
+    expect(await check({ type: 'not-length', maxChars: 10 }, REPLY)).toMatchObject({ pass: true });
+    expect(await check({ type: 'not-json' }, '{"a": 1}')).toMatchObject({ pass: false, score: 0, reason: 'expected "json" to fail; it passed: the reply is valid JSON' });
+    expect(await check({ type: 'not-key-points' }, 'qubits', { expected: ['qubit', 'superposition'] })).toMatchObject({ pass: true, score: 0.5 });
+  });
+
+  it('skips a negated content check on a synthetic model like the plain one', async () => {
+    expect(await check({ type: 'not-icontains', value: 'x' }, 'x', { synthetic: true, model: 'fixture-tiny' })).toMatchObject({ pass: true, skipped: true });
+  });
+
+  it('weighs the case score by the checks that ran', () => {
+    expect(
+      caseScore([
+        { type: 'python', pass: false, score: 0.75, reason: '', weight: 3 },
+        { type: 'length', pass: true, score: 1, reason: '' },
+        { type: 'icontains', pass: true, score: 1, reason: '', skipped: true, weight: 10 },
+      ]),
+    ).toBe((0.75 * 3 + 1) / 4);
+    expect(caseScore([{ type: 'icontains', pass: true, score: 1, reason: '', skipped: true }])).toBeNull();
   });
 });
 
 describe('performance thresholds', () => {
-  it.each<[AssertionSpec, string]>([
+  it.each<[CheckSpec, string]>([
     [{ type: 'max-ttft', ms: 120 }, 'TTFT 120.0 ms is within the maximum of 120 ms'],
     [{ type: 'max-e2e', ms: 1000 }, 'E2E latency 900.0 ms is within the maximum of 1000 ms'],
     [{ type: 'max-tpot', ms: 25 }, 'TPOT 20.0 ms is within the maximum of 25 ms'],
@@ -142,7 +244,7 @@ describe('performance thresholds', () => {
     expect(await check(spec, '')).toEqual({ type: spec.type, pass: true, score: 1, reason });
   });
 
-  it.each<[AssertionSpec, string]>([
+  it.each<[CheckSpec, string]>([
     [{ type: 'max-ttft', ms: 100 }, 'expected TTFT at most 100 ms; got 120.0 ms'],
     [{ type: 'max-e2e', ms: 500 }, 'expected E2E latency at most 500 ms; got 900.0 ms'],
     [{ type: 'max-tpot', ms: 10 }, 'expected TPOT at most 10 ms; got 20.0 ms'],
@@ -169,9 +271,18 @@ describe('performance thresholds', () => {
 
 describe('kinds and synthetic models', () => {
   it('declares a kind per type', () => {
-    expect(['contains', 'json', 'python', 'custom'].map((type) => assertionKind(type as AssertionSpec['type']))).toEqual(['content', 'content', 'content', 'content']);
-    expect(assertionKind('length')).toBe('format');
-    expect(assertionKind('max-ttft')).toBe('performance');
+    const specs: CheckSpec[] = [
+      { type: 'contains', value: 'x' },
+      { type: 'json' },
+      { type: 'python', cases: [{ args: [], expected: null }] },
+      { type: 'custom', check: () => true },
+      { type: 'key-points' },
+      { type: 'not-icontains', value: 'x' },
+    ];
+    expect(specs.map(assertionKind)).toEqual(Array(specs.length).fill('content'));
+    expect(assertionKind({ type: 'length', maxChars: 1 })).toBe('format');
+    expect(assertionKind({ type: 'max-ttft', ms: 1 })).toBe('performance');
+    expect(assertionKind({ type: 'custom', kind: 'format', check: () => true })).toBe('format');
   });
 
   it('skips content checks on a synthetic model and still runs format and performance checks', async () => {
@@ -199,9 +310,11 @@ describe('spec validation', () => {
 
   it('names an unknown type and the closest known one', () => {
     expect(issues({ type: 'contians', value: 'x' })).toEqual([
-      'type: unknown assertion type "contians" (did you mean "contains" or "icontains"?); known types: contains, icontains, not-contains, regex, starts-with, length, json, custom, python, max-ttft, max-e2e, max-tpot, min-tokens-per-sec',
+      'type: unknown assertion type "contians" (did you mean "contains" or "icontains"?); known types: contains, icontains, regex, starts-with, length, json, key-points, custom, python (each also as not-<type>)',
     ]);
+    expect(issues({ type: 'not-contians', value: 'x' })[0]).toMatch(/^type: unknown assertion type "not-contians" \(did you mean "not-contains" or "not-icontains"\?\)/);
     expect(issues({ value: 'x' })[0]).toMatch(/^type: expected a "type"; known types: contains/);
+    expect(issues({ type: 'max-ttft', ms: 100 })).toEqual(['type: "max-ttft" is written as a threshold: thresholds: { ttftMs: ... } on the eval or the prompt']);
   });
 
   it('reports bad fields of a known type', () => {
@@ -209,8 +322,11 @@ describe('spec validation', () => {
     expect(issues({ type: 'length' })).toEqual(['(spec): expected at least one of minChars, maxChars, minWords, maxWords']);
     expect(issues({ type: 'length', minChars: 10, maxChars: 5 })).toEqual(['minChars: minChars 10 is above maxChars 5']);
     expect(issues({ type: 'contains', value: 'x', caseSensitive: true })).toEqual(['(spec): Unrecognized key: "caseSensitive"']);
-    expect(issues({ type: 'max-ttft', ms: -5 })).toEqual(['ms: expected a positive number of milliseconds']);
-    expect(issues({ type: 'custom', check: 'x => true' })).toEqual(['check: expected a function (response, context) => boolean | {pass, score?, reason?}']);
+    expect(issues({ type: 'not-regex', pattern: '(unclosed' })).toEqual([expect.stringMatching(/^pattern: not a valid regular expression: /)]);
+    expect(issues({ type: 'icontains', value: 'x', weight: 0 })).toEqual(['weight: expected a positive weight (default 1)']);
+    expect(issues({ type: 'custom', check: 'x => true' })).toEqual([
+      'check: expected a function ({ prompt, reply, reasoning, metrics, ... }) => boolean | score | {pass, score?, reason?}',
+    ]);
     expect(issues({ type: 'json', schema: { type: 'object' } })).toEqual(['schema: expected a zod schema (z.object({...}))']);
     expect(issues({ type: 'python', cases: [] })).toEqual(['cases: expected at least one case']);
   });

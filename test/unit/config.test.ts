@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/env.ts';
+import { ConfigError, loadConfig, unknownVariableWarnings } from '../../src/config/env.ts';
 
 const emptyFolder = () => mkdtempSync(path.join(os.tmpdir(), 'edge-evals-config-'));
 
@@ -81,5 +81,20 @@ describe('loadConfig', () => {
     expect(config.envFile).toBe(path.join(cwd, '.env'));
     writeFileSync(path.join(cwd, '.env'), 'EVAL_TEMPERATURE=9\n');
     expect(configError({}, cwd).message).toMatch(/in the environment or .*\.env:\n {2}EVAL_TEMPERATURE="9": expected a number from 0 to 2/);
+  });
+});
+
+describe('unknown EVAL_* variables', () => {
+  it('warns about each, with the closest known names and where it was set', () => {
+    const cwd = emptyFolder();
+    writeFileSync(path.join(cwd, '.env'), 'EVAL_REPEAT=3\nEVAL_MODELS=fixture-tiny\n');
+    expect(unknownVariableWarnings({ cwd, env: { EVAL_MODEL: 'fixture-tiny', EVAL_RUNTIME: 'embedded', EVALUATE: 'x', PATH: '/bin' } })).toEqual([
+      expect.stringMatching(/^EVAL_MODEL is not a setting of edge-evals \(did you mean EVAL_MODELS\b.*\?\); it is ignored\. Every setting is in \.env\.example\.$/),
+      expect.stringMatching(new RegExp(`^EVAL_REPEAT in ${path.join(cwd, '.env').replace(/[.\\/]/g, '\\$&')} is not a setting of edge-evals \\(did you mean EVAL_REPEATS\\b`)),
+    ]);
+  });
+
+  it('says nothing when every variable is known', () => {
+    expect(unknownVariableWarnings({ cwd: emptyFolder(), env: { EVAL_MODELS: 'a', EVAL_TIMEOUT_MS: '5' } })).toEqual([]);
   });
 });

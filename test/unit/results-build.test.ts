@@ -72,9 +72,19 @@ describe('buildResults', () => {
       meta('synthetic', 'a', { synthetic: true, checks: [check(true, true), check(true)] }),
       meta('broken', 'a', { status: 'error', startError: 'not in the catalog' }),
     ]);
-    expect(results.models[0]).toMatchObject({ synthetic: true, checksPassed: 1, checksTotal: 1 });
+    expect(results.models[0]).toMatchObject({ synthetic: true, checksPassed: 1, checksTotal: 1, checksSkipped: 1 });
     expect(results.models[1]).toMatchObject({ startError: 'not in the catalog', errored: 1, loadMs: null, modelId: null });
     expect(results.cases.find((testCase) => testCase.model === 'broken')?.error).toBe('not in the catalog');
+  });
+
+  it("averages the cases' scores per model, over the cases that ran a check", () => {
+    const scored = (prompt: string, score: number | null) => {
+      const recorded = meta('m', prompt);
+      return { ...recorded, case: { ...recorded.case, score } };
+    };
+    const results = build([scored('a', 1), scored('b', 0.5), scored('c', null)]);
+    expect(results.models[0]?.score).toBe(0.75);
+    expect(build([scored('a', null)]).models[0]?.score).toBeNull();
   });
 
   it('computes pass rates over repeats per (model, prompt)', () => {

@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execa } from 'execa';
-import { loadConfig, type EvalConfig } from '../../config/env.ts';
+import { loadConfig, unknownVariableWarnings, type EvalConfig } from '../../config/env.ts';
 import { makePlan, PLAN_ENV, type RunPlan } from '../../lifecycle/plan.ts';
 import { writeAndConclude } from '../../report/conclude.ts';
 import { LATEST_RESULTS, PARTIAL_RESULTS, readBaselineFile } from '../../results/files.ts';
@@ -15,6 +15,8 @@ import { readPartialResults } from '../../results/partial.ts';
 import { chooseRuntime } from '../../runtimes/choose.ts';
 import { PROJECT_ROOT } from '../../util/paths.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
+import { preflight } from '../preflight.ts';
+import { parseVitestArguments } from '../vitest-args.ts';
 
 const USAGE = `Usage: npm run eval -- [options] [vitest options]
        edge-evals eval [options] [vitest options]
@@ -112,6 +114,8 @@ export async function evalCommand(args: string[]): Promise<number> {
   }
   Object.assign(process.env, env);
   const config = loadConfig();
+  for (const warning of unknownVariableWarnings()) process.stderr.write(`warning: ${warning}\n`);
+  const vitest = await parseVitestArguments(vitestArgs, USAGE);
   // An unusable baseline is a usage error (exit code 2) before any model starts, never a silent pass.
   if (config.baselinePath !== undefined) {
     readBaselineFile(config.baselinePath, {
@@ -121,7 +125,13 @@ export async function evalCommand(args: string[]): Promise<number> {
   }
   const { name } = chooseRuntime(config);
   const endpointModels = name === 'openai' && config.models === undefined ? await listEndpointModels(config) : undefined;
-  const plan = makePlan(config, endpointModels);
+  let plan = makePlan(config, endpointModels);
+  if (vitest.runsTests) {
+    const checked = await preflight(plan.models, vitest);
+    plan = { ...plan, evalFiles: checked.files };
+    const skipped = checked.skipped === 0 ? '' : ` (${checked.skipped} skipped)`;
+    process.stderr.write(`[edge-evals] ${checked.tests} tests${skipped} from ${checked.files.length} eval files: ${checked.files.join(', ')}\n`);
+  }
   process.stderr.write(`[edge-evals] runtime: ${plan.runtime} (${plan.reason})\n`);
   process.stderr.write(`[edge-evals] models: ${plan.models.join(', ')}\n`);
 

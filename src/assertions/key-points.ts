@@ -1,0 +1,52 @@
+// The reply makes the expected key points: each point is a phrase, or `{ any: [...] }`
+// alternatives of which one will do. Matching ignores case and runs of whitespace, and a phrase
+// must start where a word starts: 'qubit' finds "qubits", 'con' does not find "icon". The score
+// is the share of points made.
+import { z } from 'zod';
+import type { KeyPoint } from '../contract/results.ts';
+import { replyExcerpt } from './excerpt.ts';
+import { failed, passed, type AssertionHandler } from './types.ts';
+
+export const KeyPointsSpec = z
+  .object({
+    type: z.literal('key-points'),
+    /** How many key points must be made; default: all of them. */
+    min: z.number().int().positive().optional(),
+  })
+  .strict();
+export type KeyPointsSpec = z.infer<typeof KeyPointsSpec>;
+
+function phrasePattern(phrase: string): RegExp {
+  const words = phrase.trim().split(/\s+/).map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`(?<![\\p{L}\\p{N}])${words.join('\\s+')}`, 'iu');
+}
+
+/** The phrase of the point that the reply makes, or null when it makes none of them. */
+export function mentioned(reply: string, point: KeyPoint): string | null {
+  const phrases = typeof point === 'string' ? [point] : point.any;
+  return phrases.find((phrase) => phrasePattern(phrase).test(reply)) ?? null;
+}
+
+export function describeKeyPoint(point: KeyPoint): string {
+  return typeof point === 'string' ? `"${point}"` : point.any.map((phrase) => `"${phrase}"`).join(' or ');
+}
+
+export const keyPoints: AssertionHandler<KeyPointsSpec> = {
+  kind: 'content',
+  evaluate: ({ min }, { response, expected }) => {
+    if (!Array.isArray(expected)) {
+      const given = expected === undefined ? 'none' : 'a reference answer';
+      return failed(`key-points needs \`expected\` key points (a list) on the prompt or its data row; it has ${given}`);
+    }
+    const made = expected.filter((point) => mentioned(response, point) !== null);
+    const missing = expected.filter((point) => mentioned(response, point) === null);
+    const needed = Math.min(min ?? expected.length, expected.length);
+    const summary = `${made.length} of ${expected.length} key points made`;
+    const score = made.length / expected.length;
+    if (missing.length === 0) return passed(summary);
+    if (made.length >= needed) {
+      return { pass: true, score, reason: `${summary} (at least ${needed} needed); missing ${missing.map(describeKeyPoint).join(', ')}` };
+    }
+    return failed(`expected at least ${needed} of ${expected.length} key points; ${summary}, missing ${missing.map(describeKeyPoint).join(', ')}. ${replyExcerpt(response)}`, score);
+  },
+};
