@@ -118,6 +118,7 @@ export const EnvSchema = z.object({
   EVAL_THREADS: integer(0, 0),
   EVAL_PYTHON_SANDBOX: choice(PYTHON_SANDBOX_CHOICES),
   EDGE_EVALS_CACHE: optionalString,
+  EDGE_EVALS_SERVE_API_KEY: optionalString,
 });
 
 export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
@@ -149,6 +150,8 @@ export interface EvalConfig {
   /** `require`: python checks refuse to run code they cannot sandbox (docs/sandbox.md). */
   pythonSandbox: (typeof PYTHON_SANDBOX_CHOICES)[number];
   cacheDir: string;
+  /** `edge-evals serve --api-key` from the environment, where `ps` does not show it. */
+  serveApiKey: string | undefined;
   /** Where the configuration came from, for messages. */
   envFile: string | null;
 }
@@ -213,7 +216,7 @@ export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = 
     const lines = parsed.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? '?');
       const given = values[variable];
-      const shown = variable === 'EVAL_API_KEY' ? '(hidden)' : JSON.stringify(given ?? '');
+      const shown = variable === 'EVAL_API_KEY' || variable === 'EDGE_EVALS_SERVE_API_KEY' ? '(hidden)' : JSON.stringify(given ?? '');
       return `  ${variable}=${shown}: ${issue.message}`;
     });
     const where = envFile === null ? 'the environment' : `the environment or ${envFile}`;
@@ -249,6 +252,7 @@ export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = 
     threads: env.EVAL_THREADS,
     pythonSandbox: env.EVAL_PYTHON_SANDBOX,
     cacheDir: env.EDGE_EVALS_CACHE === undefined ? defaultCacheDir(values) : resolveFrom(env.EDGE_EVALS_CACHE),
+    serveApiKey: env.EDGE_EVALS_SERVE_API_KEY,
     envFile,
   };
 }

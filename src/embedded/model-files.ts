@@ -79,7 +79,8 @@ function stem(fileName: string): string {
 
 /**
  * Find the file behind `spec` without generating or downloading anything:
- * - a path to an existing .gguf file (only when `allowPaths`: the CLI, never HTTP requests);
+ * - a path to an existing .gguf file, only when `allowPaths`: for the command line (the server
+ *   passes it for HTTP requests only for files its command line named, or with --allow-model-paths);
  * - a synthetic catalog alias: `<cacheDir>/models/<fileName>`, generated later if missing;
  * - a downloadable catalog alias or model ID: its file in the cache, else ModelNotDownloadedError;
  * - the name of a .gguf file the user put in `<cacheDir>/models` (without the extension).

@@ -3,11 +3,12 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+/** `mode`: the new file's permissions, e.g. 0o600 for a file that holds a secret. */
+export function writeFileAtomic(file: string, content: string | Uint8Array, options: { mode?: number } = {}): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {
-    writeFileSync(temporary, content);
+    writeFileSync(temporary, content, { mode: options.mode });
     renameSync(temporary, file);
   } catch (error) {
     rmSync(temporary, { force: true });

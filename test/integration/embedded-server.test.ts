@@ -5,16 +5,15 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import OpenAI, { APIError } from 'openai';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, sampleProcessTree } from '../../src/util/process-tree.ts';
 import { plantedReply } from '../support/planted-truth.ts';
+import { EDGE_EVALS_BIN as BIN } from '../support/processes.ts';
+import { READY_TIMEOUT_MS, startServer, type ServerProcess } from '../support/serve.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/edge-evals.js', import.meta.url));
-const READY_TIMEOUT_MS = 90_000;
 /** "Say hello." asks for an introduction (its keyword: hello): fixture-tiny's planted answer. */
 const { text: TINY_REPLY, tokens: TINY_REPLY_TOKENS } = plantedReply('fixture-tiny', 'chat/introduce-yourself');
 
@@ -25,50 +24,6 @@ interface Timings {
   predicted_n: number;
   predicted_ms: number;
   predicted_per_second: number | null;
-}
-
-interface ReadyLine {
-  event: 'ready';
-  url: string;
-  pid: number;
-  models: { alias: string; modelId: string; path: string; loadMs: number; threads: number }[];
-}
-
-interface ServerProcess {
-  child: ResultPromise<{ reject: false; env: Record<string, string> }>;
-  ready: ReadyLine;
-  stdout: () => string;
-  stderr: () => string;
-}
-
-/** Start `edge-evals serve` and wait for its ready line. */
-async function startServer(args: string[], cacheDir: string): Promise<ServerProcess> {
-  const child = execa(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
-    env: { EDGE_EVALS_CACHE: cacheDir, EVAL_THREADS: '' },
-    reject: false,
-    timeout: 10 * 60_000,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr?.on('data', (data: Buffer) => {
-    stderr += data.toString();
-  });
-  const ready = await new Promise<ReadyLine>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line after ${READY_TIMEOUT_MS} ms; stderr:\n${stderr}`)), READY_TIMEOUT_MS);
-    child.stdout?.on('data', (data: Buffer) => {
-      stdout += data.toString();
-      const newline = stdout.indexOf('\n');
-      if (newline >= 0) {
-        clearTimeout(timer);
-        resolve(JSON.parse(stdout.slice(0, newline)) as ReadyLine);
-      }
-    });
-    void child.then((result) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited (${result.exitCode}) before it was ready; stderr:\n${stderr}`));
-    });
-  });
-  return { child, ready, stdout: () => stdout, stderr: () => stderr };
 }
 
 async function waitUntilGone(pids: number[], timeoutMs: number): Promise<number> {
@@ -369,16 +324,20 @@ describe('loading and unloading', () => {
     expect((await client.models.list()).data.map((model) => model.id)).toEqual(['fixture-tiny']);
   }, 120_000);
 
-  it('loads and unloads a .gguf file by absolute path, not by a relative one', async () => {
+  it('refuses a .gguf path over HTTP (not given on its command line) without telling whether the file exists', async () => {
     const file = path.join(cacheDir, 'my-copy.gguf');
     copyFileSync(path.join(cacheDir, 'models', 'fixture-tiny.gguf'), file);
-    const route = (action: string, target: string) => `/models/${action}/${encodeURIComponent(target)}`;
-    expect(await post(route('load', 'my-copy.gguf'))).toMatchObject({ status: 404 });
-    expect(await post(route('load', file))).toMatchObject({ status: 200, json: { alias: 'my-copy', modelId: 'my-copy', path: file } });
-    const completion = await client.chat.completions.create({ model: 'my-copy', messages: hello, temperature: 0 });
-    expect(completion.choices[0]?.message.content).toBe(TINY_REPLY);
-    expect(await post(route('unload', file))).toMatchObject({ status: 200, json: { unloaded: true } });
-    expect(await post(route('unload', file))).toMatchObject({ status: 200, json: { unloaded: false } });
+    const load = (target: string) => post(`/models/load/${encodeURIComponent(target)}`);
+    const refused = await load(file);
+    expect(refused).toMatchObject({ status: 403, json: { error: { code: 'model_path_not_allowed', param: 'model' } } });
+    expect((refused.json as { error: { message: string } }).error.message).toMatch(/--model-file.*--allow-model-paths/);
+    for (const other of ['my-copy.gguf', path.join(cacheDir, 'no-such-file.gguf'), '/etc/passwd.gguf']) {
+      expect(await load(other)).toEqual({ ...refused, headers: expect.anything() });
+    }
+    // A chat request naming a path does not load it either.
+    expect((await post('/v1/chat/completions', JSON.stringify({ model: file, messages: hello }))).status).toBe(403);
+    expect(await post(`/models/unload/${encodeURIComponent('/etc/passwd.gguf')}`)).toMatchObject({ status: 200, json: { unloaded: false } });
+    expect((await client.models.list()).data.map((model) => model.id)).toEqual(['fixture-tiny']);
   });
 
   it('POST /models/load loads and answers once loaded', async () => {

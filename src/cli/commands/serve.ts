@@ -17,8 +17,18 @@ Runs the embedded model server (node-llama-cpp) with an OpenAI-compatible API.
 Options:
   --model <alias|path.gguf>  Load this model at start (repeatable); more can be loaded later
                              with POST /models/load/<alias> or by naming them in a request
+  --model-file <path.gguf>   Let this file be loaded later by its name (the file name without
+                             .gguf) or its path, without loading it now (repeatable)
+  --allow-model-paths        Load any .gguf file whose absolute path a request names (off:
+                             over HTTP, only the files given with --model or --model-file)
+  --max-models <n>           Models loaded at the same time, at most (default 4)
   --host <host>              Address to bind (default 127.0.0.1)
   --port <port>              Port, 0 for a free one (default 0)
+  --allow-host <name>        Also answer requests whose Host names this (repeatable); by
+                             default only the bind address (and localhost) are accepted
+  --api-key <key>            Require Authorization: Bearer <key> on every route but /health
+                             and /v1/models; EDGE_EVALS_SERVE_API_KEY does the same without
+                             showing the key in ps
   --threads <n>              CPU threads per model (default: EVAL_THREADS, else chosen from
                              the machine and the model size)
   --parallel <n>             Requests a model serves at once; more wait in line (default 1)
@@ -46,7 +56,12 @@ export async function serveCommand(args: string[]): Promise<number> {
     args,
     {
       model: { type: 'string', multiple: true, default: [] },
+      'model-file': { type: 'string', multiple: true, default: [] },
+      'allow-model-paths': { type: 'boolean', default: false },
+      'max-models': { type: 'string', default: '4' },
       host: { type: 'string', default: '127.0.0.1' },
+      'allow-host': { type: 'string', multiple: true, default: [] },
+      'api-key': { type: 'string' },
       port: { type: 'string', default: '0' },
       threads: { type: 'string' },
       parallel: { type: 'string', default: '1' },
@@ -65,6 +80,14 @@ export async function serveCommand(args: string[]): Promise<number> {
   const port = integerFlag(values.port, '--port', 0, 65_535) ?? 0;
   const threads = integerFlag(values.threads, '--threads', 1, 1024);
   const parallel = integerFlag(values.parallel, '--parallel', 1, 64) ?? 1;
+  const maxModels = integerFlag(values['max-models'], '--max-models', 1, 64) ?? 4;
+  if (values.model.length > maxModels) {
+    throw new UsageError(`${values.model.length} models to load at start (--model), more than --max-models ${maxModels}`, USAGE);
+  }
+  const modelFiles = values['model-file'];
+  const notFile = modelFiles.find((file) => !file.toLowerCase().endsWith('.gguf'));
+  if (notFile !== undefined) throw new UsageError(`--model-file ${notFile}: expected the path of a .gguf file`, USAGE);
+  if (values['api-key'] === '') throw new UsageError('--api-key: expected a non-empty key', USAGE);
   const parentPid = integerFlag(values['parent-pid'], '--parent-pid', 1, 2 ** 31 - 1);
   if (parentPid !== undefined && !isAlive(parentPid)) {
     throw new UsageError(`--parent-pid ${parentPid}: no such process`, USAGE);
@@ -120,7 +143,7 @@ export async function serveCommand(args: string[]): Promise<number> {
 
   try {
     // Unknown models are reported before anything starts.
-    for (const spec of values.model) locateModel(spec, { cacheDir, allowPaths: true });
+    for (const spec of [...values.model, ...modelFiles]) locateModel(spec, { cacheDir, allowPaths: true });
     // node-llama-cpp's import and binary test are most of the start-up; meanwhile, find (or
     // generate) the files of the models to preload.
     const creating = EmbeddedEngine.create({ gpu: values.gpu ? 'auto' : false, parallel, threads, envThreads: config.threads, log });
@@ -130,16 +153,25 @@ export async function serveCommand(args: string[]): Promise<number> {
       return { spec, file };
     });
     // Loaded while node-llama-cpp tests its binary in a child process.
-    const { EmbeddedServer } = await import('../../embedded/server/index.ts');
+    const { EmbeddedServer, isModelPath } = await import('../../embedded/server/index.ts');
     const { publicModelInfo } = await import('../../embedded/server/responses.ts');
     engine = await creating;
     if (!stopping) {
-      server = new EmbeddedServer({ engine, cacheDir, log });
+      server = new EmbeddedServer({
+        engine,
+        cacheDir,
+        log,
+        apiKey: values['api-key'] ?? config.serveApiKey,
+        allowedHosts: values['allow-host'],
+        modelFiles: [...values.model.filter(isModelPath), ...modelFiles],
+        allowModelPaths: values['allow-model-paths'],
+        maxModels,
+      });
       const url = await server.listen(values.host, port);
       log(`listening on ${url} (${engine.gpu === false ? 'CPU' : `GPU: ${engine.gpu}`}, cache ${cacheDir})`);
       for (const { spec, file } of preloads) {
         if (stopping) break;
-        await server.loadModel(spec, { allowPaths: true, file });
+        await server.loadModel(spec, { fromHttp: false, file });
       }
       if (!stopping) {
         const ready = { event: 'ready', url, pid: process.pid, models: engine.loaded().map(publicModelInfo) };

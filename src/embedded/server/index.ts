@@ -2,19 +2,29 @@
 //   GET  /health                 200 {"status":"ok"} | 503 {"status":"loading"}
 //   GET  /v1/models              the loaded models, OpenAI list format
 //   GET  /models/loaded          {"models":[{alias, modelId, path, loadMs, threads, ...}]}
-//   POST /models/load/{alias}    load (generating synthetic models on demand); {alias} may
-//                                also be an absolute path to a .gguf file, URL-encoded
+//   POST /models/load/{alias}    load (generating synthetic models on demand); a .gguf file
+//                                given on the command line loads by its name or path, any
+//                                other path only with --allow-model-paths
 //   POST /models/unload/{alias}  {"unloaded": true | false}; alias, model ID or that path
 //   POST /v1/chat/completions    OpenAI chat completions, streamed (SSE) or not, with
 //                                llama.cpp-style `timings`
-// Errors are OpenAI error objects. The server binds 127.0.0.1 unless told otherwise.
+// Errors are OpenAI error objects. The server binds 127.0.0.1 unless told otherwise; who may
+// call it is decided in access.ts.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { GenerationAbortedError, type GenerationRequest, type GenerationResult } from '../engine/generation.ts';
 import { ModelNotLoadedError, type EmbeddedEngine, type LoadedModelInfo } from '../engine/index.ts';
-import { locateModel, ModelNotDownloadedError, resolveModelFile, UnknownModelError, type ResolvedModelFile } from '../model-files.ts';
+import {
+  locateModel,
+  ModelNotDownloadedError,
+  resolveModelFile,
+  UnknownModelError,
+  type ModelLocation,
+  type ResolvedModelFile,
+} from '../model-files.ts';
+import { acceptedHosts, checkAccess, type AccessPolicy } from './access.ts';
 import { decodeName, generationRequest, readChatRequest } from './request.ts';
 import { completionJson, errorBody, HttpError, publicModelInfo, round, sendJson } from './responses.ts';
 import { CompletionStream } from './sse.ts';
@@ -22,11 +32,26 @@ import { CompletionStream } from './sse.ts';
 /** Seconds a client should wait before retrying while a model loads. */
 const RETRY_AFTER_SECONDS = 1;
 
+/** Idle keep-alive connections are closed after this long (node's default is 5 s; see below). */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export interface EmbeddedServerOptions {
   engine: EmbeddedEngine;
   cacheDir: string;
   /** Human-readable log lines (stderr in `edge-evals serve`). */
   log: (line: string) => void;
+  /** Required as a bearer token on every route but /health and /v1/models. */
+  apiKey?: string;
+  /** Host names the server answers to besides its bind address (--allow-host). */
+  allowedHosts?: readonly string[];
+  /**
+   * .gguf files given on the command line: loadable over HTTP by name or path. Other paths
+   * are refused over HTTP unless `allowModelPaths`.
+   */
+  modelFiles?: readonly string[];
+  allowModelPaths?: boolean;
+  /** How many models may be loaded (or loading) at once. */
+  maxModels: number;
 }
 
 export interface LoadOutcome {
@@ -41,12 +66,21 @@ export class EmbeddedServer {
   private readonly log: (line: string) => void;
   /** Failures of loads started by a chat request, reported to the next request for that model. */
   private readonly backgroundLoadFailures = new Map<string, string>();
+  private readonly options: EmbeddedServerOptions;
+  /** The command line's .gguf files by lower-case alias (the file name without .gguf)... */
+  private readonly modelFileAliases = new Map<string, string>();
+  /** ...and by path. */
+  private readonly modelFilePaths = new Set<string>();
+  /** Set once the server listens: its Host names depend on the address it got. */
+  private access: AccessPolicy | null = null;
   private closing = false;
 
   constructor(options: EmbeddedServerOptions) {
+    this.options = options;
     this.engine = options.engine;
     this.cacheDir = options.cacheDir;
     this.log = options.log;
+    for (const file of options.modelFiles ?? []) this.allowModelFile(file);
     this.http = http.createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         this.log(`internal error on ${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}`);
@@ -56,6 +90,53 @@ export class EmbeddedServer {
     });
     // Each SSE event leaves as soon as its token exists: no Nagle delay.
     this.http.on('connection', (socket) => socket.setNoDelay(true));
+    // Generating a synthetic model holds the event loop for seconds. With node's 5 s default,
+    // an idle keep-alive connection times out in the first timer phase after that, while a
+    // client's next request on it is already waiting to be read: the client gets ECONNRESET.
+    this.http.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  }
+
+  /** Make a .gguf file loadable over HTTP by its name and path (files named on the command line). */
+  allowModelFile(file: string): void {
+    const location = locateModel(file, { cacheDir: this.cacheDir, allowPaths: true });
+    this.modelFileAliases.set(location.alias.toLowerCase(), location.path);
+    this.modelFilePaths.add(location.path);
+  }
+
+  /**
+   * What `spec` names. From HTTP, a .gguf path is accepted only for a file the command line
+   * gave (whose name works too) or with --allow-model-paths (absolute paths); any other is
+   * refused before the file system is touched, so that a caller learns nothing about files.
+   */
+  private locate(spec: string, fromHttp: boolean): { target: string; allowPaths: boolean; location: ModelLocation } {
+    const given = this.modelFileAliases.get(spec.toLowerCase()) ?? (this.modelFilePaths.has(spec) ? spec : undefined);
+    const target = given ?? spec;
+    const allowPaths = given !== undefined || !fromHttp || (this.options.allowModelPaths === true && path.isAbsolute(spec));
+    if (!allowPaths && isModelPath(spec)) {
+      throw new HttpError(
+        403,
+        `loading a model by path over HTTP is off: give the file to edge-evals serve on its command line ` +
+          `(--model or --model-file), or start it with --allow-model-paths (absolute paths only)`,
+        'invalid_request_error',
+        'model_path_not_allowed',
+        'model',
+      );
+    }
+    return { target, allowPaths, location: locateModel(target, { cacheDir: this.cacheDir, allowPaths }) };
+  }
+
+  /** Refuses a new load when --max-models models are loaded or loading. */
+  private assertRoomFor(alias: string): void {
+    const busy = new Set([...this.engine.loaded().map((model) => model.alias.toLowerCase()), ...this.engine.loading()]);
+    if (busy.has(alias.toLowerCase()) || busy.size < this.options.maxModels) return;
+    throw new HttpError(
+      409,
+      `${busy.size} models are loaded or loading (${[...busy].join(', ')}), the most this server takes (--max-models ${this.options.maxModels}); ` +
+        `unload one first (POST /models/unload/<alias>)`,
+      'invalid_request_error',
+      'too_many_models',
+      'model',
+    );
   }
 
   async listen(host: string, port: number): Promise<string> {
@@ -67,21 +148,23 @@ export class EmbeddedServer {
       });
     });
     const address = this.http.address() as AddressInfo;
+    this.access = { hosts: acceptedHosts(address.address, address.port, this.options.allowedHosts), apiKey: this.options.apiKey };
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return `http://${shownHost}:${address.port}`;
   }
 
   /**
-   * Load a model by alias, model ID, cached file name or (with `allowPaths`, for the command
-   * line only) a path to a .gguf file. Throws UnknownModelError / ModelNotDownloadedError at
-   * once, before anything is loaded. `file`: the file, already being resolved by the caller.
+   * Load a model by alias, model ID, cached file name or a path to a .gguf file (a path from
+   * HTTP only when allowed, see locate()). Throws UnknownModelError / ModelNotDownloadedError
+   * at once, before anything is loaded. `file`: the file, already being resolved by the caller.
    */
-  async loadModel(spec: string, options: { allowPaths: boolean; file?: Promise<ResolvedModelFile> }): Promise<LoadOutcome> {
-    const location = locateModel(spec, { cacheDir: this.cacheDir, allowPaths: options.allowPaths });
+  async loadModel(spec: string, options: { fromHttp: boolean; file?: Promise<ResolvedModelFile> }): Promise<LoadOutcome> {
+    const { target, allowPaths, location } = this.locate(spec, options.fromHttp);
     const loaded = this.engine.find(location.alias);
     if (loaded !== undefined) return { info: loaded, alreadyLoaded: true };
+    this.assertRoomFor(location.alias);
     const outcome = await this.engine.load(location.alias, async () => {
-      const file = await (options.file ?? this.resolveFile(spec, options.allowPaths));
+      const file = await (options.file ?? this.resolveFile(target, allowPaths));
       if (file.generatedNow) this.log(`generated ${file.alias} at ${file.path}`);
       return { modelId: file.modelId, path: file.path, sizeBytes: file.sizeBytes, chatWrapper: file.chatWrapper };
     });
@@ -112,6 +195,8 @@ export class EmbeddedServer {
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     try {
+      if (this.access === null) throw new Error('a request arrived before listen() finished');
+      checkAccess(request, url.pathname, this.access);
       if (this.closing) throw new HttpError(503, 'the server is shutting down', 'unavailable_error', 'shutting_down');
       await this.route(request.method ?? 'GET', url.pathname)(request, response);
     } catch (error) {
@@ -168,9 +253,7 @@ export class EmbeddedServer {
   }
 
   private async loadRoute(alias: string, response: http.ServerResponse): Promise<void> {
-    // An absolute path to a .gguf file is accepted here (the runtime adapter loads EVAL_MODELS
-    // entries that are paths this way); relative ones would depend on the server's folder.
-    const { info, alreadyLoaded } = await this.loadModel(alias, { allowPaths: path.isAbsolute(alias) });
+    const { info, alreadyLoaded } = await this.loadModel(alias, { fromHttp: true });
     sendJson(response, 200, {
       alias: info.alias,
       modelId: info.modelId,
@@ -186,8 +269,13 @@ export class EmbeddedServer {
       sendJson(response, 200, { unloaded: true });
       return;
     }
+    // A path that is not loaded is not looked up: the answer must not tell whether a file exists.
+    if (isModelPath(alias)) {
+      sendJson(response, 200, { unloaded: false });
+      return;
+    }
     try {
-      locateModel(alias, { cacheDir: this.cacheDir, allowPaths: path.isAbsolute(alias) });
+      locateModel(alias, { cacheDir: this.cacheDir, allowPaths: false });
     } catch (error) {
       // A catalog model that is not downloaded is known, just not loaded.
       if (!(error instanceof ModelNotDownloadedError)) throw error;
@@ -227,7 +315,7 @@ export class EmbeddedServer {
     if (loaded !== undefined) return loaded;
     let alias: string;
     try {
-      alias = locateModel(name, { cacheDir: this.cacheDir, allowPaths: false }).alias;
+      alias = this.locate(name, true).location.alias;
     } catch (error) {
       throw this.unknownModel(name, error);
     }
@@ -237,8 +325,9 @@ export class EmbeddedServer {
       throw new HttpError(500, `loading model ${alias} failed: ${failure}`, 'server_error', 'model_load_failed', 'model');
     }
     if (!this.engine.isLoading(alias)) {
+      this.assertRoomFor(alias);
       this.log(`loading ${alias} on demand`);
-      this.loadModel(alias, { allowPaths: false }).catch((error: unknown) => {
+      this.loadModel(alias, { fromHttp: true }).catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
         this.backgroundLoadFailures.set(alias, message);
         this.log(`loading ${alias} failed: ${message}`);
@@ -287,3 +376,7 @@ export class EmbeddedServer {
   }
 }
 
+/** A name that locateModel() would take for a file path. */
+export function isModelPath(spec: string): boolean {
+  return spec.toLowerCase().endsWith('.gguf');
+}

@@ -91,10 +91,19 @@ class EmbeddedRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
     return toStatus(state);
   }
 
+  /**
+   * The .gguf files among EVAL_MODELS, for the service's command line: the service loads files
+   * that its command line names, never other paths a request sends.
+   */
+  private modelFiles(): string[] {
+    return (this.config.models ?? []).filter((spec) => spec.toLowerCase().endsWith('.gguf')).map((spec) => path.resolve(spec));
+  }
+
   /** Starts the service for the user: it keeps running after this process ends. */
   private async serviceStart(options: StartOptions = {}): Promise<ServiceStatus> {
     const { state, started } = await this.embeddedService.start({
       threads: this.config.threads,
+      modelFiles: this.modelFiles(),
       timeoutMs: options.timeoutMs,
       signal: options.signal,
     });
@@ -153,6 +162,7 @@ class EmbeddedRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
       // Bound to this process: if it dies without cleaning up, the service exits too.
       const started = await this.embeddedService.start({
         threads: this.config.threads,
+        modelFiles: this.modelFiles(),
         exitWithPid: process.pid,
         timeoutMs: options.timeoutMs,
         signal: options.signal,
@@ -162,16 +172,22 @@ class EmbeddedRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
       log.push(`service started: ${state.url} (pid ${state.pid})`);
     }
     options.onProgress?.({ phase: 'load', message: `loading ${alias}` });
-    // The service takes catalog names and absolute paths.
+    // A file loads by its path, which the service's command line must have named.
     const name = location.origin === 'path' ? location.path : alias;
     const loadStarted = performance.now();
-    const loaded = await this.request<LoadResponse>(state, 'POST', `/models/load/${encodeURIComponent(name)}`, options.timeoutMs);
+    const loaded = await this.request<LoadResponse>(state, 'POST', `/models/load/${encodeURIComponent(name)}`, options.timeoutMs).catch((error: unknown) => {
+      if (!(error instanceof ServiceRequestError) || error.code !== 'model_path_not_allowed') throw error;
+      throw new RuntimeError(`The embedded model service (pid ${state.pid}) was started without ${location.path}, and loads no other files.`, {
+        hint: 'stop it (edge-evals service stop) and run again: the service edge-evals starts is given every .gguf file in EVAL_MODELS',
+      });
+    });
     const loadMs = performance.now() - loadStarted;
     log.push(`loaded ${loaded.modelId} in ${Math.round(loadMs)} ms`);
     return {
       alias,
       modelId: loaded.modelId,
       baseURL: `${state.url}/v1`,
+      apiKey: state.apiKey,
       synthetic: location.synthetic,
       downloadMs,
       loadMs,
@@ -206,7 +222,8 @@ class EmbeddedRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
     const url = `${state.url}${route}`;
     let response: Response;
     try {
-      response = await fetch(url, { method, signal: AbortSignal.timeout(timeoutMs) });
+      const headers: Record<string, string> = state.apiKey === undefined ? {} : { authorization: `Bearer ${state.apiKey}` };
+      response = await fetch(url, { method, headers, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       throw new RuntimeError(`The embedded model service did not answer ${method} ${route}: ${(error as Error).message}`, {
         hint: `see ${state.logFile}`,
@@ -214,11 +231,22 @@ class EmbeddedRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
     }
     const text = await response.text();
     if (!response.ok) {
-      throw new RuntimeError(`${method} ${route} failed with HTTP ${response.status}: ${errorMessage(text)}`, {
-        hint: `see ${state.logFile}`,
-      });
+      const { message, code } = errorOf(text);
+      throw new ServiceRequestError(`${method} ${route} failed with HTTP ${response.status}: ${message}`, code, state.logFile);
     }
     return JSON.parse(text) as T;
+  }
+}
+
+/** The service refused a request; `code` is its OpenAI error code. */
+class ServiceRequestError extends RuntimeError {
+  constructor(
+    message: string,
+    readonly code: string | null,
+    logFile: string,
+  ) {
+    super(message, { hint: `see ${logFile}` });
+    this.name = 'ServiceRequestError';
   }
 }
 
@@ -228,11 +256,11 @@ function toStatus(state: ServiceState | null): ServiceStatus {
     : { running: true, baseURL: `${state.url}/v1`, pid: state.pid };
 }
 
-function errorMessage(body: string): string {
+function errorOf(body: string): { message: string; code: string | null } {
   try {
-    const parsed = JSON.parse(body) as { error?: { message?: string } };
-    return parsed.error?.message ?? body;
+    const parsed = JSON.parse(body) as { error?: { message?: string; code?: string } };
+    return { message: parsed.error?.message ?? body, code: parsed.error?.code ?? null };
   } catch {
-    return body.slice(0, 500);
+    return { message: body.slice(0, 500), code: null };
   }
 }

@@ -1,6 +1,9 @@
 // The embedded runtime's "service": an `edge-evals serve` process started detached, whose
-// state (pid, URL) is recorded in the cache folder so that later CLI calls find it, the way
-// `foundry service status` finds Foundry's.
+// state (pid, URL, API key) is recorded in the cache folder so that later CLI calls find it,
+// the way `foundry service status` finds Foundry's. The service requires its own random API
+// key, handed over in its environment (never on its command line, which `ps` shows) and kept
+// in the state file, readable by its owner only.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,11 +20,15 @@ const ServiceState = z.object({
   url: z.string(),
   startedAt: z.string(),
   logFile: z.string(),
+  /** Absent in the state of a service started before services had keys. */
+  apiKey: z.string().optional(),
 });
 export type ServiceState = z.infer<typeof ServiceState>;
 
 export interface ServiceStartOptions {
   threads?: number;
+  /** .gguf files the service may load over HTTP (given on its command line, see `serve --model-file`). */
+  modelFiles?: readonly string[];
   /** The service exits when this process does (an eval run that dies leaves nothing behind). */
   exitWithPid?: number;
   timeoutMs?: number;
@@ -57,14 +64,16 @@ export class EmbeddedService {
     const args = [EDGE_EVALS_BIN, 'serve', '--port', '0', '--cache-dir', this.cacheDir];
     if (options.threads !== undefined && options.threads > 0) args.push('--threads', String(options.threads));
     if (options.exitWithPid !== undefined) args.push('--parent-pid', String(options.exitWithPid));
+    for (const file of options.modelFiles ?? []) args.push('--model-file', file);
+    const apiKey = randomBytes(32).toString('base64url');
     // The service outlives this process: its output goes to a log file, where the ready line is read.
-    const child = await spawnDetached(process.execPath, args, { logFile: this.logFile });
+    const child = await spawnDetached(process.execPath, args, { logFile: this.logFile, env: { EDGE_EVALS_SERVE_API_KEY: apiKey } });
     if (child === null) throw new RuntimeError('Could not start the embedded model service (no pid).');
     const { pid } = child;
     try {
       const url = await this.waitForReady(pid, options.timeoutMs ?? 60_000, options.signal);
-      const state: ServiceState = { pid, url, startedAt: new Date().toISOString(), logFile: this.logFile };
-      writeFileAtomic(this.stateFile, `${JSON.stringify(state, null, 2)}\n`);
+      const state: ServiceState = { pid, url, startedAt: new Date().toISOString(), logFile: this.logFile, apiKey };
+      writeFileAtomic(this.stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
       return { state, started: true };
     } catch (error) {
       await killProcessTree(pid, 1_000);
@@ -90,6 +99,11 @@ export class EmbeddedService {
     } catch {
       // already gone
     }
+  }
+
+  /** The key the recorded service requires; undefined when none is recorded. */
+  apiKey(): string | undefined {
+    return this.readState()?.apiKey;
   }
 
   private readState(): ServiceState | null {
