@@ -3,7 +3,7 @@
 // generation in this process with the same thread count, prompt and greedy decoding. Rounds
 // alternate between the two so that background load hits both alike. Target: within 10 %.
 //
-// Decode tokens/s = (n - 1) / (last output - first output) (METRICS.md), n = usage /
+// Decode tokens/s = (n - 1) / (last output - first output) (docs/METRICS.md), n = usage /
 // token meter. Also TTFT and the server's own timings, to show where a gap would come from.
 //
 //   node --import tsx scripts/bench/embedded-decode.ts [--model fixture-medium] [--rounds 15]

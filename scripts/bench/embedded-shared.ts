@@ -105,7 +105,7 @@ export interface TimedGeneration {
   ttftMs: number;
   e2eMs: number;
   completionTokens: number;
-  /** (n - 1) / (last output - first output), METRICS.md. */
+  /** (n - 1) / (last output - first output), docs/METRICS.md. */
   decodeTokensPerSecond: number;
 }
 

@@ -1,4 +1,4 @@
-// Thread sweep for the embedded runtime (EMBEDDED.md trap 1): for each synthetic model and
+// Thread sweep for the embedded runtime (docs/embedded.md, "Threads per model"): for each synthetic model and
 // each thread count, time to first token (prefill of a ~60-token prompt) and decode speed of
 // greedy generation in node-llama-cpp, in this process. The default rule in
 // src/embedded/threads.ts is chosen from these figures (bench-notes/embedded.md).

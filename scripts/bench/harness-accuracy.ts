@@ -1,5 +1,5 @@
-// How accurate is the harness, and what does it add to a request? (METRICS.md "Accuracy the
-// harness must reach".) A scripted server in a separate process writes a llama.cpp-style stream
+// How accurate is the harness, and what does it add to a request? (docs/METRICS.md, "Accuracy
+// of the harness".) A scripted server in a separate process writes a llama.cpp-style stream
 // at exact times (timer plus a short spin); three clients take turns against it:
 //   bare-http     node:http and a minimal SSE splitter: the floor
 //   edge-evals    streamChat, what the suite uses (openai SDK over node:http)
@@ -66,7 +66,7 @@ async function serve(): Promise<void> {
 // ---- clients ---------------------------------------------------------------------------------
 
 interface Measurement {
-  /** From t0, just before the request is written, as METRICS.md defines it for every client. */
+  /** From t0, just before the request is written, as docs/METRICS.md defines it for every client. */
   ttftMs: number;
   e2eMs: number;
   /** From the call to the result, everything the client does included. */

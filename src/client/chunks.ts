@@ -74,7 +74,7 @@ export function readChunk(chunk: unknown): ChunkInfo {
   return info;
 }
 
-/** METRICS.md: an event carries output when it has content, reasoning or tool calls. */
+/** docs/METRICS.md: an event carries output when it has content, reasoning or tool calls. */
 export function carriesOutput(info: ChunkInfo): boolean {
   return info.content !== '' || info.reasoning !== '' || info.toolCalls;
 }

@@ -47,7 +47,7 @@ const AFTER_DONE_GRACE_MS = 1_000;
 /**
  * Spots the `data: [DONE]` line of an event stream, across chunk boundaries. The SDK reads on
  * after `[DONE]` until the body ends, so a server (or proxy) that keeps the response open after
- * it would hold the request until its timeout; METRICS.md: the stream stops at `[DONE]`.
+ * it would hold the request until its timeout; docs/METRICS.md: the stream stops at `[DONE]`.
  */
 class DoneLine {
   /** The end of what came before: the stream begins at a line start. */

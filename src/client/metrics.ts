@@ -1,4 +1,4 @@
-// Per-request metrics from the timestamped events of one stream, exactly as METRICS.md
+// Per-request metrics from the timestamped events of one stream, exactly as docs/METRICS.md
 // defines them. Pure: the client records events, this reads them.
 import type { RequestMetrics, ServerTimings, TokenSource } from '../contract/results.ts';
 import { carriesOutput, readChunk, type ChunkInfo, type ChunkUsage } from './chunks.ts';
@@ -16,7 +16,7 @@ export interface TokenCount {
 }
 
 /**
- * Output tokens in METRICS.md's order of trust: `usage.completion_tokens`, then llama.cpp
+ * Output tokens in docs/METRICS.md's order of trust: `usage.completion_tokens`, then llama.cpp
  * `timings.predicted_n`, then the number of output events (a lower bound: one event may carry
  * several tokens). The sources disagree when usage and timings give different counts, or when
  * the trusted count is below the number of output events, which no honest count can be. A

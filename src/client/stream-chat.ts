@@ -1,7 +1,7 @@
 // The streaming chat client: one chat completion through the official openai SDK, every event
 // timestamped as it arrives, metrics computed afterwards by the pure code in metrics.ts.
 //
-// Clock (METRICS.md): t0 is taken right before the request is written to the socket, by the
+// Clock (docs/METRICS.md): t0 is taken right before the request is written to the socket, by the
 // fetch underneath the SDK (http-fetch.ts: node:http with keep-alive, not Node's built-in fetch,
 // see the reasons there). What the SDK does before (building headers, serialising the body) is
 // not the server's time and stays out; connecting, writing, the server's work and reading are

@@ -5,7 +5,7 @@ import { z } from 'zod';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
-/** Where the output token count of a request came from, most trusted first (METRICS.md). */
+/** Where the output token count of a request came from, most trusted first (docs/METRICS.md). */
 export const TokenSource = z.enum(['usage', 'server-timings', 'stream-events']);
 export type TokenSource = z.infer<typeof TokenSource>;
 
@@ -18,7 +18,7 @@ export const ServerTimings = z.object({
 });
 export type ServerTimings = z.infer<typeof ServerTimings>;
 
-/** One streamed chat completion, measured as METRICS.md defines. Times in ms from t0. */
+/** One streamed chat completion, measured as docs/METRICS.md defines. Times in ms from t0. */
 export const RequestMetrics = z.object({
   /** First event carrying output (content, reasoning or tool calls); null when none came. */
   ttftMs: z.number().nullable(),

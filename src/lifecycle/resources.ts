@@ -1,5 +1,5 @@
 // Memory and CPU of a model server's process tree, sampled at a fixed interval while the
-// model's tests run (METRICS.md: peak RSS and mean CPU, interval stated).
+// model's tests run (docs/METRICS.md: peak RSS and mean CPU, interval stated).
 import type { Resources } from '../contract/results.ts';
 import { sampleProcessTree } from '../util/process-tree.ts';
 

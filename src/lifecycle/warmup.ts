@@ -1,4 +1,4 @@
-// Warm-up requests (METRICS.md: default 1 per model, after load, excluded from everything):
+// Warm-up requests (docs/METRICS.md: default 1 per model, after load, excluded from everything):
 // the first request after a load pays for cold caches and lazy allocations.
 import type { EvalConfig } from '../config/env.ts';
 import { streamChat } from '../client/stream-chat.ts';

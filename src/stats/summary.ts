@@ -1,4 +1,4 @@
-// Summaries of a metric over requests (METRICS.md "Per model"): n, mean, sample std, min,
+// Summaries of a metric over requests (docs/METRICS.md, "Per model and per (model, prompt)"): n, mean, sample std, min,
 // p50/p90/p95/p99, max. Percentiles use linear interpolation between order statistics, the
 // method numpy calls 'linear' (its default), computed the way numpy computes it so that the
 // figures match a numpy check to the last bit.
@@ -75,7 +75,7 @@ export interface MeasuredRequest {
 
 /**
  * Per-metric summaries over requests. Failed requests (an error, or no metrics) never enter,
- * as METRICS.md requires, and a metric that is null for a request (TPOT with one token, TTFT
+ * as docs/METRICS.md requires, and a metric that is null for a request (TPOT with one token, TTFT
  * with no output) is skipped for that request only.
  */
 export function summarizeMetrics(requests: readonly MeasuredRequest[]): MetricSummaries {

@@ -36,7 +36,7 @@ export interface ResultsSpec {
   recommendations?: Results['recommendations'];
 }
 
-/** The metrics of a request measured at these times, derived as METRICS.md defines them. */
+/** The metrics of a request measured at these times, derived as docs/METRICS.md defines them. */
 export function buildMetrics({ ttftMs, e2eMs, outputTokens }: { ttftMs: number; e2eMs: number; outputTokens: number }): RequestMetrics {
   return {
     ttftMs,

@@ -1,4 +1,4 @@
-// The Foundry parsers on verbatim real output (test/fixtures/foundry, copied from FOUNDRY.md).
+// The Foundry parsers on verbatim real output (test/fixtures/foundry; their sources in its README).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -243,7 +243,7 @@ describe('Gen B JSON and text', () => {
   });
 
   it('reads the reported `model list --output json` shape, and an array root', () => {
-    // Field names as reported (FOUNDRY.md §1.B); the full schema was never seen.
+    // Field names as users reported them (docs/foundry-local.md, "Generation B output"); the full schema was never seen.
     const reported = JSON.stringify({
       variants: [
         { alias: 'phi-4-mini', variantId: 'Phi-4-mini-instruct-generic-cpu', type: 'chat', device: 'CPU', executionProvider: 'CPUExecutionProvider', fileSizeMb: 4915, cached: false },

@@ -1,4 +1,4 @@
-// The Foundry Local adapter, for both CLI generations (FOUNDRY.md): the generation is detected
+// The Foundry Local adapter, for both CLI generations (docs/foundry-local.md): the generation is detected
 // from `foundry --help`, the service endpoint is always discovered (never a fixed port) and
 // re-discovered when the service has moved, aliases resolve to full variant IDs (with `:N`)
 // through the catalog, and a model is downloaded (with progress), loaded, verified as loaded,
@@ -31,7 +31,7 @@ export function createFoundryRuntime(config: EvalConfig): RuntimeWith<'catalog' 
   return new FoundryRuntime(config);
 }
 
-/** How long the service may take to start: the legacy SDK's 1 s was too short (issue #337). */
+/** How long the service may take to start: the legacy SDK's 1 s was too short (microsoft/Foundry-Local#337). */
 const SERVICE_START_TIMEOUT_MS = 60_000;
 /** Downloads are GB-sized; the C# SDK allows two hours. */
 const DOWNLOAD_TIMEOUT_MS = 2 * 60 * 60_000;

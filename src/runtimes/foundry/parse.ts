@@ -1,5 +1,5 @@
 // Pure parsers for what Foundry Local's two CLI generations print and its services answer
-// (FOUNDRY.md). Real output interleaves noise with the data: "service started" lines,
+// (docs/foundry-local.md). Real output interleaves noise with the data: "service started" lines,
 // execution-provider download lines, `[hh:mm:ss ERR]` log lines, emoji. Every parser here
 // therefore matches the lines it wants and ignores the rest, instead of assuming positions.
 // No I/O: the adapter runs the commands, these functions read their output.
@@ -75,7 +75,7 @@ export function errorLine(output: string): string | null {
 export type ServiceStatusOutput =
   | { state: 'running'; url: string }
   | { state: 'stopped' }
-  /** The CLI found a service record but the service did not answer (issue #286). */
+  /** The CLI found a service record but the service did not answer (microsoft/Foundry-Local#286). */
   | { state: 'unreachable'; url: string | null; message: string };
 
 const URL_TOKEN = /https?:\/\/[^\s,!]+/;
@@ -274,7 +274,7 @@ export function parseServerStarted(output: string): string | null {
   return ready?.[1] === undefined ? null : originOf(ready[1]);
 }
 
-// The full schema of Gen B's list output was never seen (FOUNDRY.md §1.B): accept the
+// The full schema of Gen B's list output was never seen (docs/foundry-local.md, "Generation B output"): accept the
 // reported `variants[]` root and the obvious alternatives, and the ID under any of its names.
 const ListEntryJson = z.object({
   alias: z.string().optional(),

@@ -1,4 +1,4 @@
-// The stand-in's model catalog: real Foundry Local aliases and variant IDs (FOUNDRY.md §2.D),
+// The stand-in's model catalog: real Foundry Local aliases and variant IDs (docs/foundry-local.md),
 // in priority order within each alias, each served by one of edge-evals' synthetic models so
 // that an eval run against the stand-in generates real tokens with real timings.
 import type { FixtureModel } from '../shared/backend.ts';
@@ -72,7 +72,7 @@ export function findVariant(aliasOrId: string, preferCached: (id: string) => boo
   return variants.find((entry) => preferCached(entry.id)) ?? variants[0] ?? null;
 }
 
-/** Gen A's `/foundry/list` entry for a variant (shape of FOUNDRY.md §2.A). */
+/** Gen A's `/foundry/list` entry for a variant (docs/foundry-local.md, "Generation A's REST API"). */
 export function foundryListEntry(entry: StandInVariant): Record<string, unknown> {
   const [name, version] = entry.id.split(':');
   return {

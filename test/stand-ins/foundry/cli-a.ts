@@ -1,5 +1,5 @@
 // Generation A of the stand-in CLI (Foundry Local <= 0.8.x): `foundry model|cache|service`,
-// printing what FOUNDRY.md §1.A shows (emoji lines, fixed-width tables, progress bars), and
+// printing what the real CLI prints (docs/foundry-local.md, test/fixtures/foundry) (emoji lines, fixed-width tables, progress bars), and
 // starting the service by itself when a command needs it, with the "Service is Started" line
 // in the middle of the command's output, as the real CLI does.
 import { sleep } from '../shared/http.ts';

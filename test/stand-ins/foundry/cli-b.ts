@@ -1,7 +1,7 @@
 // Generation B of the stand-in CLI (Foundry Local CLI 0.10.x): `foundry server|model|cache`,
-// `--output json` on the commands FOUNDRY.md §1.B lists, exit code 2 for an unknown verb
+// `--output json` on the commands that have it, exit code 2 for an unknown verb
 // (`service` included), and a `server start` that daemonizes and exits while the daemon keeps
-// the CLI's stdout open. Where FOUNDRY.md has no sample of an output (download progress, load
+// the CLI's stdout open. Where no real sample of an output was seen (download progress, load
 // and unload messages), the stand-in follows the `● success:` style of the samples it has.
 import { readFileSync } from 'node:fs';
 import { sleep } from '../shared/http.ts';
@@ -72,7 +72,7 @@ function sizeText(fileSizeMb: number): string {
   return fileSizeMb >= 1024 ? `${(fileSizeMb / 1024).toFixed(1)} GB` : `${fileSizeMb} MB`;
 }
 
-/** The rounded box tables of 0.10.x (issue #858). */
+/** The rounded box tables of 0.10.x (microsoft/Foundry-Local#858). */
 function boxTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)) + 2);
   const rule = (left: string, middle: string, right: string) => `${left}${widths.map((width) => '─'.repeat(width)).join(middle)}${right}`;
@@ -218,7 +218,7 @@ export class CliB {
       const device = option(args, '--device');
       if (device !== undefined) variants = variants.filter((entry) => entry.device.toLowerCase() === device.toLowerCase());
       if (this.json) {
-        // Variant IDs appear without their `:N` version in listings (issue #995).
+        // Variant IDs appear without their `:N` version in listings (microsoft/Foundry-Local#995).
         json({
           variants: variants.map((entry) => ({
             alias: entry.alias,

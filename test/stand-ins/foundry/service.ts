@@ -1,6 +1,6 @@
 // The stand-in's model service: Gen A's `Inference.Service.Agent` REST API (`/openai/*`,
 // `/foundry/list`, `/v1/*`) or Gen B's `foundrylocald` (`/v1/*`, `/models/*`, and 404 for
-// `/openai/status` and `/health`), as FOUNDRY.md §2 describes them, quirks included: a new
+// `/openai/status` and `/health`), as docs/foundry-local.md describes them, quirks included: a new
 // random port on every start, TTL-held models that only a forced unload removes, "No
 // OpenAIService provider found" for a model that is not there, chunks with `IsDelta` and no
 // `finish_reason` (Gen A), usage only when asked, error objects inside a 200 stream, one
@@ -27,7 +27,7 @@ const CHUNKS_BEFORE_ERROR = 3;
 class FoundryService {
   private readonly loaded = new Map<string, LoadedVariant>();
   private readonly backend: EmbeddedBackend;
-  /** Foundry processes requests one after the other (issue #637). */
+  /** Foundry processes requests one after the other (microsoft/Foundry-Local#637). */
   private queue: Promise<unknown> = Promise.resolve();
   private chatCount = 0;
   url = '';
