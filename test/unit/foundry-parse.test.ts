@@ -4,20 +4,13 @@ import { describe, expect, it } from 'vitest';
 import {
   detectGeneration,
   errorLine,
-  extractJson,
   parseCacheList,
-  parseCacheListJson,
   parseCacheLocation,
-  parseCacheLocationJson,
   parseCacheRemoved,
   parseFileSize,
   parseLoadedModelIds,
-  parseModelInfoJson,
-  parseModelListJson,
   parseModelTable,
   parsePercents,
-  parseServerStarted,
-  parseServerStatusJson,
   parseServicePs,
   parseServiceStarted,
   parseServiceStatus,
@@ -26,6 +19,15 @@ import {
   unrecognizedCommand,
   type FoundryModelRow,
 } from '../../src/runtimes/foundry/parse.ts';
+import {
+  extractJson,
+  parseCacheListJson,
+  parseCacheLocationJson,
+  parseModelInfoJson,
+  parseModelListJson,
+  parseServerStarted,
+  parseServerStatusJson,
+} from '../../src/runtimes/foundry/parse-json.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/foundry/${name}`, import.meta.url), 'utf8');
 

@@ -5,19 +5,15 @@ import { RuntimeError } from '../../contract/runtime.ts';
 import { httpRequest } from '../http.ts';
 import type { FoundryCli } from './cli.ts';
 import type { FoundryDialect, ServiceEndpoint } from './dialect.ts';
+import { parseCacheRemoved, parsePercents, modelVersion, type FoundryCachedRow, type FoundryModelRow } from './parse.ts';
 import {
   parseCacheListJson,
   parseCacheLocationJson,
-  parseCacheRemoved,
   parseModelInfoJson,
   parseModelListJson,
-  parsePercents,
   parseServerStarted,
   parseServerStatusJson,
-  modelVersion,
-  type FoundryCachedRow,
-  type FoundryModelRow,
-} from './parse.ts';
+} from './parse-json.ts';
 
 const JSON_OUTPUT = ['--output', 'json'];
 const POLL_INTERVAL_MS = 250;
