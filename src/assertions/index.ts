@@ -14,7 +14,7 @@ import { length, LengthSpec } from './length.ts';
 import { maxE2e, MaxE2eSpec, maxTpot, MaxTpotSpec, maxTtft, MaxTtftSpec, minTokensPerSec, MinTokensPerSecSpec } from './performance.ts';
 import { python, PythonSpec } from './python.ts';
 import { contains, ContainsSpec, icontains, IContainsSpec, regex, RegexSpec, startsWith, StartsWithSpec } from './text.ts';
-import type { AssertionContext, AssertionHandler, AssertionKind } from './types.ts';
+import type { AssertionContext, AssertionHandler, AssertionKind, AssertionOutcome } from './types.ts';
 
 export type { AssertionContext, AssertionKind } from './types.ts';
 export { defineCheck, type CheckContext, type CheckDefinition, type CheckFunction, type CheckVerdict } from './custom.ts';
@@ -107,21 +107,52 @@ export function assertionKind(spec: CheckSpec): AssertionKind {
   return typeof handler.kind === 'function' ? handler.kind(base) : handler.kind;
 }
 
+function weightOf(spec: CheckSpec): { weight?: number } {
+  return 'weight' in spec && spec.weight !== undefined ? { weight: spec.weight } : {};
+}
+
+/** A content check on a synthetic model: neither passed nor failed. */
+function skippedResult(spec: CheckSpec, context: AssertionContext): AssertionResult | null {
+  if (assertionKind(spec) !== 'content' || !context.synthetic) return null;
+  return { type: spec.type, pass: true, score: 1, reason: `skipped: ${context.model} is synthetic, content is not judged`, skipped: true, ...weightOf(spec) };
+}
+
+/** The handler's outcome as the spec asked for it: inverted for `not-`, with its weight. */
+function resultOf(spec: CheckSpec, negated: boolean, baseType: string, outcome: AssertionOutcome): AssertionResult {
+  if (!negated) return { type: spec.type, ...outcome, ...weightOf(spec) };
+  const reason = outcome.pass ? `expected "${baseType}" to fail; it passed: ${outcome.reason}` : `"${baseType}" failed, as required: ${outcome.reason}`;
+  return { type: spec.type, pass: !outcome.pass, score: 1 - outcome.score, reason, ...weightOf(spec) };
+}
+
+function couldNotRun(spec: CheckSpec, error: unknown): AssertionResult {
+  return { type: spec.type, pass: false, score: 0, reason: `the check could not run: ${error instanceof Error ? error.message : String(error)}`, ...weightOf(spec) };
+}
+
 async function evaluateOne(spec: CheckSpec, context: AssertionContext): Promise<AssertionResult> {
+  const skipped = skippedResult(spec, context);
+  if (skipped !== null) return skipped;
   const { base, negated } = splitNegation(spec);
-  const weight = 'weight' in spec && spec.weight !== undefined ? { weight: spec.weight } : {};
-  if (assertionKind(spec) === 'content' && context.synthetic) {
-    return { type: spec.type, pass: true, score: 1, reason: `skipped: ${context.model} is synthetic, content is not judged`, skipped: true, ...weight };
-  }
   try {
-    const outcome = await handlerOf(base).evaluate(base, context);
-    if (!negated) return { type: spec.type, ...outcome, ...weight };
-    const reason = outcome.pass
-      ? `expected "${base.type}" to fail; it passed: ${outcome.reason}`
-      : `"${base.type}" failed, as required: ${outcome.reason}`;
-    return { type: spec.type, pass: !outcome.pass, score: 1 - outcome.score, reason, ...weight };
+    return resultOf(spec, negated, base.type, await handlerOf(base).evaluate(base, context));
   } catch (error) {
-    return { type: spec.type, pass: false, score: 0, reason: `the check could not run: ${error instanceof Error ? error.message : String(error)}`, ...weight };
+    return couldNotRun(spec, error);
+  }
+}
+
+/**
+ * One check, synchronously, for a matcher that cannot wait (`expect(reply).toMention(...)`); a
+ * check whose handler is asynchronous (python, a custom one) goes through evaluateAssertions.
+ */
+export function evaluateAssertionNow(spec: CheckSpec, context: AssertionContext): AssertionResult {
+  const skipped = skippedResult(spec, context);
+  if (skipped !== null) return skipped;
+  const { base, negated } = splitNegation(spec);
+  try {
+    const outcome = handlerOf(base).evaluate(base, context);
+    if (outcome instanceof Promise) throw new Error(`"${base.type}" is asynchronous: use \`await expect(reply).toPass(...)\``);
+    return resultOf(spec, negated, base.type, outcome);
+  } catch (error) {
+    return couldNotRun(spec, error);
   }
 }
 

@@ -10,9 +10,11 @@ export interface ComparisonColumn {
   value: (model: ModelResult) => string;
   /** Columns with a higher number are dropped first when the terminal is too narrow; 0 never. */
   dropOrder: number;
+  /** Dropped before a model's name is cut short. */
+  extra?: boolean;
 }
 
-export const COMPARISON_COLUMNS: readonly ComparisonColumn[] = [
+const BASE_COLUMNS: readonly ComparisonColumn[] = [
   { header: 'Model', align: 'left', value: (model) => model.alias, dropOrder: 0 },
   { header: 'Load', align: 'right', value: (model) => (model.startError !== null ? 'failed' : formatDuration(model.loadMs)), dropOrder: 2 },
   { header: 'TTFT p50', align: 'right', value: (model) => formatMs(model.summary.ttftMs.p50), dropOrder: 0 },
@@ -22,6 +24,32 @@ export const COMPARISON_COLUMNS: readonly ComparisonColumn[] = [
   { header: 'Peak mem', align: 'right', value: (model) => formatMB(model.peakRssMB), dropOrder: 1 },
   { header: 'Checks', align: 'right', value: (model) => `${model.checksPassed}/${model.checksTotal}`, dropOrder: 0 },
 ];
+
+/** The weighted score of the checks (partial credit: 3 of 4 Python cases, key points made); first dropped when narrow. */
+const SCORE_COLUMN: ComparisonColumn = {
+  header: 'Score',
+  align: 'right',
+  value: (model) => (model.score === undefined || model.score === null ? '-' : model.score.toFixed(2)),
+  dropOrder: 4,
+  extra: true,
+};
+
+/** The table's columns; Score only for results that have scores (older files do not). */
+export function comparisonColumns(results: Results): readonly ComparisonColumn[] {
+  const scored = results.models.some((model) => model.score !== undefined && model.score !== null);
+  return scored ? [...BASE_COLUMNS, SCORE_COLUMN] : BASE_COLUMNS;
+}
+
+/**
+ * What Checks leaves out: `Not judged: 9 content checks of fixture-tiny, ...` (content is not
+ * judged on synthetic models); null when every check was judged.
+ */
+export function skippedChecksNote(results: Results): string | null {
+  const skipped = results.models.filter((model) => (model.checksSkipped ?? 0) > 0);
+  if (skipped.length === 0) return null;
+  const counts = skipped.map((model) => `${model.checksSkipped} of ${model.alias}`).join(', ');
+  return `Checks counts judged checks; not judged (content, on synthetic models): ${counts}.`;
+}
 
 /** Whether every test of the model passed (skips aside) and it started. */
 export function modelPassed(model: ModelResult): boolean {

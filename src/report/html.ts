@@ -7,13 +7,14 @@ import { testId, type CaseResult, type Results } from '../contract/results.ts';
 import { describeScope, type GateItem, type GateVerdict } from '../stats/gate.ts';
 import {
   collectFailures,
-  COMPARISON_COLUMNS,
+  comparisonColumns,
   describeInterruption,
   describeMachine,
   describeRun,
   describeSettings,
   describeTime,
   modelPassed,
+  skippedChecksNote,
   recommendationLines,
   TREND_METRICS,
   trendModels,
@@ -72,9 +73,10 @@ function statusBadge(status: CaseResult['status']): string {
 
 function comparisonTable(results: Results): string {
   if (results.models.length === 0) return '<p>No models were evaluated.</p>';
-  const head = COMPARISON_COLUMNS.map((column) => `<th>${text(column.header)}</th>`).join('');
+  const columns = comparisonColumns(results);
+  const head = columns.map((column) => `<th>${text(column.header)}</th>`).join('');
   const rows = results.models.map((model) => {
-    const cells = COMPARISON_COLUMNS.map((column, index) => {
+    const cells = columns.map((column, index) => {
       const value = text(column.value(model));
       if (index === 0) return `<th scope="row">${value}</th>`;
       if (column.header === 'Checks') return `<td class="num ${modelPassed(model) ? 'pass' : 'fail'}">${value}</td>`;
@@ -82,7 +84,9 @@ function comparisonTable(results: Results): string {
     });
     return `<tr data-model="${text(model.alias)}">${cells.join('')}</tr>`;
   });
-  return `<table class="comparison"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  const note = skippedChecksNote(results);
+  const table = `<table class="comparison"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return note === null ? table : `${table}<p class="note">${text(note)}</p>`;
 }
 
 function gateTable(items: readonly GateItem[]): string {

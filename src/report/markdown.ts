@@ -5,13 +5,14 @@ import type { Results } from '../contract/results.ts';
 import { describeScope, type GateItem, type GateVerdict } from '../stats/gate.ts';
 import {
   collectFailures,
-  COMPARISON_COLUMNS,
+  comparisonColumns,
   describeInterruption,
   describeMachine,
   describeRun,
   describeSettings,
   describeTime,
   modelPassed,
+  skippedChecksNote,
   recommendationLines,
   sparkline,
   TREND_METRICS,
@@ -55,18 +56,23 @@ function table(headers: string[], aligns: ('left' | 'right')[], rows: string[][]
 
 function comparisonSection(results: Results): string[] {
   if (results.models.length === 0) return ['No models were evaluated.'];
+  const columns = comparisonColumns(results);
   const rows = results.models.map((model) =>
-    COMPARISON_COLUMNS.map((column, index) => {
+    columns.map((column, index) => {
       const text = escapeMarkdown(column.value(model));
       if (index === 0) return `**${text}**`;
       return column.header === 'Checks' ? `${modelPassed(model) ? '✅' : '❌'} ${text}` : text;
     }),
   );
-  return table(
-    COMPARISON_COLUMNS.map((column) => (column.header === 'Peak mem' ? 'Peak memory' : column.header === 'Checks' ? 'Checks passed' : column.header)),
-    COMPARISON_COLUMNS.map((column) => column.align),
-    rows,
-  );
+  const note = skippedChecksNote(results);
+  return [
+    ...table(
+      columns.map((column) => (column.header === 'Peak mem' ? 'Peak memory' : column.header === 'Checks' ? 'Checks passed' : column.header)),
+      columns.map((column) => column.align),
+      rows,
+    ),
+    ...(note === null ? [] : ['', escapeMarkdown(note)]),
+  ];
 }
 
 function gateRows(items: readonly GateItem[]): string[][] {

@@ -5,12 +5,13 @@ import type { Results } from '../contract/results.ts';
 import { describeItem, type GateVerdict } from '../stats/gate.ts';
 import {
   collectFailures,
-  COMPARISON_COLUMNS,
+  comparisonColumns,
   describeInterruption,
   describeMachine,
   describeRun,
   describeSettings,
   modelPassed,
+  skippedChecksNote,
   recommendationLines,
   visibleControls,
   type ComparisonColumn,
@@ -85,22 +86,29 @@ interface Layout {
   widths: number[];
 }
 
-/** Drop columns by `dropOrder` until the table fits with the narrowest model column, then widen it. */
-function layoutTable(cells: string[][], width: number): Layout {
+/**
+ * Drop the extra columns if the model names do not fit, then others by `dropOrder` until the
+ * table fits with the narrowest model column, then widen it.
+ */
+function layoutTable(all: readonly ComparisonColumn[], cells: string[][], width: number): Layout {
   const naturalWidth = (column: ComparisonColumn) => {
-    const index = COMPARISON_COLUMNS.indexOf(column);
+    const index = all.indexOf(column);
     return Math.max(column.header.length, ...cells.map((row) => (row[index] ?? '').length));
   };
-  const isModel = (column: ComparisonColumn) => column === COMPARISON_COLUMNS[0];
+  const isModel = (column: ComparisonColumn) => column === all[0];
   const othersWidth = (set: ComparisonColumn[]) =>
     set.filter((column) => !isModel(column)).reduce((sum, column) => sum + naturalWidth(column), 0) + COLUMN_GAP * (set.length - 1);
-  let columns = [...COMPARISON_COLUMNS];
+  let columns = [...all];
+  const modelName = naturalWidth(all[0] as ComparisonColumn);
+  while (othersWidth(columns) + modelName > width && columns.some((column) => column.extra === true)) {
+    columns = columns.filter((column) => column !== columns.find((candidate) => candidate.extra === true));
+  }
   while (othersWidth(columns) + MIN_MODEL_COLUMN > width) {
     const next = columns.filter((column) => column.dropOrder > 0).sort((a, b) => b.dropOrder - a.dropOrder)[0];
     if (next === undefined) break;
     columns = columns.filter((column) => column !== next);
   }
-  const modelWidth = Math.max(MIN_MODEL_COLUMN, Math.min(naturalWidth(COMPARISON_COLUMNS[0] as ComparisonColumn), width - othersWidth(columns)));
+  const modelWidth = Math.max(MIN_MODEL_COLUMN, Math.min(modelName, width - othersWidth(columns)));
   return { columns, widths: columns.map((column) => (isModel(column) ? modelWidth : naturalWidth(column))) };
 }
 
@@ -131,8 +139,9 @@ export function renderTerminalReport(results: Results, options: TerminalOptions 
   if (results.models.length === 0) {
     out.push('No models were evaluated.');
   } else {
-    const cells = results.models.map((model) => COMPARISON_COLUMNS.map((column) => visibleControls(column.value(model))));
-    const { columns, widths } = layoutTable(cells, width);
+    const all = comparisonColumns(results);
+    const cells = results.models.map((model) => all.map((column) => visibleControls(column.value(model))));
+    const { columns, widths } = layoutTable(all, cells, width);
     const pad = (text: string, column: ComparisonColumn, cellWidth: number) => {
       const fitted = truncate(text, cellWidth);
       return column.align === 'right' ? fitted.padStart(cellWidth) : fitted.padEnd(cellWidth);
@@ -142,12 +151,14 @@ export function renderTerminalReport(results: Results, options: TerminalOptions 
     out.push(paint('dim', widths.map((cellWidth) => '─'.repeat(cellWidth)).join(gap)));
     results.models.forEach((model, row) => {
       const line = columns.map((column, index) => {
-        const text = pad(cells[row]?.[COMPARISON_COLUMNS.indexOf(column)] ?? '', column, widths[index] ?? 0);
+        const text = pad(cells[row]?.[all.indexOf(column)] ?? '', column, widths[index] ?? 0);
         return column.header === 'Checks' ? paint(modelPassed(model) ? 'green' : 'red', text) : text;
       });
       out.push(line.join(gap).trimEnd());
     });
-    const dropped = COMPARISON_COLUMNS.filter((column) => !columns.includes(column)).map((column) => column.header);
+    const skipped = skippedChecksNote(results);
+    if (skipped !== null) block(skipped, 0, 'dim');
+    const dropped = all.filter((column) => !columns.includes(column)).map((column) => column.header);
     if (dropped.length > 0) block(`(not shown at this width: ${dropped.join(', ')})`, 0, 'dim');
   }
 

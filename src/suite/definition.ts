@@ -14,7 +14,7 @@ const ID = /^[a-z0-9][a-z0-9-]*$/;
 const id = (example: string) => z.string().regex(ID, `expected lower-case letters, digits and dashes, e.g. "${example}"`);
 
 /** Settings an eval or one of its prompts may set apart from the run's (EVAL_REPEATS, ...). */
-const RequestSettings = {
+export const RequestSettings = {
   /** Requests per prompt (per data row); default EVAL_REPEATS. */
   repeats: z.number().int().positive().optional(),
   /** Sampling temperature, 0..2; default EVAL_TEMPERATURE. */

@@ -95,6 +95,8 @@ export class CaseRecorder {
   private error: string | null = null;
   private settings: Pick<ChatSettings, 'temperature' | 'maxTokens'> | null = null;
   private readonly checks: AssertionResult[] = [];
+  /** What the matchers failed with, to tell their errors from other failed expects. */
+  private readonly matcherFailures = new Set<string>();
 
   constructor(
     private readonly context: TestContext,
@@ -133,6 +135,15 @@ export class CaseRecorder {
 
   recordError(message: string): void {
     this.error ??= message;
+  }
+
+  noteFailure(message: string | null): void {
+    if (message !== null) this.matcherFailures.add(message);
+  }
+
+  /** True when a matcher already recorded the check this error message reports. */
+  explains(message: string): boolean {
+    return this.matcherFailures.has(message);
   }
 
   get failed(): boolean {

@@ -6,6 +6,7 @@ import {
   assertionKind,
   caseScore,
   defineCheck,
+  evaluateAssertionNow,
   evaluateAssertions,
   type AssertionContext,
   type AssertionSpec,
@@ -207,6 +208,16 @@ describe('key points', () => {
     expect((await check({ type: 'key-points' }, QUANTUM, { expected: 'A reference answer.' })).reason).toBe(
       'key-points needs `expected` key points (a list) on the prompt or its data row; it has a reference answer',
     );
+  });
+});
+
+describe('checks judged at once, for matchers that cannot wait', () => {
+  it('judges a synchronous check, and refuses an asynchronous one with what to write instead', () => {
+    expect(evaluateAssertionNow({ type: 'not-icontains', value: 'cloud' }, context(REPLY))).toMatchObject({ type: 'not-icontains', pass: false });
+    expect(evaluateAssertionNow({ type: 'custom', check: async () => true }, context(REPLY))).toMatchObject({
+      pass: false,
+      reason: 'the check could not run: "custom" is asynchronous: use `await expect(reply).toPass(...)`',
+    });
   });
 });
 

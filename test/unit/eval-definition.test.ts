@@ -199,8 +199,8 @@ describe('datasets and templating', () => {
   it('reads rows from CSV and JSONL files under fixtures/data/, and from an async loader', async () => {
     const fromCsv = await plan({ category: 'capitals', data: 'capitals.csv', prompts: [{ id: 'ask', prompt: 'Capital of {{country}}?' }] });
     expect(fromCsv.map((planned) => [planned.promptId, planned.messages[0]?.content, planned.expected])).toEqual([
-      ['ask/france', 'Capital of France?', 'Paris'],
-      ['ask/japan', 'Capital of Japan?', 'Tokyo'],
+      ['ask/france', 'Capital of France?', 'Paris is the capital of France.'],
+      ['ask/japan', 'Capital of Japan?', 'Tokyo, on the island of Honshu.'],
       ['ask/brazil', 'Capital of Brazil?', [{ any: ['Brasília', 'Brasilia'] }]],
     ]);
     const fromJsonl = await plan({ category: 'words', data: 'translations.jsonl', prompts: [{ id: 'say', prompt: '"{{word}}" in {{language}}' }] });

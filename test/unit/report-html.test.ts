@@ -37,6 +37,15 @@ describe('renderHtml', () => {
     expect(html).toContain('<h2>Failures (3)</h2>');
   });
 
+  it('adds the score when the results have one, and the checks it did not judge', () => {
+    const scored = { ...results, models: results.models.map((model) => ({ ...model, score: 0.75, checksSkipped: 4 })) };
+    const page = renderHtml(scored, {});
+    expect(page).toContain('<th>Checks</th><th>Score</th>');
+    expect(page).toContain('<td class="num">0.75</td>');
+    expect(page).toContain('<p class="note">Checks counts judged checks; not judged (content, on synthetic models): 4 of fixture-small');
+    expect(html).not.toContain('<th>Score</th>');
+  });
+
   it('draws the four per-model charts as inline SVG, one row per model', () => {
     const charts = html.slice(html.indexOf('<section id="charts">'), html.indexOf('<section id="matrix">'));
     expect(charts.match(/<svg /g)).toHaveLength(4);

@@ -16,6 +16,14 @@ describe('renderMarkdown', () => {
     expect(markdown).not.toContain('Gate');
   });
 
+  it('adds the score when the results have one, and the checks it did not judge', () => {
+    const scored = { ...results, models: results.models.map((model) => ({ ...model, score: 0.75, checksSkipped: 4 })) };
+    const markdown = renderMarkdown(scored);
+    expect(markdown).toContain('| Checks passed | Score |');
+    expect(markdown).toContain('| ✅ 6/6 | 0.75 |');
+    expect(markdown).toContain('Checks counts judged checks; not judged (content, on synthetic models): 4 of fixture-small, 4 of');
+  });
+
   it('renders a failed gate with baseline, current, change and tolerance of each regression', () => {
     const verdict = compareToBaseline(results, scaleLatencies(results, 0.5));
     const markdown = renderMarkdown(results, { verdict });

@@ -24,6 +24,20 @@ describe('renderTerminalReport', () => {
     expect(report).toContain('Recommendation\n  chat: fixture-tiny-with-a-rather-long-alias - fastest time to first token');
   });
 
+  it('shows the score when the results have one (dropped first when narrow), and counts the checks it did not judge', () => {
+    const scored = {
+      ...results,
+      models: results.models.map((model, index) => ({ ...model, score: index === 0 ? 1 : 0.625, checksSkipped: index === 0 ? 0 : 9 })),
+    };
+    const wide = lines(renderTerminalReport(scored, { width: 120, color: false }));
+    expect(wide.find((line) => line.startsWith('Model'))).toMatch(/Checks {2}Score$/);
+    expect(wide.find((line) => line.startsWith('fixture-small'))).toMatch(/6\/6 {3}1\.00$/);
+    expect(wide.find((line) => line.startsWith('fixture-tiny'))).toMatch(/ 0\.63$/);
+    expect(wide).toContain('Checks counts judged checks; not judged (content, on synthetic models): 9 of fixture-tiny-with-a-rather-long-alias.');
+    const narrow = renderTerminalReport(scored, { width: 80, color: false });
+    expect(narrow).toContain('(not shown at this width: Score)');
+  });
+
   it('drops the least important columns on a narrow terminal, and says which', () => {
     const report = renderTerminalReport(results, { width: 52, color: false });
     for (const line of lines(report)) expect(line.length, line).toBeLessThanOrEqual(52);
