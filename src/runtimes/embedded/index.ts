@@ -8,6 +8,7 @@ import type { EvalConfig } from '../../config/env.ts';
 import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
 import { EMBEDDED_CATALOG, findCatalogEntry } from '../../embedded/catalog.ts';
 import type {
+  DownloadResult,
   LoadedModel,
   ModelCache,
   ModelCatalog,
@@ -32,21 +33,6 @@ interface LoadResponse {
 
 class EmbeddedRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
   readonly name = 'embedded' as const;
-  readonly catalog: ModelCatalog = { list: () => this.listCatalog() };
-  readonly cache: ModelCache = {
-    list: () => this.cacheList(),
-    location: () => this.cacheLocation(),
-    remove: (alias) => this.cacheRemove(alias),
-    download: (alias, options) => this.download(alias, options),
-  };
-  readonly service: ModelService = {
-    status: () => this.serviceStatus(),
-    loaded: () => this.loadedModels(),
-    control: {
-      start: (options) => this.serviceStart(options),
-      stop: () => this.serviceStop(),
-    },
-  };
   private readonly embeddedService: EmbeddedService;
   /** Set when start() had to start the service: dispose() stops it again. */
   private ownedService = false;
@@ -65,31 +51,82 @@ class EmbeddedRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
     return { name: 'embedded', installed: true, version: `node-llama-cpp ${version}` };
   }
 
-  private async listCatalog(): Promise<CatalogEntry[]> {
-    return EMBEDDED_CATALOG.map((entry) => ({
-      ...entry,
-      cached: existsSync(path.join(this.modelsDir, entry.fileName)),
-    }));
-  }
+  readonly catalog: ModelCatalog = {
+    list: async (): Promise<CatalogEntry[]> => {
+      return EMBEDDED_CATALOG.map((entry) => ({
+        ...entry,
+        cached: existsSync(path.join(this.modelsDir, entry.fileName)),
+      }));
+    },
+  };
 
-  private async cacheList(): Promise<CachedModel[]> {
-    const { listCachedModels } = await import('../../embedded/model-files.ts');
-    return listCachedModels(this.config.cacheDir);
-  }
+  readonly cache: ModelCache = {
+    list: async (): Promise<CachedModel[]> => {
+      const { listCachedModels } = await import('../../embedded/model-files.ts');
+      return listCachedModels(this.config.cacheDir);
+    },
+    location: async (): Promise<string> => this.modelsDir,
+    remove: async (alias: string): Promise<CachedModel[]> => {
+      const { removeCachedModel } = await import('../../embedded/model-files.ts');
+      return removeCachedModel(this.config.cacheDir, alias);
+    },
+    download: async (alias: string, options: StartOptions = {}): Promise<DownloadResult> => {
+      const entry = findCatalogEntry(alias);
+      if (entry === undefined) {
+        // Not in the catalog: a .gguf path or a file in the cache, found as is, or an error that
+        // lists the close names.
+        const { locateModel } = await import('../../embedded/model-files.ts');
+        locateModel(alias, { cacheDir: this.config.cacheDir, allowPaths: true });
+        return { downloadMs: 0, alreadyCached: true };
+      }
+      const started = performance.now();
+      if (entry.kind === 'generated') {
+        const { ensureSyntheticModel, isSyntheticAlias } = await import('../../embedded/synthetic/index.ts');
+        if (!isSyntheticAlias(entry.alias)) throw new RuntimeError(`No generator for synthetic model '${entry.alias}'.`);
+        const file = await ensureSyntheticModel(entry.alias, this.modelsDir, {
+          onProgress: (message: string) => options.onProgress?.({ phase: 'download', message }),
+        });
+        return { downloadMs: file.generated ? performance.now() - started : 0, alreadyCached: !file.generated };
+      }
+      if (existsSync(path.join(this.modelsDir, entry.fileName))) return { downloadMs: 0, alreadyCached: true };
+      const { downloadModel } = await import('../../embedded/model-files.ts');
+      await downloadModel(entry, this.config.cacheDir, {
+        signal: options.signal,
+        onProgress: (percent: number) =>
+          options.onProgress?.({ phase: 'download', message: `downloading ${entry.alias}`, percent }),
+      });
+      return { downloadMs: performance.now() - started, alreadyCached: false };
+    },
+  };
 
-  private async cacheLocation(): Promise<string> {
-    return this.modelsDir;
-  }
-
-  private async cacheRemove(alias: string): Promise<CachedModel[]> {
-    const { removeCachedModel } = await import('../../embedded/model-files.ts');
-    return removeCachedModel(this.config.cacheDir, alias);
-  }
-
-  private async serviceStatus(): Promise<ServiceStatus> {
-    const state = await this.embeddedService.status();
-    return toStatus(state);
-  }
+  readonly service: ModelService = {
+    status: async (): Promise<ServiceStatus> => {
+      const state = await this.embeddedService.status();
+      return toStatus(state);
+    },
+    loaded: async (): Promise<LoadedModel[]> => {
+      const state = await this.embeddedService.status();
+      if (state === null) return [];
+      const body = await this.request<{ models: LoadedModel[] }>(state, 'GET', '/models/loaded');
+      return body.models.map(({ alias, modelId }) => ({ alias, modelId }));
+    },
+    control: {
+      /** Starts the service for the user: it keeps running after this process ends. */
+      start: async (options: StartOptions = {}): Promise<ServiceStatus> => {
+        const { state, started } = await this.embeddedService.start({
+          threads: this.config.threads,
+          modelFiles: this.modelFiles(),
+          timeoutMs: options.timeoutMs,
+          signal: options.signal,
+        });
+        return { ...toStatus(state), startedByUs: started };
+      },
+      stop: async (): Promise<void> => {
+        await this.embeddedService.stop();
+        this.ownedService = false;
+      },
+    },
+  };
 
   /**
    * The .gguf files among EVAL_MODELS, for the service's command line: the service loads files
@@ -99,60 +136,9 @@ class EmbeddedRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
     return (this.config.models ?? []).filter((spec) => spec.toLowerCase().endsWith('.gguf')).map((spec) => path.resolve(spec));
   }
 
-  /** Starts the service for the user: it keeps running after this process ends. */
-  private async serviceStart(options: StartOptions = {}): Promise<ServiceStatus> {
-    const { state, started } = await this.embeddedService.start({
-      threads: this.config.threads,
-      modelFiles: this.modelFiles(),
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-    });
-    return { ...toStatus(state), startedByUs: started };
-  }
-
-  private async serviceStop(): Promise<void> {
-    await this.embeddedService.stop();
-    this.ownedService = false;
-  }
-
-  private async loadedModels(): Promise<LoadedModel[]> {
-    const state = await this.embeddedService.status();
-    if (state === null) return [];
-    const body = await this.request<{ models: LoadedModel[] }>(state, 'GET', '/models/loaded');
-    return body.models.map(({ alias, modelId }) => ({ alias, modelId }));
-  }
-
-  private async download(alias: string, options: StartOptions = {}): Promise<{ downloadMs: number; alreadyCached: boolean }> {
-    const entry = findCatalogEntry(alias);
-    if (entry === undefined) {
-      // Not in the catalog: a .gguf path or a file in the cache, found as is, or an error that
-      // lists the close names.
-      const { locateModel } = await import('../../embedded/model-files.ts');
-      locateModel(alias, { cacheDir: this.config.cacheDir, allowPaths: true });
-      return { downloadMs: 0, alreadyCached: true };
-    }
-    const started = performance.now();
-    if (entry.kind === 'generated') {
-      const { ensureSyntheticModel, isSyntheticAlias } = await import('../../embedded/synthetic/index.ts');
-      if (!isSyntheticAlias(entry.alias)) throw new RuntimeError(`No generator for synthetic model '${entry.alias}'.`);
-      const file = await ensureSyntheticModel(entry.alias, this.modelsDir, {
-        onProgress: (message: string) => options.onProgress?.({ phase: 'download', message }),
-      });
-      return { downloadMs: file.generated ? performance.now() - started : 0, alreadyCached: !file.generated };
-    }
-    if (existsSync(path.join(this.modelsDir, entry.fileName))) return { downloadMs: 0, alreadyCached: true };
-    const { downloadModel } = await import('../../embedded/model-files.ts');
-    await downloadModel(entry, this.config.cacheDir, {
-      signal: options.signal,
-      onProgress: (percent: number) =>
-        options.onProgress?.({ phase: 'download', message: `downloading ${entry.alias}`, percent }),
-    });
-    return { downloadMs: performance.now() - started, alreadyCached: false };
-  }
-
   async start(alias: string, options: StartOptions = {}): Promise<RunningModel> {
     // The model is found (or generated, or downloaded) before any service is started for it.
-    const { downloadMs } = await this.download(alias, options);
+    const { downloadMs } = await this.cache.download(alias, options);
     const { locateModel } = await import('../../embedded/model-files.ts');
     const location = locateModel(alias, { cacheDir: this.config.cacheDir, allowPaths: true });
     const log: string[] = [];

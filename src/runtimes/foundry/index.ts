@@ -8,6 +8,7 @@ import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contrac
 import { isAlive } from '../../util/process-tree.ts';
 import { errorMessage, type HttpAnswer } from '../http.ts';
 import type {
+  DownloadResult,
   LoadedModel,
   ModelCache,
   ModelCatalog,
@@ -31,26 +32,11 @@ const DOWNLOAD_TIMEOUT_MS = 2 * 60 * 60_000;
 
 class FoundryRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
   readonly name = 'foundry' as const;
-  readonly catalog: ModelCatalog = { list: () => this.listCatalog() };
-  readonly cache: ModelCache = {
-    list: () => this.cacheList(),
-    location: () => this.cacheLocation(),
-    remove: (alias) => this.cacheRemove(alias),
-    download: (alias, options) => this.download(alias, options),
-  };
-  readonly service: ModelService = {
-    status: () => this.serviceStatus(),
-    loaded: () => this.loadedModels(),
-    control: {
-      start: (options) => this.serviceStart(options),
-      stop: () => this.serviceStop(),
-    },
-  };
   private readonly cli: FoundryCli;
   private readonly connection: ServiceConnection;
   /**
    * Set when this instance started the service (for an eval run, or as a side effect of a Gen
-   * A command that starts it by itself): dispose() stops it. Not set by serviceStart(), whose
+   * A command that starts it by itself): dispose() stops it. Not set by service.control.start(), whose
    * service is the user's to keep.
    */
   private ownsService = false;
@@ -67,80 +53,80 @@ class FoundryRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
     return (await this.connection.detection()).info;
   }
 
-  private async listCatalog(): Promise<CatalogEntry[]> {
-    const rows = await this.rows();
-    // Gen A's table has no cached column: the cache list fills it in.
-    const cached = rows.some((row) => row.cached === undefined) ? await (await this.connection.dialect()).cacheList() : [];
-    return rows.map((row) => ({
-      alias: row.alias,
-      modelId: row.modelId,
-      device: row.device,
-      task: row.task,
-      sizeBytes: row.sizeBytes,
-      license: row.license,
-      cached: row.cached ?? cached.some((entry) => sameId(entry.modelId, row.modelId)),
-      source: 'foundry',
-      synthetic: false,
-    }));
-  }
+  readonly catalog: ModelCatalog = {
+    list: async (): Promise<CatalogEntry[]> => {
+      const rows = await this.rows();
+      // Gen A's table has no cached column: the cache list fills it in.
+      const cached = rows.some((row) => row.cached === undefined) ? await (await this.connection.dialect()).cacheList() : [];
+      return rows.map((row) => ({
+        alias: row.alias,
+        modelId: row.modelId,
+        device: row.device,
+        task: row.task,
+        sizeBytes: row.sizeBytes,
+        license: row.license,
+        cached: row.cached ?? cached.some((entry) => sameId(entry.modelId, row.modelId)),
+        source: 'foundry',
+        synthetic: false,
+      }));
+    },
+  };
 
-  private async cacheList(): Promise<CachedModel[]> {
-    const rows = await (await this.connection.dialect()).cacheList();
-    return rows.map((row) => ({ alias: row.alias ?? row.modelId, modelId: row.modelId }));
-  }
+  readonly cache: ModelCache = {
+    list: async (): Promise<CachedModel[]> => {
+      const rows = await (await this.connection.dialect()).cacheList();
+      return rows.map((row) => ({ alias: row.alias ?? row.modelId, modelId: row.modelId }));
+    },
+    location: async (): Promise<string> => (await this.connection.dialect()).cacheLocation(),
+    remove: async (alias: string): Promise<CachedModel[]> => {
+      const dialect = await this.connection.dialect();
+      const cached = await this.cache.list();
+      const matches = (entry: CachedModel, name: string) =>
+        entry.alias.toLowerCase() === name.toLowerCase() || entry.modelId.toLowerCase() === name.toLowerCase();
+      if (!cached.some((entry) => matches(entry, alias))) {
+        const names = [...new Set(cached.map((entry) => entry.alias))];
+        throw new RuntimeError(`'${alias}' is not in Foundry Local's cache.`, {
+          hint: names.length === 0 ? 'the cache is empty' : `cached: ${names.join(', ')}`,
+        });
+      }
+      const removed = await dialect.cacheRemove(alias);
+      return cached.filter((entry) => removed.some((name) => matches(entry, name)));
+    },
+    download: async (alias: string, options: StartOptions = {}): Promise<DownloadResult> => {
+      const { modelId } = await this.resolve(alias);
+      return this.downloadId(modelId, options);
+    },
+  };
 
-  private async cacheLocation(): Promise<string> {
-    return (await this.connection.dialect()).cacheLocation();
-  }
-
-  private async cacheRemove(alias: string): Promise<CachedModel[]> {
-    const dialect = await this.connection.dialect();
-    const cached = await this.cacheList();
-    const matches = (entry: CachedModel, name: string) =>
-      entry.alias.toLowerCase() === name.toLowerCase() || entry.modelId.toLowerCase() === name.toLowerCase();
-    if (!cached.some((entry) => matches(entry, alias))) {
-      const names = [...new Set(cached.map((entry) => entry.alias))];
-      throw new RuntimeError(`'${alias}' is not in Foundry Local's cache.`, {
-        hint: names.length === 0 ? 'the cache is empty' : `cached: ${names.join(', ')}`,
-      });
-    }
-    const removed = await dialect.cacheRemove(alias);
-    return cached.filter((entry) => removed.some((name) => matches(entry, name)));
-  }
-
-  private async serviceStatus(): Promise<ServiceStatus> {
-    const endpoint = await (await this.connection.dialect()).discover();
-    this.connection.endpoint = endpoint;
-    return endpoint === null
-      ? { running: false, baseURL: null, pid: null }
-      : { running: true, baseURL: `${endpoint.url}/v1`, pid: endpoint.pid, startedByUs: this.ownsService };
-  }
-
-  /** For `edge-evals service start`: the service keeps running after this process ends. */
-  private async serviceStart(options: StartOptions = {}): Promise<ServiceStatus> {
-    const { endpoint, started } = await this.connection.ensureService(options);
-    return { running: true, baseURL: `${endpoint.url}/v1`, pid: endpoint.pid, startedByUs: started };
-  }
-
-  private async serviceStop(): Promise<void> {
-    await (await this.connection.dialect()).stop();
-    this.connection.endpoint = null;
-    this.ownsService = false;
-  }
-
-  private async loadedModels(): Promise<LoadedModel[]> {
-    const dialect = await this.connection.dialect();
-    this.connection.endpoint ??= await dialect.discover();
-    if (this.connection.endpoint === null) return [];
-    const ids = await this.connection.loadedIds({ startIfStopped: false });
-    const rows = await this.rows().catch(() => []);
-    return ids.map((modelId) => ({ alias: aliasOf(rows, modelId) ?? modelId, modelId }));
-  }
-
-  private async download(alias: string, options: StartOptions = {}): Promise<{ downloadMs: number; alreadyCached: boolean }> {
-    const { modelId } = await this.resolve(alias);
-    return this.downloadId(modelId, options);
-  }
+  readonly service: ModelService = {
+    status: async (): Promise<ServiceStatus> => {
+      const endpoint = await (await this.connection.dialect()).discover();
+      this.connection.endpoint = endpoint;
+      return endpoint === null
+        ? { running: false, baseURL: null, pid: null }
+        : { running: true, baseURL: `${endpoint.url}/v1`, pid: endpoint.pid, startedByUs: this.ownsService };
+    },
+    loaded: async (): Promise<LoadedModel[]> => {
+      const dialect = await this.connection.dialect();
+      this.connection.endpoint ??= await dialect.discover();
+      if (this.connection.endpoint === null) return [];
+      const ids = await this.connection.loadedIds({ startIfStopped: false });
+      const rows = await this.rows().catch(() => []);
+      return ids.map((modelId) => ({ alias: aliasOf(rows, modelId) ?? modelId, modelId }));
+    },
+    control: {
+      /** For `edge-evals service start`: the service keeps running after this process ends. */
+      start: async (options: StartOptions = {}): Promise<ServiceStatus> => {
+        const { endpoint, started } = await this.connection.ensureService(options);
+        return { running: true, baseURL: `${endpoint.url}/v1`, pid: endpoint.pid, startedByUs: started };
+      },
+      stop: async (): Promise<void> => {
+        await (await this.connection.dialect()).stop();
+        this.connection.endpoint = null;
+        this.ownsService = false;
+      },
+    },
+  };
 
   async start(alias: string, options: StartOptions = {}): Promise<RunningModel> {
     const log: string[] = [];
@@ -276,7 +262,7 @@ class FoundryRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
     return { row: resolution.row, modelId };
   }
 
-  private async downloadId(modelId: string, options: StartOptions): Promise<{ downloadMs: number; alreadyCached: boolean }> {
+  private async downloadId(modelId: string, options: StartOptions): Promise<DownloadResult> {
     const dialect = await this.connection.dialect();
     const cached = await dialect.cacheList();
     if (cached.some((entry) => sameId(entry.modelId, modelId))) return { downloadMs: 0, alreadyCached: true };

@@ -14,7 +14,7 @@ import { freePort } from '../../util/network.ts';
 import { isAlive, killProcessTree } from '../../util/process-tree.ts';
 import { CliRunner } from '../cli-runner.ts';
 import { httpRequest } from '../http.ts';
-import type { ModelCache, ModelCatalog, RunningModel, RuntimeInfo, RuntimeWith, StartOptions } from '../types.ts';
+import type { DownloadResult, ModelCache, ModelCatalog, RunningModel, RuntimeInfo, RuntimeWith, StartOptions } from '../types.ts';
 
 export function createLlamaServerRuntime(config: EvalConfig): RuntimeWith<'catalog' | 'cache'> {
   return new LlamaServerRuntime(config);
@@ -37,13 +37,6 @@ export function parseLlamaServerVersion(output: string): string | null {
 
 class LlamaServerRuntime implements RuntimeWith<'catalog' | 'cache'> {
   readonly name = 'llama-server' as const;
-  readonly catalog: ModelCatalog = { list: () => this.listCatalog() };
-  readonly cache: ModelCache = {
-    list: () => this.cacheList(),
-    location: () => this.cacheLocation(),
-    remove: (alias) => this.cacheRemove(alias),
-    download: (alias, options) => this.download(alias, options),
-  };
   private readonly servers = new Map<string, ServerProcess>();
 
   constructor(private readonly config: EvalConfig) {}
@@ -59,38 +52,37 @@ class LlamaServerRuntime implements RuntimeWith<'catalog' | 'cache'> {
     return output === null ? info : { ...info, installed: true, version: parseLlamaServerVersion(output) };
   }
 
-  private async listCatalog(): Promise<CatalogEntry[]> {
-    const cached = await this.cacheList();
-    const known: CatalogEntry[] = EMBEDDED_CATALOG.map(({ kind: _kind, fileName, ...entry }) => ({
-      ...entry,
-      cached: existsSync(path.join(this.modelsDir, fileName)),
-    }));
-    const others = cached
-      .filter((file) => findCatalogEntry(file.alias) === undefined)
-      .map((file) => ({ alias: file.alias, modelId: file.modelId, sizeBytes: file.sizeBytes ?? null, source: file.path ?? 'cache', synthetic: false, cached: true }));
-    return [...known, ...others];
-  }
+  readonly catalog: ModelCatalog = {
+    list: async (): Promise<CatalogEntry[]> => {
+      const cached = await this.cache.list();
+      const known: CatalogEntry[] = EMBEDDED_CATALOG.map(({ kind: _kind, fileName, ...entry }) => ({
+        ...entry,
+        cached: existsSync(path.join(this.modelsDir, fileName)),
+      }));
+      const others = cached
+        .filter((file) => findCatalogEntry(file.alias) === undefined)
+        .map((file) => ({ alias: file.alias, modelId: file.modelId, sizeBytes: file.sizeBytes ?? null, source: file.path ?? 'cache', synthetic: false, cached: true }));
+      return [...known, ...others];
+    },
+  };
 
-  private async cacheList(): Promise<CachedModel[]> {
-    const { listCachedModels } = await import('../../embedded/model-files.ts');
-    return (await listCachedModels(this.config.cacheDir)).map(({ alias, modelId, path: file, sizeBytes }) => ({ alias, modelId, path: file, sizeBytes }));
-  }
-
-  private async cacheLocation(): Promise<string> {
-    return this.modelsDir;
-  }
-
-  private async cacheRemove(alias: string): Promise<CachedModel[]> {
-    const { removeCachedModel } = await import('../../embedded/model-files.ts');
-    const removed = await removeCachedModel(this.config.cacheDir, alias);
-    if (removed.length === 0) throw new RuntimeError(`'${alias}' is not in the model cache (${this.modelsDir}).`);
-    return removed.map(({ alias: name, modelId, path: file, sizeBytes }) => ({ alias: name, modelId, path: file, sizeBytes }));
-  }
-
-  private async download(alias: string, options: StartOptions = {}): Promise<{ downloadMs: number; alreadyCached: boolean }> {
-    const { downloadMs, alreadyCached } = await this.modelFile(alias, options);
-    return { downloadMs, alreadyCached };
-  }
+  readonly cache: ModelCache = {
+    list: async (): Promise<CachedModel[]> => {
+      const { listCachedModels } = await import('../../embedded/model-files.ts');
+      return (await listCachedModels(this.config.cacheDir)).map(({ alias, modelId, path: file, sizeBytes }) => ({ alias, modelId, path: file, sizeBytes }));
+    },
+    location: async (): Promise<string> => this.modelsDir,
+    remove: async (alias: string): Promise<CachedModel[]> => {
+      const { removeCachedModel } = await import('../../embedded/model-files.ts');
+      const removed = await removeCachedModel(this.config.cacheDir, alias);
+      if (removed.length === 0) throw new RuntimeError(`'${alias}' is not in the model cache (${this.modelsDir}).`);
+      return removed.map(({ alias: name, modelId, path: file, sizeBytes }) => ({ alias: name, modelId, path: file, sizeBytes }));
+    },
+    download: async (alias: string, options: StartOptions = {}): Promise<DownloadResult> => {
+      const { downloadMs, alreadyCached } = await this.modelFile(alias, options);
+      return { downloadMs, alreadyCached };
+    },
+  };
 
   async start(alias: string, options: StartOptions = {}): Promise<RunningModel> {
     const file = await this.modelFile(alias, options);

@@ -15,6 +15,7 @@ import { isAlive, killProcessTree } from '../../util/process-tree.ts';
 import { CliRunner, type RunOptions } from '../cli-runner.ts';
 import { errorMessage, httpRequest } from '../http.ts';
 import type {
+  DownloadResult,
   LoadedModel,
   ModelCache,
   ModelCatalog,
@@ -41,21 +42,6 @@ type ServeRecord = z.infer<typeof ServeRecord>;
 
 class OllamaRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
   readonly name = 'ollama' as const;
-  readonly catalog: ModelCatalog = { list: () => this.listCatalog() };
-  readonly cache: ModelCache = {
-    list: () => this.cacheList(),
-    location: () => this.cacheLocation(),
-    remove: (alias) => this.cacheRemove(alias),
-    download: (alias, options) => this.download(alias, options),
-  };
-  readonly service: ModelService = {
-    status: () => this.serviceStatus(),
-    loaded: () => this.loadedModels(),
-    control: {
-      start: (options) => this.serviceStart(options),
-      stop: () => this.serviceStop(),
-    },
-  };
   private readonly url: string;
   /** Set when start() launched `ollama serve`: dispose() stops it. */
   private ownedPid: number | null = null;
@@ -83,81 +69,79 @@ class OllamaRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
     return output === null ? info : { ...info, installed: true, version: parseOllamaVersion(output) };
   }
 
-  private async listCatalog(): Promise<CatalogEntry[]> {
-    return (await this.list()).map((model) => ({ ...model, source: 'ollama', synthetic: false, cached: true }));
-  }
+  readonly catalog: ModelCatalog = {
+    list: async (): Promise<CatalogEntry[]> => {
+      return (await this.list()).map((model) => ({ ...model, source: 'ollama', synthetic: false, cached: true }));
+    },
+  };
 
-  private async cacheList(): Promise<CachedModel[]> {
-    return this.list();
-  }
-
-  private async cacheLocation(): Promise<string> {
-    return process.env.OLLAMA_MODELS ?? path.join(os.homedir(), '.ollama', 'models');
-  }
-
-  private async cacheRemove(alias: string): Promise<CachedModel[]> {
-    const name = normalizeModelName(alias);
-    const before = await this.list();
-    const removed = before.filter((model) => model.modelId === name);
-    if (removed.length === 0) {
-      throw new RuntimeError(`'${alias}' is not among Ollama's models.`, { hint: `pulled: ${before.map((model) => model.alias).join(', ') || '(none)'}` });
-    }
-    await this.cli(['rm', name]);
-    return removed;
-  }
-
-  private async serviceStatus(): Promise<ServiceStatus> {
-    const running = await this.answers();
-    const record = this.readRecord();
-    return {
-      running,
-      baseURL: running ? `${this.url}/v1` : null,
-      pid: running ? (record?.pid ?? null) : null,
-      startedByUs: running && record !== null,
-    };
-  }
-
-  /** For `edge-evals service start`: the server keeps running after this process ends. */
-  private async serviceStart(options: StartOptions = {}): Promise<ServiceStatus> {
-    const started = await this.ensureServer(options);
-    return { running: true, baseURL: `${this.url}/v1`, pid: started.pid, startedByUs: started.started };
-  }
-
-  /** Ollama has no stop command: only a server edge-evals started can be stopped. */
-  private async serviceStop(): Promise<void> {
-    const record = this.readRecord();
-    if (record === null) {
-      if (!(await this.answers())) return;
-      throw new RuntimeError(`The Ollama server at ${this.url} was not started by edge-evals, and Ollama has no stop command.`, {
-        hint: 'stop it the way it was started (the Ollama app, `systemctl stop ollama`, or Ctrl-C on `ollama serve`)',
+  readonly cache: ModelCache = {
+    list: async (): Promise<CachedModel[]> => this.list(),
+    location: async (): Promise<string> => process.env.OLLAMA_MODELS ?? path.join(os.homedir(), '.ollama', 'models'),
+    remove: async (alias: string): Promise<CachedModel[]> => {
+      const name = normalizeModelName(alias);
+      const before = await this.list();
+      const removed = before.filter((model) => model.modelId === name);
+      if (removed.length === 0) {
+        throw new RuntimeError(`'${alias}' is not among Ollama's models.`, { hint: `pulled: ${before.map((model) => model.alias).join(', ') || '(none)'}` });
+      }
+      await this.cli(['rm', name]);
+      return removed;
+    },
+    download: async (alias: string, options: StartOptions = {}): Promise<DownloadResult> => {
+      const name = normalizeModelName(alias);
+      if ((await this.list()).some((model) => model.modelId === name)) return { downloadMs: 0, alreadyCached: true };
+      options.onProgress?.({ phase: 'download', message: `pulling ${name}`, percent: 0 });
+      const started = performance.now();
+      await this.cli(['pull', name], {
+        timeoutMs: PULL_TIMEOUT_MS,
+        signal: options.signal,
+        onOutput: (chunk) => {
+          const percent = parsePullPercents(chunk).at(-1);
+          if (percent !== undefined) options.onProgress?.({ phase: 'download', message: `pulling ${name}`, percent });
+        },
       });
-    }
-    await killProcessTree(record.pid);
-    rmSync(this.recordFile, { force: true });
-    this.ownedPid = null;
-  }
+      return { downloadMs: performance.now() - started, alreadyCached: false };
+    },
+  };
 
-  private async loadedModels(): Promise<LoadedModel[]> {
-    if (!(await this.answers())) return [];
-    const result = await this.cli(['ps']);
-    return parseOllamaPs(result).map((row) => ({ alias: row.name, modelId: row.name }));
-  }
-
-  private async download(alias: string, options: StartOptions = {}): Promise<{ downloadMs: number; alreadyCached: boolean }> {
-    const name = normalizeModelName(alias);
-    if ((await this.list()).some((model) => model.modelId === name)) return { downloadMs: 0, alreadyCached: true };
-    options.onProgress?.({ phase: 'download', message: `pulling ${name}`, percent: 0 });
-    const started = performance.now();
-    await this.cli(['pull', name], {
-      timeoutMs: PULL_TIMEOUT_MS,
-      signal: options.signal,
-      onOutput: (chunk) => {
-        const percent = parsePullPercents(chunk).at(-1);
-        if (percent !== undefined) options.onProgress?.({ phase: 'download', message: `pulling ${name}`, percent });
+  readonly service: ModelService = {
+    status: async (): Promise<ServiceStatus> => {
+      const running = await this.answers();
+      const record = this.readRecord();
+      return {
+        running,
+        baseURL: running ? `${this.url}/v1` : null,
+        pid: running ? (record?.pid ?? null) : null,
+        startedByUs: running && record !== null,
+      };
+    },
+    loaded: async (): Promise<LoadedModel[]> => {
+      if (!(await this.answers())) return [];
+      const result = await this.cli(['ps']);
+      return parseOllamaPs(result).map((row) => ({ alias: row.name, modelId: row.name }));
+    },
+    control: {
+      /** For `edge-evals service start`: the server keeps running after this process ends. */
+      start: async (options: StartOptions = {}): Promise<ServiceStatus> => {
+        const started = await this.ensureServer(options);
+        return { running: true, baseURL: `${this.url}/v1`, pid: started.pid, startedByUs: started.started };
       },
-    });
-    return { downloadMs: performance.now() - started, alreadyCached: false };
-  }
+      /** Ollama has no stop command: only a server edge-evals started can be stopped. */
+      stop: async (): Promise<void> => {
+        const record = this.readRecord();
+        if (record === null) {
+          if (!(await this.answers())) return;
+          throw new RuntimeError(`The Ollama server at ${this.url} was not started by edge-evals, and Ollama has no stop command.`, {
+            hint: 'stop it the way it was started (the Ollama app, `systemctl stop ollama`, or Ctrl-C on `ollama serve`)',
+          });
+        }
+        await killProcessTree(record.pid);
+        rmSync(this.recordFile, { force: true });
+        this.ownedPid = null;
+      },
+    },
+  };
 
   async start(alias: string, options: StartOptions = {}): Promise<RunningModel> {
     const log: string[] = [];
@@ -165,7 +149,7 @@ class OllamaRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
     if (server.started) this.ownedPid = server.pid;
     log.push(server.started ? `started ollama serve at ${this.url} (pid ${server.pid})` : `found Ollama at ${this.url}`);
     const name = normalizeModelName(alias);
-    const { downloadMs, alreadyCached } = await this.download(alias, options);
+    const { downloadMs, alreadyCached } = await this.cache.download(alias, options);
     log.push(alreadyCached ? `${name} is pulled` : `pulled ${name} in ${Math.round(downloadMs)} ms`);
 
     // A generate request without a prompt loads the model and returns.
@@ -176,7 +160,7 @@ class OllamaRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
     if (answer.status !== 200) {
       throw new RuntimeError(`Ollama failed to load ${name}: HTTP ${answer.status}: ${errorMessage(answer.text)}`, { output: log.join('\n') });
     }
-    const loaded = await this.loadedModels();
+    const loaded = await this.service.loaded();
     if (!loaded.some((model) => model.modelId === name)) {
       throw new RuntimeError(`Ollama answered the load of ${name} but \`ollama ps\` does not list it.`, { output: [...log, ...loaded.map((model) => model.modelId)].join('\n') });
     }
@@ -190,7 +174,7 @@ class OllamaRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
     const answer = await this.post('/api/generate', { model: model.modelId, keep_alive: 0 }, 60_000);
     if (answer.status !== 200) throw new RuntimeError(`Ollama failed to unload ${model.modelId}: HTTP ${answer.status}: ${errorMessage(answer.text)}`);
     const deadline = Date.now() + 10_000;
-    while ((await this.loadedModels()).some((loaded) => loaded.modelId === model.modelId)) {
+    while ((await this.service.loaded()).some((loaded) => loaded.modelId === model.modelId)) {
       if (Date.now() > deadline) throw new RuntimeError(`${model.modelId} is still loaded after keep_alive: 0.`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -232,7 +216,6 @@ class OllamaRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
   private async cli(args: string[], options: RunOptions = {}): Promise<string> {
     return (await this.ollamaCli.check(args, options)).output;
   }
-
 
   private async list(): Promise<CachedModel[]> {
     return parseOllamaList(await this.cli(['list'])).map((row) => ({ alias: row.name, modelId: row.name, sizeBytes: row.sizeBytes }));

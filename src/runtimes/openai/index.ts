@@ -15,11 +15,6 @@ export function createOpenAIRuntime(config: EvalConfig): RuntimeWith<'catalog' |
 
 class OpenAIRuntime implements RuntimeWith<'catalog' | 'service'> {
   readonly name = 'openai' as const;
-  readonly catalog: ModelCatalog = { list: () => this.listCatalog() };
-  readonly service: ModelService = {
-    status: () => this.serviceStatus(),
-    loaded: () => this.loadedModels(),
-  };
 
   constructor(private readonly config: EvalConfig) {}
 
@@ -40,18 +35,21 @@ class OpenAIRuntime implements RuntimeWith<'catalog' | 'service'> {
     return { ...info, installed: await this.answers() };
   }
 
-  private async listCatalog(): Promise<CatalogEntry[]> {
-    return (await this.models()).map((model) => ({ alias: model.id, modelId: model.id, source: this.baseURL, synthetic: isSynthetic(model) }));
-  }
+  readonly catalog: ModelCatalog = {
+    list: async (): Promise<CatalogEntry[]> => {
+      return (await this.models()).map((model) => ({ alias: model.id, modelId: model.id, source: this.baseURL, synthetic: isSynthetic(model) }));
+    },
+  };
 
-  private async serviceStatus(): Promise<ServiceStatus> {
-    const running = await this.answers();
-    return { running, baseURL: running ? this.baseURL : null, pid: null, startedByUs: false };
-  }
-
-  private async loadedModels(): Promise<LoadedModel[]> {
-    return (await this.models()).map((model) => ({ alias: model.id, modelId: model.id }));
-  }
+  readonly service: ModelService = {
+    status: async (): Promise<ServiceStatus> => {
+      const running = await this.answers();
+      return { running, baseURL: running ? this.baseURL : null, pid: null, startedByUs: false };
+    },
+    loaded: async (): Promise<LoadedModel[]> => {
+      return (await this.models()).map((model) => ({ alias: model.id, modelId: model.id }));
+    },
+  };
 
   /** Nothing to start: the model must be one the endpoint lists. */
   async start(alias: string): Promise<RunningModel> {
