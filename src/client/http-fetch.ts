@@ -3,7 +3,8 @@
 // spends about 1.2 ms of its own between the call and the request reaching the server, its
 // first call loads undici (tens of ms, inside the measured interval), and its web-stream body
 // adds more per event; node:http is within 0.1 ms of a bare client. Only what the SDK's chat
-// requests need is supported: a string body, Headers, an abort signal, a streamed response.
+// requests need is supported: a string body, Headers, an abort signal, a streamed response,
+// whose body the chat client can take as a Node stream (takeNodeBody).
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
@@ -41,75 +42,86 @@ function decoded(response: http.IncomingMessage): Readable {
   }
 }
 
-/** How long a server that sent `[DONE]` may take to end its response before the socket is cut. */
-const AFTER_DONE_GRACE_MS = 1_000;
-
 /**
- * Spots the `data: [DONE]` line of an event stream, across chunk boundaries. The SDK reads on
- * after `[DONE]` until the body ends, so a server (or proxy) that keeps the response open after
- * it would hold the request until its timeout; docs/METRICS.md: the stream stops at `[DONE]`.
+ * The body of a response, readable either way but only one of them: as the web stream the
+ * Response carries (what the SDK reads, e.g. an error's JSON), or as the Node stream underneath
+ * (what the chat client reads an event stream from, without a web-stream hop per event).
  */
-class DoneLine {
-  /** The end of what came before: the stream begins at a line start. */
-  private tail = '\n';
-
-  in(chunk: Buffer): boolean {
-    const text = this.tail + chunk.toString('latin1');
-    this.tail = text.slice(-32);
-    return /[\r\n]data: ?\[DONE\][ \t]*[\r\n]/.test(text);
-  }
+interface SharedBody {
+  response: http.IncomingMessage;
+  /** Decoded (gzip, deflate, br). */
+  stream: Readable;
+  claimedBy: 'web' | 'node' | null;
 }
 
-/** A web stream over a Node stream, with backpressure, ending in ConnectionLostError on a break. */
-function webBody(response: http.IncomingMessage): ReadableStream<Uint8Array> {
-  const source = decoded(response);
-  const done = /^text\/event-stream/i.test(response.headers['content-type'] ?? '') ? new DoneLine() : null;
-  // Once the stream is closed, errored or cancelled (the SDK cancels the body when it reads an
-  // error event), the Node stream may still emit 'data', 'end' or 'close': the controller
-  // throws on any use after that, so every use goes through these guards.
+const NODE_BODIES = new WeakMap<Response, SharedBody>();
+
+/**
+ * The Node stream of a Response that httpFetch made, decoded, for a reader that takes it from
+ * here instead of `response.body`, with the response it belongs to (`complete`, `destroy`);
+ * undefined when the web body was read already or the Response is not httpFetch's.
+ */
+export function takeNodeBody(response: Response): { stream: Readable; message: http.IncomingMessage } | undefined {
+  const body = NODE_BODIES.get(response);
+  if (body === undefined || body.claimedBy === 'web') return undefined;
+  body.claimedBy = 'node';
+  return { stream: body.stream, message: body.response };
+}
+
+/**
+ * A web stream over the Node stream, with backpressure, ending in ConnectionLostError on a
+ * break. It attaches to the Node stream at the first read, so that a body taken as a Node
+ * stream never pays for it.
+ */
+function webBody(body: SharedBody): ReadableStream<Uint8Array> {
+  const { response, stream: source } = body;
+  // Once the stream is closed, errored or cancelled, the Node stream may still emit 'data',
+  // 'end' or 'close': the controller throws on any use after that, so every use goes through
+  // these guards.
   let finished = false;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      const fail = (error: Error) => {
-        if (finished) return;
-        finished = true;
-        controller.error(error);
-      };
-      source.on('data', (chunk: Buffer) => {
-        if (finished) return;
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if (done?.in(chunk) === true) {
-          finished = true;
-          controller.close();
-          // The server normally ends the response right after; drain it so the keep-alive
-          // socket is reused, and cut it only if it stays open.
-          source.resume();
-          setTimeout(() => {
-            if (!response.complete) response.destroy();
-          }, AFTER_DONE_GRACE_MS).unref();
-          return;
-        }
-        if ((controller.desiredSize ?? 1) <= 0) source.pause();
-      });
-      source.on('end', () => {
-        if (finished) return;
-        finished = true;
-        controller.close();
-      });
-      source.on('error', (error) => fail(error.name === 'AbortError' ? error : new ConnectionLostError(error)));
-      // A response cut short does not always emit 'error'; it always closes incomplete.
-      response.on('close', () => {
-        if (!response.complete) fail(new ConnectionLostError(new Error('the server closed the connection mid-response')));
-      });
-    },
-    pull() {
-      source.resume();
-    },
-    cancel() {
+  let attached = false;
+  const attach = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    attached = true;
+    const fail = (error: Error) => {
+      if (finished) return;
       finished = true;
-      response.destroy();
+      controller.error(error);
+    };
+    if (body.claimedBy === 'node') {
+      fail(new TypeError('the body was already taken as a Node stream'));
+      return;
+    }
+    body.claimedBy = 'web';
+    source.on('data', (chunk: Buffer) => {
+      if (finished) return;
+      controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      if ((controller.desiredSize ?? 1) < 0) source.pause();
+    });
+    source.on('end', () => {
+      if (finished) return;
+      finished = true;
+      controller.close();
+    });
+    source.on('error', (error) => fail(error.name === 'AbortError' ? error : new ConnectionLostError(error)));
+    // A response cut short does not always emit 'error'; it always closes incomplete.
+    response.on('close', () => {
+      if (!response.complete) fail(new ConnectionLostError(new Error('the server closed the connection mid-response')));
+    });
+  };
+  // A high-water mark of 0: the stream pulls only when someone reads, never to fill a queue.
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (!attached) attach(controller);
+        source.resume();
+      },
+      cancel() {
+        finished = true;
+        response.destroy();
+      },
     },
-  });
+    { highWaterMark: 0 },
+  );
 }
 
 export interface HttpFetchInit extends RequestInit {
@@ -149,13 +161,14 @@ export function httpFetch(input: string | URL | Request, init: HttpFetchInit = {
       const bodyless = NULL_BODY_STATUSES.has(status);
       // Drain what a bodyless status still sends, or the keep-alive socket is never released.
       if (bodyless) response.resume();
-      resolve(
-        new Response(bodyless ? null : webBody(response), {
-          status,
-          statusText: response.statusMessage ?? '',
-          headers: responseHeaders,
-        }),
-      );
+      const body: SharedBody | null = bodyless ? null : { response, stream: decoded(response), claimedBy: null };
+      const made = new Response(body === null ? null : webBody(body), {
+        status,
+        statusText: response.statusMessage ?? '',
+        headers: responseHeaders,
+      });
+      if (body !== null) NODE_BODIES.set(made, body);
+      resolve(made);
     });
     // Before the response, errors reject like fetch's ("fetch failed", the cause attached), so
     // the SDK reports them as connection errors; after it, they end the body stream.
