@@ -4,7 +4,7 @@
 // to results/partial.jsonl as they finish, so a crash or Ctrl-C loses nothing measured
 // (after Ctrl-C, `npm run eval` concludes the run from it: src/cli/commands/eval.ts).
 // It does nothing in runs without eval tests (`npm test`).
-import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 import { loadConfig, type EvalConfig } from '../src/config/env.ts';
@@ -16,7 +16,8 @@ import { PARTIAL_RESULTS } from '../src/results/files.ts';
 export default class EdgeEvalsReporter implements Reporter {
   private vitest: Vitest | undefined;
   private config: EvalConfig | undefined;
-  private partialStarted = false;
+  /** partial.jsonl, open for appending from the first case on: one write per case, no open and close. */
+  private partialFd: number | null = null;
 
   onInit(vitest: Vitest): void {
     this.vitest = vitest;
@@ -25,13 +26,12 @@ export default class EdgeEvalsReporter implements Reporter {
   onTestCaseResult(testCase: TestCase): void {
     const meta = testCase.meta().edgeEvals;
     if (meta === undefined) return;
-    const file = path.join(this.settings().resultsDir, PARTIAL_RESULTS);
-    if (!this.partialStarted) {
+    if (this.partialFd === null) {
+      const file = path.join(this.settings().resultsDir, PARTIAL_RESULTS);
       mkdirSync(path.dirname(file), { recursive: true });
-      rmSync(file, { force: true });
-      this.partialStarted = true;
+      this.partialFd = openSync(file, 'w');
     }
-    appendFileSync(file, `${JSON.stringify(meta)}\n`);
+    writeSync(this.partialFd, `${JSON.stringify(meta)}\n`);
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
@@ -41,6 +41,8 @@ export default class EdgeEvalsReporter implements Reporter {
         return meta === undefined ? [] : [meta];
       }),
     );
+    if (this.partialFd !== null) closeSync(this.partialFd);
+    this.partialFd = null;
     if (metas.length === 0) return;
     const config = this.settings();
     // vitest cancelled the run itself (--bail): the results say so, like those of a Ctrl-C.

@@ -29,8 +29,14 @@ export type LengthSpec = z.infer<typeof LengthSpec>;
 
 const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
+/** Text without code points from U+0300 on: no combining marks, joiners, emoji or surrogates. */
+const BEFORE_COMBINING_MARKS = /^[\u0000-\u02ff]*$/;
+
 /** Characters as a reader counts them (grapheme clusters): 👍🏽 or é written as e + accent is one. */
 function characterCount(text: string): number {
+  // Below U+0300 every code point is a cluster of its own but for \r\n, and the segmenter
+  // costs about half a microsecond a character: most replies are counted without it.
+  if (BEFORE_COMBINING_MARKS.test(text)) return text.length - (text.match(/\r\n/g)?.length ?? 0);
   return Array.from(GRAPHEMES.segment(text)).length;
 }
 

@@ -4,6 +4,7 @@
 import { request } from 'node:http';
 import type { Resources } from '../contract/results.ts';
 import type { ModelLease } from './coordinator.ts';
+import { RESOURCE_SAMPLE_INTERVAL_MS } from './resources.ts';
 
 /** Where the control server listens, and the run's secret every request must carry. */
 export interface ControlAccess {
@@ -34,6 +35,23 @@ export function acquireModel(control: ControlAccess, alias: string): Promise<Mod
 
 export function modelResources(control: ControlAccess, alias: string): Promise<Resources | null> {
   return call('GET', control, `/resources?model=${encodeURIComponent(alias)}`);
+}
+
+const recent = new Map<string, { atMs: number; resources: Resources | null }>();
+
+/**
+ * The model's usage as the coordinator's sampler last saw it. The sampler takes one sample per
+ * RESOURCE_SAMPLE_INTERVAL_MS, so asking more often would only return the same figures: tests
+ * that follow each other within an interval share one answer, and a fast test does not pay a
+ * round trip to the main process (about as much as a request to a fast model server).
+ */
+export async function recentResources(control: ControlAccess, alias: string): Promise<Resources | null> {
+  const key = `${control.url} ${alias}`;
+  const known = recent.get(key);
+  if (known !== undefined && performance.now() - known.atMs < RESOURCE_SAMPLE_INTERVAL_MS) return known.resources;
+  const resources = await modelResources(control, alias);
+  recent.set(key, { atMs: performance.now(), resources });
+  return resources;
 }
 
 /** The model's lease at its new address after `from` refused a connection; null when it is gone. */

@@ -11,7 +11,7 @@ import type { EvalConfig } from '../config/env.ts';
 import type { CaseMeta } from '../contract/case-meta.ts';
 import type { ChatMessage } from '../contract/chat.ts';
 import type { AssertionResult, CaseResult, CaseStatus, Expected, RequestMetrics, TemplateVars } from '../contract/results.ts';
-import { modelResources, reconnectModel, type ControlAccess } from '../lifecycle/control-client.ts';
+import { recentResources, reconnectModel, type ControlAccess } from '../lifecycle/control-client.ts';
 import type { ModelLease } from '../lifecycle/coordinator.ts';
 import { endpointApiKey } from '../runtimes/endpoint-key.ts';
 import type { PlannedCase } from './cases.ts';
@@ -168,7 +168,7 @@ export class CaseRecorder {
   async finish(): Promise<void> {
     const { lease, control } = this.session;
     const { context, identity, checks, metrics } = this;
-    const resources = lease.ok ? await modelResources(control, lease.model.alias).catch(() => null) : null;
+    const resources = lease.ok ? await recentResources(control, lease.model.alias).catch(() => null) : null;
     const status = statusOf(this.error, checks);
     const modelInfo = this.modelInfo();
     const result: CaseResult = {
@@ -191,12 +191,15 @@ export class CaseRecorder {
     };
     context.task.meta.edgeEvals = { case: result, model: modelInfo, runtime: lease.runtime };
 
-    if (this.response !== '') await context.annotate(this.response, 'response');
-    if (metrics !== null) await context.annotate(metricsLine(metrics), 'metrics');
-    for (const check of checks) {
-      const verdict = check.skipped === true ? 'SKIP' : check.pass ? 'PASS' : 'FAIL';
-      await context.annotate(`${verdict} ${check.type}: ${check.reason}`, check.pass || check.skipped === true ? 'check' : 'check-failed');
-    }
+    // What a person reads in the vitest UI. Each annotation is a round trip to vitest's main
+    // process that the test waits for: two, sent together, however many checks there are.
+    const checkLines = checks.map((check) => `${check.skipped === true ? 'SKIP' : check.pass ? 'PASS' : 'FAIL'} ${check.type}: ${check.reason}`);
+    const resultLines = [...(metrics === null ? [] : [metricsLine(metrics)]), ...checkLines];
+    const anyFailed = checks.some((check) => !check.pass && check.skipped !== true);
+    await Promise.all([
+      this.response === '' ? null : context.annotate(this.response, 'response'),
+      resultLines.length === 0 ? null : context.annotate(resultLines.join('\n'), anyFailed ? 'check-failed' : 'checks'),
+    ]);
 
     if (status === 'error') throw new Error(this.error ?? 'unknown error');
     if (status === 'skip') context.skip('every check was skipped (content is not judged on synthetic models)');

@@ -93,6 +93,13 @@ describe('length', () => {
   it('fails on an empty reply with minChars', async () => {
     expect((await check({ type: 'length', minChars: 1 }, '')).reason).toBe('expected at least 1 characters, got 0. Reply: (empty)');
   });
+
+  it('counts \\r\\n as one character and a decomposed é as one, with or without other scripts in the reply', async () => {
+    const count = async (reply: string) => (await check({ type: 'length', maxChars: 1000 }, reply)).reason.match(/has (\d+) characters/)?.[1];
+    expect(await count('Caf\u00e9 ok.\r\nNext\tline\r')).toBe('19');
+    expect(await count('Cafe\u0301 ok.\r\nNext\tline\r')).toBe('19');
+    expect(await count('Caf\u00e9 ok.\r\nNext\tline\r 👍🏽')).toBe('21');
+  });
 });
 
 describe('json', () => {
