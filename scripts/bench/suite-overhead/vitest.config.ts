@@ -1,0 +1,26 @@
+// vitest configuration of the suite-overhead benchmark (scripts/bench/suite-overhead.ts): the
+// eval projects exactly as `npm run eval` makes them (one per model, one worker, no isolation,
+// the same global setup and reporters), plus a setup file that timestamps every test. With
+// BENCH_SUITE_VARIANT other than `ours`, the projects run one of the variant files here instead
+// of evals/ (an empty test, a bare request, ...), with the same number of tests.
+import { defineConfig } from 'vitest/config';
+import { junitReporters } from '../../../src/report/junit.ts';
+import { modelProjects } from '../../../src/suite/projects.ts';
+import { PROJECT_ROOT } from '../../../src/util/paths.ts';
+
+const variant = process.env.BENCH_SUITE_VARIANT ?? 'ours';
+const variantFile = variant.startsWith('ours') ? null : `scripts/bench/suite-overhead/${variant}.bench.ts`;
+
+export default defineConfig({
+  root: PROJECT_ROOT,
+  test: {
+    reporters: variant === 'floor' ? ['default'] : ['default', './reporters/edge-evals-reporter.ts', ...junitReporters()],
+    projects: modelProjects().map((project) => ({
+      test: {
+        ...project.test,
+        ...(variantFile === null ? {} : { include: [variantFile], exclude: [] }),
+        setupFiles: ['./scripts/bench/suite-overhead/stamps.ts'],
+      },
+    })),
+  },
+});
