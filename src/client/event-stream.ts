@@ -39,7 +39,7 @@ export interface NodeBody {
 
 /**
  * Calls `onEvent` with each parsed event and the time its last bytes arrived (performance.now()),
- * until `data: [DONE]` (METRICS.md: the stream stops there, even when the server keeps the
+ * until `data: [DONE]` (docs/METRICS.md: the stream stops there, even when the server keeps the
  * response open) or the end of the body. Rejects on an event that is not JSON (SyntaxError), an
  * error event (StreamErrorEvent), a broken connection (ConnectionLostError) or `signal`
  * (AbortError); what came before was already handed to `onEvent`.

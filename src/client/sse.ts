@@ -1,7 +1,7 @@
 // Server-Sent Events as chat completion streams use them, read incrementally: text goes in as
 // it arrives, the `data` of every event the text completed comes out. Pure: no I/O.
 //
-// The rules (the WHATWG event-stream format, as METRICS.md's stream rules apply it): lines end
+// The rules (the WHATWG event-stream format, as docs/METRICS.md's stream rules apply it): lines end
 // in \n, \r\n or \r; a blank line ends an event; `data:` lines are joined with \n (one space
 // after the colon is dropped); lines starting with `:` are comments (`: ping`); other fields
 // (`event:`, `id:`, `retry:`) are read and ignored; an event without data is no event. Text
