@@ -45,11 +45,16 @@ async function loadParseCli(): Promise<ParseCli> {
 function knownOptions(parseCLI: ParseCli): Set<string> {
   const lines: string[] = [];
   const log = console.log;
+  const argv = process.argv;
   console.log = (...parts: unknown[]) => lines.push(parts.join(' '));
+  // vitest narrows its help to the flags on this process's own command line (`vitest --help
+  // --shard` lists --shard only): with `eval --shard 1/2 -t x`, every other flag would look unknown.
+  process.argv = [argv[0] ?? 'node', 'vitest', '--help'];
   try {
     parseCLI(['vitest', '--help']);
   } finally {
     console.log = log;
+    process.argv = argv;
   }
   const names = new Set(['--', 'run', 'color']);
   for (const line of lines.join('\n').split('\n')) {

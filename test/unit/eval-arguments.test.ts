@@ -25,6 +25,16 @@ describe('vitest arguments of npm run eval', () => {
     expect(await parseVitestArguments(['--no-color', '--coverage.enabled', '--bail=1', '--testNamePattern=x'], 'usage')).toMatchObject({ fileFilters: [] });
   });
 
+  it('knows every flag whatever flags the process itself was started with (vitest narrows its help to those)', async () => {
+    const argv = process.argv;
+    process.argv = [argv[0] ?? 'node', 'edge-evals.js', 'eval', '--shard', '1/2', '--config', 'x.ts', '-t', 'chat'];
+    try {
+      expect(await parseVitestArguments(['--shard', '1/2', '--config', 'x.ts', '-t', 'chat'], 'usage')).toMatchObject({ fileFilters: [] });
+    } finally {
+      process.argv = argv;
+    }
+  });
+
   it('refuses an unknown flag, with the closest known ones, and a -t that is not a regular expression', async () => {
     expect(await usageError(['--bogus'])).toBe("unknown option --bogus; vitest's options: npx vitest --help");
     expect(await usageError(['--reporte=blob'])).toBe("unknown option --reporte (did you mean --reporter?); vitest's options: npx vitest --help");
