@@ -18,14 +18,13 @@
 //
 //   npm run bench -- suite-overhead [--models 3] [--repeats 40] [--rounds 3] [--variants floor,bare,ours]
 //                                   [--before <checkout>]
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { execa } from 'execa';
 import { loadAverage, machineLine, median, printTable } from './embedded-shared.ts';
-import { PLAN_ENV } from '../../src/lifecycle/plan.ts';
 import { startInstantServer } from './instant-server.ts';
+import { runSuite } from './suite-run.ts';
 
 const VARIANTS = ['floor', 'annotate', 'bare', 'parts', 'ours', 'ours-no-annotations', 'ours-no-meta', 'before'] as const;
 const DEFAULT_VARIANTS = VARIANTS.filter((variant) => variant !== 'before');
@@ -45,17 +44,10 @@ const modelCount = Number(values.models);
 const repeats = Number(values.repeats);
 const rounds = Number(values.rounds);
 const variants = (values.variants?.split(',') ?? [...DEFAULT_VARIANTS, ...(values.before === undefined ? [] : ['before'])]) as Variant[];
-const here = path.join(import.meta.dirname, '../..');
 const before = values.before === undefined ? undefined : path.resolve(values.before);
 if (variants.includes('before') && before === undefined) throw new Error('the variant `before` needs --before <checkout>');
 for (const variant of variants) {
   if (!VARIANTS.includes(variant)) throw new Error(`unknown variant ${variant}; known: ${VARIANTS.join(', ')}`);
-}
-
-interface StampFile {
-  starts: number[];
-  ends: number[];
-  parts: Record<string, number[]>;
 }
 
 interface RunFigures {
@@ -74,40 +66,16 @@ const models = Array.from({ length: modelCount }, (_, index) => `bench-${String.
 const server = await startInstantServer(models);
 
 async function runOnce(variant: Variant, round: number): Promise<RunFigures> {
-  const folder = path.join(scratch, `${variant}-${round}`);
-  const stamps = path.join(folder, 'stamps');
-  mkdirSync(stamps, { recursive: true });
-  const started = performance.now();
-  const checkout = variant === 'before' && before !== undefined ? before : here;
-  // vitest as `npm run eval` starts it (the run plan in the environment, one project per model),
-  // with this benchmark's configuration.
-  const vitest = path.join(checkout, 'node_modules', 'vitest', 'vitest.mjs');
-  const projects = models.flatMap((model) => ['--project', model]);
-  const run = await execa(process.execPath, [vitest, 'run', ...projects, '--config', 'scripts/bench/suite-overhead/vitest.config.ts'], {
-    cwd: checkout,
-    env: {
-      [PLAN_ENV]: JSON.stringify({ runtime: 'openai', reason: 'EVAL_RUNTIME=openai', models }),
-      EVAL_RUNTIME: 'openai',
-      EVAL_BASE_URL: server.baseURL,
-      EVAL_MODELS: models.join(','),
-      EVAL_REPEATS: String(repeats),
-      EVAL_RESULTS_DIR: path.join(folder, 'results'),
-      EDGE_EVALS_CACHE: path.join(scratch, 'cache'),
-      EVAL_BASELINE: '',
-      EVAL_SAVE_BASELINE: '',
-      NO_COLOR: '1',
-      BENCH_SUITE_VARIANT: variant === 'before' ? 'ours' : variant,
-      BENCH_STAMPS_DIR: stamps,
-    },
-    reject: false,
-    all: true,
+  const run = await runSuite({
+    checkout: variant === 'before' ? before : undefined,
+    baseURL: server.baseURL,
+    models,
+    folder: path.join(scratch, `${variant}-${round}`),
+    env: { EVAL_REPEATS: String(repeats), BENCH_SUITE_VARIANT: variant === 'before' ? 'ours' : variant },
   });
-  const wallMs = performance.now() - started;
-  if (run.exitCode !== 0) throw new Error(`${variant}: eval exited with ${run.exitCode}:\n${run.all.split('\n').slice(-40).join('\n')}`);
-  const figures: RunFigures = { wallMs, tests: 0, cycles: [], meanInFileMs: 0, bodies: [], parts: {} };
+  const figures: RunFigures = { wallMs: run.wallMs, tests: 0, cycles: [], meanInFileMs: 0, bodies: [], parts: {} };
   let inFile = 0;
-  for (const name of readdirSync(stamps)) {
-    const file = JSON.parse(readFileSync(path.join(stamps, name), 'utf8')) as StampFile;
+  for (const file of run.stamps) {
     figures.tests += file.starts.length;
     for (let index = 1; index < file.starts.length; index++) figures.cycles.push((file.starts[index] ?? 0) - (file.starts[index - 1] ?? 0));
     file.starts.forEach((start, index) => figures.bodies.push((file.ends[index] ?? start) - start));

@@ -39,5 +39,5 @@ afterEach(() => {
 afterAll(() => {
   const folder = process.env.BENCH_STAMPS_DIR;
   if (folder === undefined) return;
-  writeFileSync(path.join(folder, `${randomUUID()}.json`), JSON.stringify({ starts, ends, parts: takeParts() }));
+  writeFileSync(path.join(folder, `${randomUUID()}.json`), JSON.stringify({ timeOrigin: performance.timeOrigin, starts, ends, parts: takeParts() }));
 });

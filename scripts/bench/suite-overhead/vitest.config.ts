@@ -9,7 +9,8 @@ import { modelProjects } from '../../../src/suite/projects.ts';
 import { PROJECT_ROOT } from '../../../src/util/paths.ts';
 
 const variant = process.env.BENCH_SUITE_VARIANT ?? 'ours';
-const variantFile = variant.startsWith('ours') ? null : `scripts/bench/suite-overhead/${variant}.bench.ts`;
+// BENCH_SUITE_FILES (comma-separated) runs those files instead, in the eval configuration.
+const files = process.env.BENCH_SUITE_FILES?.split(',') ?? (variant.startsWith('ours') ? null : [`scripts/bench/suite-overhead/${variant}.bench.ts`]);
 
 export default defineConfig({
   root: PROJECT_ROOT,
@@ -18,7 +19,7 @@ export default defineConfig({
     projects: modelProjects().map((project) => ({
       test: {
         ...project.test,
-        ...(variantFile === null ? {} : { include: [variantFile], exclude: [] }),
+        ...(files === null ? {} : { include: files, exclude: [] }),
         setupFiles: ['./scripts/bench/suite-overhead/stamps.ts'],
       },
     })),
