@@ -117,7 +117,8 @@ defineEval({
 `,
     });
     const env = folders('only');
-    const run = await evalRun([], { ...env, EVAL_MODELS: 'fixture-tiny' }, { root });
+    // CI is cleared: the test suite itself may run in CI, where `only` is refused (below).
+    const run = await evalRun([], { ...env, EVAL_MODELS: 'fixture-tiny', CI: 'false' }, { root });
     expect(run.exitCode, run.all).toBe(0);
     expect(run.stderr).toContain('[edge-evals] 1 tests (1 skipped) from 1 eval files: evals/focus.eval.ts');
     const results = readResultsFile(resultsFile(env.EVAL_RESULTS_DIR));

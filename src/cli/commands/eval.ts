@@ -139,7 +139,10 @@ export async function evalCommand(args: string[]): Promise<number> {
   const projects = plan.models.flatMap((model) => ['--project', model]);
   // --watch keeps the UI open even when stdin is not a terminal (vitest would run once and exit).
   const mode = ui ? ['--ui', '--watch'] : ['run'];
-  const child = execa(process.execPath, [vitestEntry(), ...mode, ...projects, ...vitestArgs], {
+  // The preflight decided whether `only` is allowed (CI unset, empty or "false"); vitest
+  // would count CI=false as CI, so it is told rather than left to decide differently.
+  const allowOnly = vitest.allowOnly && !vitestArgs.some((arg) => arg.startsWith('--allowOnly')) ? ['--allowOnly'] : [];
+  const child = execa(process.execPath, [vitestEntry(), ...mode, ...projects, ...allowOnly, ...vitestArgs], {
     cwd: PROJECT_ROOT,
     env: { [PLAN_ENV]: JSON.stringify(plan) },
     stdio: 'inherit',
