@@ -53,7 +53,7 @@ export function cacheDir(): string {
 }
 
 export async function fixture(alias: SyntheticAlias): Promise<SyntheticModelFile> {
-  return ensureSyntheticModel(alias, modelsDirectory(cacheDir()), { onProgress: (message) => console.error(message) });
+  return ensureSyntheticModel(alias, modelsDirectory(cacheDir()), { onProgress: (message) => console.error(`${alias}: ${message}`) });
 }
 
 export interface ServeProcess {

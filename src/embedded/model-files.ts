@@ -146,7 +146,9 @@ export async function resolveModelFile(
   if (!isSyntheticAlias(location.alias)) {
     throw new RuntimeError(`the catalog lists '${location.alias}' as generated, but the synthetic generator does not know it`);
   }
-  const file = await ensureSyntheticModel(location.alias, modelsDirectory(options.cacheDir), { onProgress: options.onProgress });
+  // The generator's messages do not name the model: the server's log needs it.
+  const onProgress = (message: string) => options.onProgress?.(`${location.alias}: ${message}`);
+  const file = await ensureSyntheticModel(location.alias, modelsDirectory(options.cacheDir), { onProgress });
   return { ...location, path: file.path, sizeBytes: file.sizeBytes, generatedNow: file.generated };
 }
 

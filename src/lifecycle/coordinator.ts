@@ -103,7 +103,7 @@ export class ModelCoordinator {
     this.active = active;
     this.log(
       `${alias}: loaded ${running.modelId} in ${Math.round(running.loadMs)} ms` +
-        (running.downloadMs > 0 ? ` (downloaded in ${Math.round(running.downloadMs)} ms)` : ''),
+        (running.downloadMs > 0 ? ` (${running.synthetic ? 'generated' : 'downloaded'} in ${Math.round(running.downloadMs)} ms)` : ''),
     );
     try {
       await warmUp(running, this.config, this.abort.signal);

@@ -95,10 +95,10 @@ async function ensureFile(
   const started = performance.now();
   const spec = SYNTHETIC_MODEL_SPECS[alias];
   if (vocabularyCache?.corpusSha256 !== corpus.sha256) {
-    onProgress(`${alias}: training the tokenizer on the corpus`);
+    onProgress('training the tokenizer on the corpus');
     vocabularyCache = new SharedVocabulary(corpus);
   }
-  onProgress(`${alias}: building the weights`);
+  onProgress('building the weights');
   const model = buildSyntheticModel(spec, vocabularyCache);
 
   await mkdir(path.dirname(filePath), { recursive: true });
@@ -106,7 +106,7 @@ async function ensureFile(
   const temporarySidecar = `${sidecarPath(filePath)}.${randomUUID()}.tmp`;
   const temporaryTruth = `${plantedTruthPath}.${randomUUID()}.tmp`;
   try {
-    onProgress(`${alias}: writing ${path.basename(filePath)}`);
+    onProgress(`writing ${path.basename(filePath)}`);
     const written = await writeGgufFile(temporary, model.contents);
     await writeFile(temporaryTruth, formatPlantedTruth(buildPlantedTruth(alias, SYNTHETIC_GENERATOR_VERSION, PLANTED_ANSWERS[alias], model.vocabulary)));
     const sidecar: Sidecar = {
@@ -123,7 +123,7 @@ async function ensureFile(
     await rename(temporaryTruth, plantedTruthPath);
     await rename(temporarySidecar, sidecarPath(filePath));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    onProgress(`${alias}: ${(written.sizeBytes / 1024 / 1024).toFixed(1)} MB, ${model.parameters} parameters, ${seconds} s`);
+    onProgress(`generated: ${(written.sizeBytes / 1024 / 1024).toFixed(1)} MB, ${model.parameters} parameters, ${seconds} s`);
     return { alias, path: filePath, sizeBytes: written.sizeBytes, sha256: written.sha256, parameters: model.parameters, plantedTruthPath, generated: true };
   } finally {
     await rm(temporary, { force: true });
