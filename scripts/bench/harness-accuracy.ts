@@ -7,7 +7,7 @@
 // Figures: median error of TTFT and E2E against the script, and what edge-evals adds over the
 // bare client (paired by round, medians), end to end and in wall time per request.
 // With --embedded <alias>, also on the embedded runtime (`edge-evals serve`): which token source
-// was used, whether usage, timings and events agree, and client E2E minus the server's timings.
+// was used, whether usage, timings and events agree, and the overhead: client stream close minus the server's timings.
 //
 //   node --import tsx scripts/bench/harness-accuracy.ts [--rounds 200] [--warmup 20] [--embedded fixture-small]
 import http from 'node:http';
@@ -218,7 +218,7 @@ async function embeddedSection(alias: string, requests: number): Promise<string[
       `Embedded runtime, \`edge-evals serve --model ${alias}\`, ${requests} requests after 2 warm-up (temperature 0, max_tokens 96, ${EMBEDDED_PROMPTS.length} prompts in turn):`,
       `- token source used: ${sources}; timings.predicted_n equal to usage.completion_tokens in ${timingsAgree} of ${outcomes.length}; disagreements flagged: ${outcomes.filter((metrics) => metrics.tokenCountDisagreement).length}`,
       `- tokens minus output events: ${gapCounts} (finish reasons: ${finish})`,
-      `- client E2E minus server prompt_ms + predicted_ms: median ${ms(median(overhead))} ms, p90 ${ms(p90(overhead))} ms`,
+      `- overhead (client stream close minus server prompt_ms + predicted_ms): median ${ms(median(overhead))} ms, p90 ${ms(p90(overhead))} ms`,
       `- TTFT median ${median(outcomes.map((metrics) => metrics.ttftMs ?? Number.NaN)).toFixed(1)} ms, E2E median ${median(outcomes.map((metrics) => metrics.e2eMs ?? Number.NaN)).toFixed(1)} ms`,
     ];
   } finally {

@@ -88,7 +88,9 @@ export function computeMetrics(events: readonly TimedEvent[], streamCloseMs: num
     interChunkGapsMs: output.slice(1).map((event, index) => event.atMs - (output[index] as ReadEvent).atMs),
     finishReason: lastNonNull(read, (event) => event.finishReason),
     server,
-    overheadMs: server !== null && e2eMs !== null ? e2eMs - (server.promptMs + server.predictedMs) : null,
+    // The server's work lies inside the request as the client saw it (from t0 to the stream's
+    // close, after the chunk that carried the timings): durations on two clocks, compared whole.
+    overheadMs: server !== null ? streamCloseMs - (server.promptMs + server.predictedMs) : null,
     tokenCountDisagreement: disagreement,
   };
 }
