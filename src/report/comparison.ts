@@ -178,6 +178,39 @@ export const TREND_METRICS: readonly TrendMetric[] = [
   },
 ];
 
+/** The tests a run measured, whatever the models: `chat/hello`, ... */
+function testsOf(run: Results): string {
+  return [...new Set(run.cases.map(testId))].sort().join('\n');
+}
+
+/**
+ * The earlier runs a trend may set beside this one: those that measured the same tests. A run
+ * narrowed with `-t` or a file filter, or made before an eval changed, would show a jump that
+ * no model caused. (A run of fewer models is comparable: each model is its own line.)
+ */
+export function comparableRuns(history: readonly Results[], current: Results): { runs: Results[]; leftOut: number } {
+  const tests = testsOf(current);
+  const runs = history.filter((run) => testsOf(run) === tests);
+  return { runs, leftOut: history.length - runs.length };
+}
+
+/** Each label, made distinct where two are equal: `refine` gives the longer form. */
+function distinct(labels: readonly string[], refine: (index: number) => string): string[] {
+  return labels.map((label, index) => (labels.indexOf(label) === labels.lastIndexOf(label) ? label : refine(index)));
+}
+
+/** `11-30 14:03` per run; with seconds, then a count, where two runs would read the same. */
+export function trendLabels(runs: readonly Results[]): string[] {
+  const minutes = runs.map((run) => describeTime(run.createdAt).slice(5, 16));
+  const seconds = distinct(minutes, (index) => `${minutes[index]}:${(runs[index]?.createdAt ?? '').slice(17, 19)}`);
+  return distinct(seconds, (index) => `${seconds[index]} #${seconds.slice(0, index + 1).filter((label) => label === seconds[index]).length}`);
+}
+
+/** ` (3 runs with other tests left out)` for a trend's heading; empty when none were. */
+export function leftOutNote(leftOut: number): string {
+  return leftOut === 0 ? '' : ` (${leftOut} run${leftOut === 1 ? '' : 's'} with other tests left out)`;
+}
+
 /** One value per run (oldest first) for a model; null where the model was not run or not measured. */
 export function trendValues(history: readonly Results[], alias: string, metric: TrendMetric): (number | null)[] {
   return history.map((run) => {

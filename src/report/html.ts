@@ -7,16 +7,19 @@ import { testId, type CaseResult, type Results } from '../contract/results.ts';
 import { describeScope, type GateItem, type GateVerdict } from '../stats/gate.ts';
 import {
   collectFailures,
+  comparableRuns,
   comparisonColumns,
   describeInterruption,
   describeMachine,
   describeRun,
   describeSettings,
   describeTime,
+  leftOutNote,
   modelPassed,
-  skippedChecksNote,
   recommendationLines,
+  skippedChecksNote,
   TREND_METRICS,
+  trendLabels,
   trendModels,
   trendValues,
   visibleControls,
@@ -249,22 +252,23 @@ function responsesSection(results: Results, prompts: PromptRow[]): string {
   return `<section id="responses"><h2>Responses side by side</h2>${blocks.join('')}</section>`;
 }
 
-function trendSection(history: readonly Results[]): string {
+function trendSection(trend: { runs: readonly Results[]; leftOut: number }): string {
+  const history = trend.runs;
   if (history.length < 2) return '';
-  const labels = history.map((run) => describeTime(run.createdAt).slice(5, 16));
+  const labels = trendLabels(history);
   const models = trendModels(history);
   const charts = TREND_METRICS.map((metric) => {
     const series = models.map((alias) => ({ label: alias, values: trendValues(history, alias, metric) }));
     const format = (value: number) => metric.format(value);
     return `<figure><figcaption>${text(`${metric.label} per run (${metric.better} is better)`)}</figcaption>${lineChart(`${metric.label} over the last ${history.length} runs`, labels, series, format)}</figure>`;
   });
-  return `<section id="trend"><h2>Trend over the last ${history.length} runs</h2>${charts.join('')}</section>`;
+  return `<section id="trend"><h2>${text(`Trend over the last ${history.length} runs${leftOutNote(trend.leftOut)}`)}</h2>${charts.join('')}</section>`;
 }
 
 export function renderHtml(results: Results, options: HtmlOptions = {}): string {
   const prompts = promptRows(results);
   const verdict = options.verdict ?? null;
-  const history = options.history ?? [];
+  const trend = comparableRuns(options.history ?? [], results);
   const recommendations = recommendationLines(results);
   const interruption = describeInterruption(results);
   const sections = [
@@ -274,7 +278,7 @@ export function renderHtml(results: Results, options: HtmlOptions = {}): string 
     ['charts', 'Charts'],
     ['matrix', 'Pass/fail'],
     ['responses', 'Responses'],
-    ...(history.length < 2 ? [] : [['trend', 'Trend']]),
+    ...(trend.runs.length < 2 ? [] : [['trend', 'Trend']]),
   ];
   return [
     '<!doctype html>',
@@ -296,7 +300,7 @@ export function renderHtml(results: Results, options: HtmlOptions = {}): string 
     chartsSection(results),
     matrixSection(results, prompts),
     responsesSection(results, prompts),
-    trendSection(history),
+    trendSection(trend),
     `<footer class="note"><p>edge-evals ${text(results.edgeEvalsVersion)} · percentiles: ${text(results.settings.percentileMethod)} interpolation · generated from the results of ${text(results.createdAt)}</p></footer>`,
     '</body></html>',
     '',

@@ -5,15 +5,17 @@ import type { Results } from '../contract/results.ts';
 import { describeScope, type GateItem, type GateVerdict } from '../stats/gate.ts';
 import {
   collectFailures,
+  comparableRuns,
   comparisonColumns,
   describeInterruption,
   describeMachine,
   describeRun,
   describeSettings,
   describeTime,
+  leftOutNote,
   modelPassed,
-  skippedChecksNote,
   recommendationLines,
+  skippedChecksNote,
   sparkline,
   TREND_METRICS,
   trendModels,
@@ -113,7 +115,8 @@ function failureSection(results: Results, options: MarkdownOptions): string[] {
   return lines;
 }
 
-function trendSection(history: readonly Results[]): string[] {
+function trendSection(trend: { runs: readonly Results[]; leftOut: number }): string[] {
+  const history = trend.runs;
   if (history.length < 2) return [];
   const models = trendModels(history);
   const headers = ['Model', ...TREND_METRICS.map((metric) => `${metric.label} (first → last)`)];
@@ -128,7 +131,7 @@ function trendSection(history: readonly Results[]): string[] {
     }),
   ]);
   const span = `${describeTime(history[0]?.createdAt ?? '')} to ${describeTime(history.at(-1)?.createdAt ?? '')}`;
-  return ['', `### Trend over the last ${history.length} runs`, '', `${escapeMarkdown(span)}`, '', ...table(headers, headers.map(() => 'left'), rows)];
+  return ['', `### Trend over the last ${history.length} runs${escapeMarkdown(leftOutNote(trend.leftOut))}`, '', `${escapeMarkdown(span)}`, '', ...table(headers, headers.map(() => 'left'), rows)];
 }
 
 export function renderMarkdown(results: Results, options: MarkdownOptions = {}): string {
@@ -151,7 +154,7 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
   }
   if (options.verdict !== undefined && options.verdict !== null) lines.push(...gateSection(options.verdict));
   lines.push(...failureSection(results, options));
-  if (options.history !== undefined) lines.push(...trendSection(options.history));
+  if (options.history !== undefined) lines.push(...trendSection(comparableRuns(options.history, results)));
   lines.push('', `<sub>edge-evals ${escapeMarkdown(results.edgeEvalsVersion)} · percentiles: ${results.settings.percentileMethod} interpolation</sub>`, '');
   return lines.join('\n');
 }

@@ -11,8 +11,8 @@ import {
   describeRun,
   describeSettings,
   modelPassed,
-  skippedChecksNote,
   recommendationLines,
+  skippedChecksNote,
   visibleControls,
   type ComparisonColumn,
 } from './comparison.ts';

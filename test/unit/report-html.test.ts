@@ -85,6 +85,17 @@ describe('renderHtml', () => {
     expect(renderHtml(results, { history: history.slice(0, 1) })).not.toContain('id="trend"');
   });
 
+  it('leaves out of the trend the runs that measured other tests, and labels runs of the same minute apart', () => {
+    const narrowed = { ...sampleResults('2026-01-04T00:00:00.000Z'), cases: results.cases.filter((testCase) => testCase.category === 'code') };
+    const sameMinute = ['2026-01-05T10:00:01.000Z', '2026-01-05T10:00:02.000Z', '2026-01-05T10:00:02.500Z'].map((at) => sampleResults(at));
+    const page = renderHtml(results, { history: [...history, narrowed, ...sameMinute] });
+    expect(page).toContain('<h2>Trend over the last 6 runs (1 run with other tests left out)</h2>');
+    expect(page).toContain('<title>fixture-small, 01-05 10:00:01: ');
+    expect(page).toContain('<title>fixture-small, 01-05 10:00:02 #1: ');
+    expect(page).toContain('<title>fixture-small, 01-05 10:00:02 #2: ');
+    expect(page).toContain('<title>fixture-small, 01-03 00:00: ');
+  });
+
   it('renders a run without models', () => {
     const empty = { ...results, models: [], cases: [], groups: [], recommendations: [] };
     expect(renderHtml(empty)).toContain('<p>No models were evaluated.</p>');

@@ -70,6 +70,8 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('2026-01-01 00:00 UTC to 2026-01-03 00:00 UTC');
     expect(markdown).toContain('| **fixture-small** | `▁▅█` 15.5 ms → 31 ms | `▁▅█` 223 ms → 445 ms | `▄▄▄` 215.8 → 215.8 | `▄▄▄` 100% → 100% |');
     expect(renderMarkdown(results, { history: history.slice(0, 1) })).not.toContain('Trend');
+    const narrowed = { ...sampleResults('2026-01-04T00:00:00.000Z'), cases: results.cases.slice(0, 1) };
+    expect(renderMarkdown(results, { history: [...history, narrowed] })).toContain('### Trend over the last 3 runs (1 run with other tests left out)');
   });
 });
 
