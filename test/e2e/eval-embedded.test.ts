@@ -92,6 +92,10 @@ describe('npm run eval on the embedded runtime', () => {
 
     // One model in memory at a time: each is unloaded before the next one starts.
     const log = run.all ?? '';
+    // The model's name once per line; a model generated for the run is said to be generated.
+    expect(log).toContain('[edge-evals] fixture-tiny: building the weights');
+    expect(log).not.toContain('fixture-tiny: fixture-tiny:');
+    expect(log).toMatch(/\[edge-evals\] fixture-tiny: loaded fixture-tiny in \d+ ms \(generated in \d+ ms\)/);
     for (const [previous, next] of [['fixture-tiny', 'fixture-small'], ['fixture-small', 'fixture-medium']]) {
       expect(log.indexOf(`${previous}: unloaded`)).toBeGreaterThan(-1);
       expect(log.indexOf(`${previous}: unloaded`)).toBeLessThan(log.indexOf(`${next}: starting`));
