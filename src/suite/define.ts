@@ -29,7 +29,7 @@ export function caseTimeout(config: EvalConfig, requests = 1): number {
  * The describe block of the project's model: the model is acquired once before its first test
  * (the coordinator loads it, or hands over the one loaded), then `register` adds the tests.
  */
-export function describeModel(register: (session: () => ModelSession, model: string) => void | Promise<void>): void {
+export function describeModel(register: (session: () => ModelSession, model: string, config: EvalConfig) => void | Promise<void>): void {
   const config = loadConfig();
   const model = inject('edgeEvalsModel');
   const control = inject('edgeEvalsControl');
@@ -38,10 +38,11 @@ export function describeModel(register: (session: () => ModelSession, model: str
     beforeAll(async () => {
       session = { control, config, lease: await acquireModel(control, model) };
     }, config.loadTimeoutMs + 60_000);
-    await register(() => {
+    const current = () => {
       if (session === undefined) throw new Error(`the model ${model} was not acquired`);
       return session;
-    }, model);
+    };
+    await register(current, model, config);
   });
 }
 
@@ -73,8 +74,7 @@ export function defineEval(definition: EvalDefinition): void {
     collector.add(location, planCases(parsed, location, loadConfig()));
     return;
   }
-  describeModel(async (session, model) => {
-    const config = loadConfig();
+  describeModel(async (session, model, config) => {
     for (const planned of await planCases(parsed, location, config)) registerCase(planned, session, model, config);
   });
 }
