@@ -6,12 +6,17 @@ export function oneLine(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\r/g, '\\r').replace(/\n/g, '\\n').replace(/\t/g, '\\t');
 }
 
-/** `"Hello\nworld…" (812 chars)`; `(empty)` for an empty reply. */
+/** `"Hello\nworld…" (812 chars)`; `(empty)` for an empty reply. Linear, without copying the text. */
 export function excerpt(text: string, limit = EXCERPT_CHARS): string {
   if (text === '') return '(empty)';
-  const characters = [...text];
-  const shown = characters.length > limit ? `${characters.slice(0, limit).join('')}…` : text;
-  return `"${oneLine(shown)}" (${characters.length} chars)`;
+  let characters = 0;
+  let end = 0;
+  for (const character of text) {
+    if (characters < limit) end += character.length;
+    characters++;
+  }
+  const shown = characters > limit ? `${text.slice(0, end)}…` : text;
+  return `"${oneLine(shown)}" (${characters} chars)`;
 }
 
 /** `Reply: "…" (N chars)`, the tail every content failure ends with. */

@@ -1,6 +1,7 @@
 // Bounds on the reply's length in characters and/or words.
 import { z } from 'zod';
 import { replyExcerpt } from './excerpt.ts';
+import { graphemeCount } from './graphemes.ts';
 import { failed, passed, type AssertionHandler } from './types.ts';
 
 const bound = z.number().int().nonnegative();
@@ -27,28 +28,17 @@ export const LengthSpec = z
   });
 export type LengthSpec = z.infer<typeof LengthSpec>;
 
-const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
-/** Text without code points from U+0300 on: no combining marks, joiners, emoji or surrogates. */
-const BEFORE_COMBINING_MARKS = /^[\u0000-\u02ff]*$/;
-
-/** Characters as a reader counts them (grapheme clusters): 👍🏽 or é written as e + accent is one. */
-function characterCount(text: string): number {
-  // Below U+0300 every code point is a cluster of its own but for \r\n, and the segmenter
-  // costs about half a microsecond a character: most replies are counted without it.
-  if (BEFORE_COMBINING_MARKS.test(text)) return text.length - (text.match(/\r\n/g)?.length ?? 0);
-  return Array.from(GRAPHEMES.segment(text)).length;
-}
-
 function wordCount(text: string): number {
-  const trimmed = text.trim();
-  return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
+  let count = 0;
+  const word = /\S+/g;
+  while (word.exec(text) !== null) count++;
+  return count;
 }
 
 export const length: AssertionHandler<LengthSpec> = {
   kind: 'format',
   evaluate: (spec, { response }) => {
-    const chars = characterCount(response);
+    const chars = graphemeCount(response);
     const words = wordCount(response);
     const problems: string[] = [];
     if (spec.minChars !== undefined && chars < spec.minChars) problems.push(`at least ${spec.minChars} characters, got ${chars}`);

@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { ConnectionLostError } from './http-fetch.ts';
+import { ConnectionLostError, ReplyTooLargeError } from './http-fetch.ts';
 import { SseReader } from './sse.ts';
 
 /** How long a server that sent `[DONE]` may take to end its response before the socket is cut. */
@@ -35,17 +35,21 @@ function abortError(): DOMException {
 export interface NodeBody {
   stream: Readable;
   message: http.IncomingMessage;
+  /** The most bytes the body may have, decoded. */
+  maxBytes: number;
 }
 
 /**
  * Calls `onEvent` with each parsed event and the time its last bytes arrived (performance.now()),
  * until `data: [DONE]` (docs/METRICS.md: the stream stops there, even when the server keeps the
  * response open) or the end of the body. Rejects on an event that is not JSON (SyntaxError), an
- * error event (StreamErrorEvent), a broken connection (ConnectionLostError) or `signal`
- * (AbortError); what came before was already handed to `onEvent`.
+ * error event (StreamErrorEvent), a body past `maxBytes` (ReplyTooLargeError, the rest unread),
+ * a broken connection (ConnectionLostError) or `signal` (AbortError); what came before was
+ * already handed to `onEvent`.
  */
 export function readEventStream(body: NodeBody, signal: AbortSignal, onEvent: (chunk: unknown, atMs: number) => void): Promise<void> {
-  const { stream, message } = body;
+  const { stream, message, maxBytes } = body;
+  let received = 0;
   return new Promise<void>((resolve, reject) => {
     const reader = new SseReader();
     const decoder = new StringDecoder('utf8');
@@ -68,6 +72,8 @@ export function readEventStream(body: NodeBody, signal: AbortSignal, onEvent: (c
     stream.on('data', (bytes: Buffer) => {
       if (settled) return;
       const atMs = performance.now();
+      received += bytes.byteLength;
+      if (received > maxBytes) return fail(new ReplyTooLargeError(maxBytes));
       for (const data of reader.push(decoder.write(bytes))) {
         if (data.startsWith('[DONE]')) {
           settle();

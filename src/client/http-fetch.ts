@@ -24,6 +24,14 @@ export class ConnectionLostError extends Error {
   }
 }
 
+/** The response body grew past the caller's limit: the rest was not read. */
+export class ReplyTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`the reply is larger than ${limitBytes} bytes`);
+    this.name = 'ReplyTooLargeError';
+  }
+}
+
 /** What fetch rejects with on abort; the SDK recognises it by its name. */
 function abortError(): DOMException {
   return new DOMException('This operation was aborted', 'AbortError');
@@ -51,6 +59,11 @@ interface SharedBody {
   response: http.IncomingMessage;
   /** Decoded (gzip, deflate, br). */
   stream: Readable;
+  /**
+   * The most bytes the body may have, decoded: a server can send without end, and everything a
+   * reply holds is kept in memory and checked afterwards. Whoever reads the body enforces it.
+   */
+  maxBytes: number;
   claimedBy: 'web' | 'node' | null;
 }
 
@@ -58,23 +71,25 @@ const NODE_BODIES = new WeakMap<Response, SharedBody>();
 
 /**
  * The Node stream of a Response that httpFetch made, decoded, for a reader that takes it from
- * here instead of `response.body`, with the response it belongs to (`complete`, `destroy`);
- * undefined when the web body was read already or the Response is not httpFetch's.
+ * here instead of `response.body`, with the response it belongs to (`complete`, `destroy`) and
+ * the size limit the reader must hold it to; undefined when the web body was read already or
+ * the Response is not httpFetch's.
  */
-export function takeNodeBody(response: Response): { stream: Readable; message: http.IncomingMessage } | undefined {
+export function takeNodeBody(response: Response): { stream: Readable; message: http.IncomingMessage; maxBytes: number } | undefined {
   const body = NODE_BODIES.get(response);
   if (body === undefined || body.claimedBy === 'web') return undefined;
   body.claimedBy = 'node';
-  return { stream: body.stream, message: body.response };
+  return { stream: body.stream, message: body.response, maxBytes: body.maxBytes };
 }
 
 /**
  * A web stream over the Node stream, with backpressure, ending in ConnectionLostError on a
- * break. It attaches to the Node stream at the first read, so that a body taken as a Node
+ * break and in ReplyTooLargeError once more than the body's `maxBytes` arrived. It attaches to the Node stream at the first read, so that a body taken as a Node
  * stream never pays for it.
  */
 function webBody(body: SharedBody): ReadableStream<Uint8Array> {
-  const { response, stream: source } = body;
+  const { response, stream: source, maxBytes } = body;
+  let received = 0;
   // Once the stream is closed, errored or cancelled, the Node stream may still emit 'data',
   // 'end' or 'close': the controller throws on any use after that, so every use goes through
   // these guards.
@@ -94,6 +109,12 @@ function webBody(body: SharedBody): ReadableStream<Uint8Array> {
     body.claimedBy = 'web';
     source.on('data', (chunk: Buffer) => {
       if (finished) return;
+      received += chunk.byteLength;
+      if (received > maxBytes) {
+        fail(new ReplyTooLargeError(maxBytes));
+        response.destroy();
+        return;
+      }
       controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       if ((controller.desiredSize ?? 1) < 0) source.pause();
     });
@@ -130,6 +151,8 @@ export interface HttpFetchInit extends RequestInit {
    * passes a request's `fetchOptions` through to fetch, so one SDK client serves every request.
    */
   onWrite?: () => void;
+  /** The most bytes the response body may have (after decompression); more fail the body. */
+  maxBodyBytes?: number;
 }
 
 export function httpFetch(input: string | URL | Request, init: HttpFetchInit = {}): Promise<Response> {
@@ -161,7 +184,7 @@ export function httpFetch(input: string | URL | Request, init: HttpFetchInit = {
       const bodyless = NULL_BODY_STATUSES.has(status);
       // Drain what a bodyless status still sends, or the keep-alive socket is never released.
       if (bodyless) response.resume();
-      const body: SharedBody | null = bodyless ? null : { response, stream: decoded(response), claimedBy: null };
+      const body: SharedBody | null = bodyless ? null : { response, stream: decoded(response), maxBytes: init.maxBodyBytes ?? Infinity, claimedBy: null };
       const made = new Response(body === null ? null : webBody(body), {
         status,
         statusText: response.statusMessage ?? '',

@@ -12,11 +12,11 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { readEventStream, StreamErrorEvent } from './event-stream.ts';
-import { ConnectionLostError, httpFetch, takeNodeBody, type HttpFetchInit } from './http-fetch.ts';
+import { ConnectionLostError, httpFetch, ReplyTooLargeError, takeNodeBody, type HttpFetchInit } from './http-fetch.ts';
 import { isConnectionRefused } from '../util/network.ts';
 import { computeMetrics } from './metrics.ts';
 import { assembleReply } from './reply.ts';
-import type { ChatOutcome, ChatRequest, TimedEvent } from './types.ts';
+import { DEFAULT_MAX_REPLY_BYTES, type ChatOutcome, type ChatRequest, type TimedEvent } from './types.ts';
 
 /** Local servers ignore the key, but the SDK refuses to start without one. */
 const PLACEHOLDER_API_KEY = 'not-needed';
@@ -70,6 +70,9 @@ function describeRequestFailure(error: unknown, { request, timedOut, eventsRecei
   if (error instanceof APIConnectionTimeoutError) return `timed out after ${request.timeoutMs} ms waiting for the response`;
   if (error instanceof APIConnectionError) return `cannot reach ${request.baseURL}: ${rootCause(error)}`;
   if (error instanceof ConnectionLostError) return `connection lost ${progress}: ${rootCause(error)}`;
+  if (error instanceof ReplyTooLargeError) {
+    return `the reply was larger than ${error.limitBytes} bytes (EVAL_MAX_REPLY_BYTES) ${progress}; the rest was not read`;
+  }
   if (error instanceof StreamErrorEvent) return `the server reported an error in the stream ${progress}: ${error.message}`;
   if (error instanceof APIError) return `HTTP ${error.message}`;
   if (error instanceof SyntaxError) return `the server sent an event that is not JSON ${progress}: ${error.message}`;
@@ -121,6 +124,7 @@ export async function streamChat(request: ChatRequest): Promise<ChatOutcome> {
     onWrite: () => {
       t0 = performance.now();
     },
+    maxBodyBytes: request.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
   };
   const client = clientFor(request.baseURL, request.apiKey ?? PLACEHOLDER_API_KEY);
 

@@ -2,6 +2,9 @@
 import type { ChatMessage } from '../contract/chat.ts';
 import type { RequestMetrics } from '../contract/results.ts';
 
+/** A reply's response body may have this many bytes unless the request says otherwise (4 MiB). */
+export const DEFAULT_MAX_REPLY_BYTES = 4 * 1024 * 1024;
+
 export interface ChatRequest {
   /** OpenAI-compatible base URL, ending in `/v1`. */
   baseURL: string;
@@ -22,6 +25,11 @@ export interface ChatRequest {
   stop?: string | readonly string[];
   /** Deadline for the whole request, headers and stream included. */
   timeoutMs: number;
+  /**
+   * Bytes the response body may have, the event stream's framing included (default
+   * DEFAULT_MAX_REPLY_BYTES): a larger reply fails, and the rest is not read.
+   */
+  maxReplyBytes?: number;
   signal?: AbortSignal;
   /** Extra body fields for runtime-specific options (Foundry `top_k`, llama.cpp `n_probs`, ...). */
   extraBody?: Readonly<Record<string, unknown>>;

@@ -112,6 +112,16 @@ export const EnvSchema = z.object({
   EVAL_WARMUP: integer(0, 1),
   EVAL_MAX_TOKENS: integer(1, 256),
   EVAL_TIMEOUT_MS: integer(1, 120_000),
+  // Unset: the client's own limit (DEFAULT_MAX_REPLY_BYTES in src/client/types.ts).
+  EVAL_MAX_REPLY_BYTES: optionalString.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 1024 || parsed > 1024 ** 3) {
+      ctx.addIssue({ code: 'custom', message: 'expected an integer from 1024 to 1073741824 (bytes)' });
+      return z.NEVER;
+    }
+    return parsed;
+  }),
   EVAL_LOAD_TIMEOUT_MS: integer(1, 900_000),
   EVAL_TEMPERATURE: number(0, 0, 2),
   EVAL_SEED: integer(0, 42),
@@ -142,6 +152,8 @@ export interface EvalConfig {
   warmup: number;
   maxTokens: number;
   timeoutMs: number;
+  /** Bytes one reply's response body may have; undefined: the client's default. */
+  maxReplyBytes: number | undefined;
   loadTimeoutMs: number;
   temperature: number;
   seed: number;
@@ -246,6 +258,7 @@ export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = 
     warmup: env.EVAL_WARMUP,
     maxTokens: env.EVAL_MAX_TOKENS,
     timeoutMs: env.EVAL_TIMEOUT_MS,
+    maxReplyBytes: env.EVAL_MAX_REPLY_BYTES,
     loadTimeoutMs: env.EVAL_LOAD_TIMEOUT_MS,
     temperature: env.EVAL_TEMPERATURE,
     seed: env.EVAL_SEED,

@@ -18,6 +18,7 @@ export async function warmUp(model: RunningModel, config: EvalConfig, signal: Ab
       temperature: config.temperature,
       seed: config.seed,
       timeoutMs: config.timeoutMs,
+      maxReplyBytes: config.maxReplyBytes,
       signal,
     });
     if (outcome.error !== undefined) throw new Error(outcome.error);

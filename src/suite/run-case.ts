@@ -68,6 +68,7 @@ export async function sendChat(session: ModelSession, settings: ChatSettings, si
       temperature: settings.temperature,
       seed: config.seed,
       timeoutMs: config.timeoutMs,
+      maxReplyBytes: config.maxReplyBytes,
       signal,
     });
   const outcome = await send(lease.model);

@@ -264,4 +264,28 @@ describe('transport', () => {
       await new Promise<void>((resolve) => gzipServer.close(() => resolve()));
     }
   });
+
+  it('stops reading a reply larger than its limit, counted after decompression, and says so', async () => {
+    const chunk = `data: ${JSON.stringify(contentChunk('x'.repeat(1000)))}\n\n`;
+    const body = gzipSync(chunk.repeat(2000)); // about 2 MB of events in a few kB on the wire
+    const bombServer = http.createServer((incoming, response) => {
+      incoming.resume();
+      incoming.on('end', () => {
+        response.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+        response.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => bombServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = bombServer.address() as AddressInfo;
+      const outcome = await streamChat(request('bomb', { baseURL: `http://127.0.0.1:${port}/v1`, maxReplyBytes: 256 * 1024 }));
+      expect(outcome.error).toMatch(/^the reply was larger than 262144 bytes \(EVAL_MAX_REPLY_BYTES\) after \d+ events; the rest was not read$/);
+      expect(outcome.response.length).toBeLessThanOrEqual(256 * 1024);
+      expect(outcome.response.length).toBeGreaterThan(100 * 1024);
+    } finally {
+      bombServer.closeAllConnections();
+      await new Promise<void>((resolve) => bombServer.close(() => resolve()));
+    }
+  });
 });
+

@@ -32,6 +32,8 @@ Options:
   --threads <n>              CPU threads per model (default: EVAL_THREADS, else chosen from
                              the machine and the model size)
   --parallel <n>             Requests a model serves at once; more wait in line (default 1)
+  --max-queue <n>            Requests that may wait in a model's line; more get HTTP 429
+                             with Retry-After (default 16)
   --gpu                      Use a GPU backend if node-llama-cpp finds one (default: CPU only)
   --parent-pid <pid>         Exit when this process ends
   --cache-dir <dir>          Model cache folder (default: EDGE_EVALS_CACHE or ~/.cache/edge-evals)
@@ -65,6 +67,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       port: { type: 'string', default: '0' },
       threads: { type: 'string' },
       parallel: { type: 'string', default: '1' },
+      'max-queue': { type: 'string' },
       gpu: { type: 'boolean', default: false },
       'parent-pid': { type: 'string' },
       'cache-dir': { type: 'string' },
@@ -80,6 +83,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const port = integerFlag(values.port, '--port', 0, 65_535) ?? 0;
   const threads = integerFlag(values.threads, '--threads', 1, 1024);
   const parallel = integerFlag(values.parallel, '--parallel', 1, 64) ?? 1;
+  const maxQueue = integerFlag(values['max-queue'], '--max-queue', 0, 100_000);
   const maxModels = integerFlag(values['max-models'], '--max-models', 1, 64) ?? 4;
   if (values.model.length > maxModels) {
     throw new UsageError(`${values.model.length} models to load at start (--model), more than --max-models ${maxModels}`, USAGE);
@@ -146,7 +150,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     for (const spec of [...values.model, ...modelFiles]) locateModel(spec, { cacheDir, allowPaths: true });
     // node-llama-cpp's import and binary test are most of the start-up; meanwhile, find (or
     // generate) the files of the models to preload.
-    const creating = EmbeddedEngine.create({ gpu: values.gpu ? 'auto' : false, parallel, threads, envThreads: config.threads, log });
+    const creating = EmbeddedEngine.create({ gpu: values.gpu ? 'auto' : false, parallel, maxQueue, threads, envThreads: config.threads, log });
     const preloads = values.model.map((spec) => {
       const file = resolveModelFile(spec, { cacheDir, allowPaths: true, onProgress: log });
       file.catch(() => undefined); // awaited in order below; no unhandled rejection meanwhile

@@ -1,7 +1,7 @@
 // One request on one sequence of a loaded model: wait for a free sequence, generate with a
 // fresh LlamaChat, measure prefill and decode, and clear the sequence for the next request.
 // Token counts come from the sequence's token meter, not from onToken (docs/embedded.md).
-import type { ChatHistoryItem, ChatWrapper, LlamaChatResponseChunk } from 'node-llama-cpp';
+import type { ChatHistoryItem, ChatWrapper, LlamaChatResponseChunk, Tokenizer } from 'node-llama-cpp';
 import type { ChatMessage } from '../../contract/chat.ts';
 import type { SequencePool } from './sequence-pool.ts';
 
@@ -17,6 +17,8 @@ export interface GenerationRequest {
   stop: readonly string[];
   /** Aborts queueing or generation (client disconnect). */
   signal: AbortSignal;
+  /** Called once the request has a sequence and prefill begins (a streamed reply starts here). */
+  onStart?: () => void;
   /** Called once per generated chunk of answer text. */
   onText?: (text: string) => void;
   /** Called once per generated chunk of reasoning (thought segments of reasoning models). */
@@ -52,25 +54,56 @@ export class GenerationAbortedError extends Error {
   }
 }
 
+/**
+ * The prompt does not fit the model's context. Refused before anything is evaluated: left to
+ * itself, node-llama-cpp would cut the beginning of the conversation to make room, answer a
+ * prompt nobody sent, and the prefill and first-token figures would measure that.
+ */
+export class ContextLengthExceededError extends Error {
+  constructor(
+    readonly promptTokens: number,
+    readonly contextSize: number,
+  ) {
+    super(
+      `This model's maximum context length is ${contextSize} tokens. However, your messages resulted in ${promptTokens} tokens. ` +
+        'Please reduce the length of the messages.',
+    );
+    this.name = 'ContextLengthExceededError';
+  }
+}
+
 /** What a generation needs of a loaded model. */
 export interface GenerationSlot {
   chatWrapper: ChatWrapper;
+  tokenizer: Tokenizer;
+  /** Tokens one sequence holds: the prompt and the reply together. */
+  contextSize: number;
   pool: SequencePool;
   /** Aborts every generation of this model (unload, shutdown). */
   stopAll: AbortController;
 }
 
+/** Tokens the chat wrapper renders the conversation into: what prefill evaluates. */
+function promptTokenCount(slot: GenerationSlot, history: ChatHistoryItem[]): number {
+  return slot.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(slot.tokenizer).length;
+}
+
 export async function generateOnSequence(lib: NodeLlamaCpp, slot: GenerationSlot, request: GenerationRequest): Promise<GenerationResult> {
   const signal = AbortSignal.any([request.signal, slot.stopAll.signal]);
+  const history = toChatHistory(request.messages);
+  const promptTokensNeeded = promptTokenCount(slot, history);
+  // node-llama-cpp keeps one token of the context free beyond the prompt, and the reply needs one.
+  if (promptTokensNeeded + 1 >= slot.contextSize) throw new ContextLengthExceededError(promptTokensNeeded, slot.contextSize);
   const queuedAt = performance.now();
   const sequence = await slot.pool.acquire(signal);
   const startedAt = performance.now();
+  request.onStart?.();
   let firstOutputAt: number | undefined;
   let reasoning = '';
   const chat = new lib.LlamaChat({ contextSequence: sequence, chatWrapper: slot.chatWrapper });
   const meterBefore = sequence.tokenMeter.getState();
   try {
-    const response = await chat.generateResponse(toChatHistory(request.messages), {
+    const response = await chat.generateResponse(history, {
       onResponseChunk: (chunk: LlamaChatResponseChunk) => {
         if (chunk.text === '') return;
         firstOutputAt ??= performance.now();
@@ -83,13 +116,22 @@ export async function generateOnSequence(lib: NodeLlamaCpp, slot: GenerationSlot
       onToken: () => {
         firstOutputAt ??= performance.now();
       },
-      maxTokens: request.maxTokens ?? sequence.contextSize,
+      // Never past the end of the context: node-llama-cpp would make room by dropping the
+      // beginning of the conversation. A reply that reaches the end stops with 'length'.
+      maxTokens: Math.min(request.maxTokens ?? Infinity, sequence.contextSize - promptTokensNeeded),
       temperature: request.temperature,
       topP: request.topP,
       seed: request.seed,
       // OpenAI semantics: no penalty unless asked for (node-llama-cpp enables one by default).
       repeatPenalty: false,
       customStopTriggers: request.stop.length > 0 ? request.stop : undefined,
+      // The checks above keep the conversation inside the context; should it still overflow,
+      // fail rather than let node-llama-cpp cut the conversation's beginning to make room.
+      contextShift: {
+        strategy: () => {
+          throw new ContextLengthExceededError(promptTokensNeeded, slot.contextSize);
+        },
+      },
       signal,
       stopOnAbortSignal: true,
     });

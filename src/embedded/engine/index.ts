@@ -20,11 +20,16 @@ import { SequencePool } from './sequence-pool.ts';
 /** Per-sequence context size cap: enough for eval prompts and replies, bounded KV memory. */
 export const DEFAULT_CONTEXT_SIZE = 4096;
 
+/** Requests that may wait for a model whose sequences are all busy. */
+export const DEFAULT_MAX_QUEUE = 16;
+
 export interface EngineOptions {
   /** false: CPU only (the default); 'auto': whatever GPU backend node-llama-cpp finds. */
   gpu: false | 'auto';
   /** Sequences per model context: how many requests one model serves at the same time. */
   parallel: number;
+  /** Requests that may wait for a busy model (default DEFAULT_MAX_QUEUE); more are refused. */
+  maxQueue?: number;
   /** `--threads`; undefined or 0 = EVAL_THREADS, else the measured default. */
   threads?: number;
   /** EVAL_THREADS from the configuration (0 = not set). */
@@ -143,6 +148,11 @@ export class EmbeddedEngine {
     return this.findSlot(name)?.info;
   }
 
+  /** Requests waiting for a free sequence of a loaded model. */
+  queued(name: string): number {
+    return this.findSlot(name)?.pool.queued ?? 0;
+  }
+
   isLoading(alias: string): boolean {
     return this.loads.has(alias.toLowerCase());
   }
@@ -212,7 +222,9 @@ export class EmbeddedEngine {
       model,
       context,
       chatWrapper,
-      pool: new SequencePool(sequences),
+      tokenizer: model.tokenizer,
+      contextSize: context.contextSize,
+      pool: new SequencePool(sequences, this.options.maxQueue ?? DEFAULT_MAX_QUEUE),
       stopAll: new AbortController(),
       running: new Set(),
     });

@@ -1,5 +1,7 @@
 // The sequences of one model context, handed out to requests in FIFO order: a request that
-// finds none free waits in line, and leaves the line when its signal fires.
+// finds none free waits in line, and leaves the line when its signal fires. The line is
+// bounded: a request that finds it full is refused at once (HTTP 429), so that a flood of
+// requests cannot pile up without end.
 import type { LlamaContextSequence } from 'node-llama-cpp';
 import { GenerationAbortedError } from './generation.ts';
 
@@ -8,12 +10,23 @@ interface Waiter {
   reject: (error: Error) => void;
 }
 
+/** Every sequence is busy and `maxQueue` requests already wait for one. */
+export class QueueFullError extends Error {
+  constructor(readonly maxQueue: number) {
+    super(`the model is busy and ${maxQueue} request${maxQueue === 1 ? '' : 's'} already wait for it (--max-queue ${maxQueue}); retry later`);
+    this.name = 'QueueFullError';
+  }
+}
+
 /** The free sequences of a context, handed out in FIFO order of the requests. */
 export class SequencePool {
   private readonly free: LlamaContextSequence[];
   private readonly waiting: Waiter[] = [];
 
-  constructor(sequences: LlamaContextSequence[]) {
+  constructor(
+    sequences: LlamaContextSequence[],
+    private readonly maxQueue: number,
+  ) {
     this.free = [...sequences];
   }
 
@@ -25,6 +38,7 @@ export class SequencePool {
     if (signal.aborted) return Promise.reject(new GenerationAbortedError('before it started'));
     const sequence = this.free.shift();
     if (sequence !== undefined) return Promise.resolve(sequence);
+    if (this.waiting.length >= this.maxQueue) return Promise.reject(new QueueFullError(this.maxQueue));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         resolve: (granted) => {

@@ -14,8 +14,9 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { GenerationAbortedError, type GenerationRequest, type GenerationResult } from '../engine/generation.ts';
+import { ContextLengthExceededError, GenerationAbortedError, type GenerationRequest, type GenerationResult } from '../engine/generation.ts';
 import { ModelNotLoadedError, type EmbeddedEngine, type LoadedModelInfo } from '../engine/index.ts';
+import { QueueFullError } from '../engine/sequence-pool.ts';
 import {
   locateModel,
   ModelNotDownloadedError,
@@ -249,7 +250,7 @@ export class EmbeddedServer {
   }
 
   private loadedModels(response: http.ServerResponse): void {
-    sendJson(response, 200, { models: this.engine.loaded().map(publicModelInfo) });
+    sendJson(response, 200, { models: this.engine.loaded().map((model) => ({ ...publicModelInfo(model), queued: this.engine.queued(model.alias) })) });
   }
 
   private async loadRoute(alias: string, response: http.ServerResponse): Promise<void> {
@@ -300,12 +301,18 @@ export class EmbeddedServer {
       sendJson(response, 200, completionJson(reply, await this.generate(model, generation)));
       return;
     }
-    const stream = new CompletionStream(response, reply);
+    // The stream opens once the request has a sequence: until then (context too small, queue
+    // full) the answer is still a plain HTTP error.
+    let stream: CompletionStream | undefined;
     const result = await this.generate(model, {
       ...generation,
-      onText: (text) => stream.content(text),
-      onReasoning: (text) => stream.reasoning(text),
+      onStart: () => {
+        stream = new CompletionStream(response, reply);
+      },
+      onText: (text) => stream?.content(text),
+      onReasoning: (text) => stream?.reasoning(text),
     });
+    if (stream === undefined) throw new Error('the generation finished without starting');
     stream.finish(result, chat.stream_options?.include_usage === true);
   }
 
@@ -369,6 +376,11 @@ export class EmbeddedServer {
     if (error instanceof UnknownModelError) return this.unknownModel(error.requested, error);
     if (error instanceof ModelNotDownloadedError) return this.unknownModel(error.entry.alias, error);
     if (error instanceof GenerationAbortedError) return new HttpError(503, error.message, 'unavailable_error', 'aborted');
+    // OpenAI's answer to a prompt longer than the context (llama.cpp's server also says 400).
+    if (error instanceof ContextLengthExceededError) return new HttpError(400, error.message, 'invalid_request_error', 'context_length_exceeded', 'messages');
+    if (error instanceof QueueFullError) {
+      return new HttpError(429, error.message, 'rate_limit_error', 'queue_full', null, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+    }
     // Unloaded between the lookup and the generation.
     if (error instanceof ModelNotLoadedError) return new HttpError(404, error.message, 'invalid_request_error', 'model_not_found', 'model');
     const message = error instanceof Error ? error.message : String(error);

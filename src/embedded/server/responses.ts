@@ -4,7 +4,7 @@ import type http from 'node:http';
 import type { GenerationResult, GenerationTimings } from '../engine/generation.ts';
 import type { LoadedModelInfo } from '../engine/index.ts';
 
-type ErrorType = 'invalid_request_error' | 'not_found_error' | 'unavailable_error' | 'server_error';
+type ErrorType = 'invalid_request_error' | 'not_found_error' | 'rate_limit_error' | 'unavailable_error' | 'server_error';
 
 export class HttpError extends Error {
   constructor(

@@ -1,6 +1,7 @@
-// Who may use `edge-evals serve`: the attacks a web page or another local process can make on
-// a model server listening on 127.0.0.1, sent over real HTTP to a real server. Raw node:http
-// requests, because fetch will not send a Host or Origin header of our choosing.
+// Who may use `edge-evals serve`, and how much: the attacks a web page or another local
+// process can make on a model server listening on 127.0.0.1, a prompt longer than the context,
+// a flood of requests; sent over real HTTP to a real server. Raw node:http requests, because
+// fetch will not send a Host or Origin header of our choosing.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -48,7 +49,10 @@ beforeAll(async () => {
   otherCopy = path.join(folder, 'other-copy.gguf');
   for (const file of [copy, otherCopy]) copyFileSync(open.ready.models[0]?.path ?? '', file);
   guarded = await startServer(
-    ['--model', 'fixture-tiny', '--model-file', copy, '--allow-model-paths', '--max-models', '2', '--allow-host', 'models.internal', '--parent-pid', String(process.pid)],
+    [
+      ...['--model', 'fixture-tiny', '--model-file', copy, '--allow-model-paths', '--max-models', '2', '--allow-host', 'models.internal'],
+      ...['--max-queue', '1', '--parent-pid', String(process.pid)],
+    ],
     STAND_IN_MODEL_CACHE,
     { EDGE_EVALS_SERVE_API_KEY: API_KEY },
   );
@@ -107,7 +111,7 @@ describe('edge-evals serve with its defaults', () => {
   });
 });
 
-describe('edge-evals serve --api-key (from EDGE_EVALS_SERVE_API_KEY) --model-file --allow-model-paths --max-models 2 --allow-host', () => {
+describe('edge-evals serve --api-key (from EDGE_EVALS_SERVE_API_KEY) --model-file --allow-model-paths --max-models 2 --allow-host --max-queue 1', () => {
   const auth = { ...json, authorization: `Bearer ${API_KEY}` };
 
   it('wants the key on every route but /health and /v1/models, and the key is not on its command line', async () => {
@@ -148,5 +152,72 @@ describe('edge-evals serve --api-key (from EDGE_EVALS_SERVE_API_KEY) --model-fil
     expect(await load(otherCopy)).toMatchObject({ status: 200, json: { alias: 'other-copy', path: otherCopy } });
     expect(await load('other-copy.gguf')).toMatchObject({ status: 403, json: { error: { code: 'model_path_not_allowed' } } });
     expect(await unload(otherCopy)).toMatchObject({ status: 200, json: { unloaded: true } });
+  });
+
+  it('answers 429 with Retry-After when a request finds the line full, and serves the others', async () => {
+    // A holds the only sequence: its stream opens once it has one, then a long prefill follows.
+    const longPrompt = JSON.stringify({ model: 'fixture-tiny', messages: [{ role: 'user', content: 'hello world '.repeat(600) }], stream: true, max_tokens: 8 });
+    const holder = await fetch(`${guarded.ready.url}/v1/chat/completions`, { method: 'POST', headers: auth, body: longPrompt });
+    expect(holder.status).toBe(200);
+    const waiting = send(guarded, 'POST', '/v1/chat/completions', auth, chatBody);
+    const queued = async () => ((await send(guarded, 'GET', '/models/loaded', auth)).json as { models: { alias: string; queued: number }[] }).models.find((model) => model.alias === 'fixture-tiny')?.queued;
+    while ((await queued()) !== 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    const refused = await send(guarded, 'POST', '/v1/chat/completions', auth, chatBody);
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.json.error).toMatchObject({ type: 'rate_limit_error', code: 'queue_full' });
+    expect(refused.json.error?.message).toMatch(/--max-queue 1/);
+    expect(await holder.text()).toMatch(/data: \[DONE\]/);
+    expect((await waiting).status).toBe(200);
+  }, 60_000);
+});
+
+describe('a request body of gigabytes', () => {
+  it('is refused with 413 from its declared length, before it is read', async () => {
+    const answer = await new Promise<Answer>((resolve, reject) => {
+      const request = http.request(`${open.ready.url}/v1/chat/completions`, { method: 'POST', headers: { ...json, 'content-length': String(4 * 1024 ** 3) }, agent: false }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        response.on('end', () => {
+          request.destroy();
+          resolve({ status: response.statusCode ?? 0, json: JSON.parse(text), headers: response.headers });
+        });
+      });
+      request.on('error', reject);
+      request.write('{"model": "fixture-tiny", "messages": [');
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.json.error?.code).toBe('body_too_large');
+  });
+});
+
+describe('a prompt longer than the context', () => {
+  const chat = (content: string, stream = false) => send(open, 'POST', '/v1/chat/completions', json, JSON.stringify({ model: 'fixture-tiny', messages: [{ role: 'user', content }], stream, temperature: 0 }));
+  const tokensOf = (answer: Answer) => Number(/resulted in (\d+) tokens/.exec(answer.json.error?.message ?? '')?.[1]);
+
+  it("is refused with OpenAI's 400 context_length_exceeded, streamed or not, instead of being cut to fit", async () => {
+    const prompt = 'The quick brown fox jumps over the lazy dog near the river bank today. '.repeat(400); // about 6,400 tokens
+    for (const stream of [false, true]) {
+      const answer = await chat(prompt, stream);
+      expect(answer.status).toBe(400);
+      expect(answer.headers['content-type']).toBe('application/json');
+      expect(answer.json.error).toMatchObject({ type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages' });
+      expect(answer.json.error?.message).toMatch(/maximum context length is 2048 tokens\. However, your messages resulted in \d+ tokens/);
+      expect(tokensOf(answer)).toBeGreaterThan(6000);
+    }
+  });
+
+  it('a prompt that fits is evaluated whole: the usage counts every token of it', async () => {
+    // Two prompts that are too long give the tokens per repetition; the third just fits.
+    const [few, many] = [700, 800];
+    const [atFew, atMany] = [tokensOf(await chat('hello world '.repeat(few))), tokensOf(await chat('hello world '.repeat(many)))];
+    const perRepetition = (atMany - atFew) / (many - few);
+    const repetitions = few - Math.ceil((atFew - 2000) / perRepetition);
+    const expected = atFew - (few - repetitions) * perRepetition;
+    const answer = await chat('hello world '.repeat(repetitions));
+    expect(answer.status).toBe(200);
+    const usage = answer.json.usage as { prompt_tokens: number; completion_tokens: number };
+    expect(usage.prompt_tokens).toBe(expected);
+    expect(usage.prompt_tokens + usage.completion_tokens).toBeLessThanOrEqual(2048);
   });
 });
