@@ -1,6 +1,7 @@
 // Checks on the reply's text: contains, icontains, regex, starts-with (and their `not-` forms).
 import { z } from 'zod';
 import { excerpt, oneLine, replyExcerpt } from './excerpt.ts';
+import { matchWithDeadline, REGEX_DEADLINE_MS } from './regex-deadline.ts';
 import { failed, passed, type AssertionHandler } from './types.ts';
 
 const needle = z.string().min(1, 'expected a non-empty string');
@@ -68,11 +69,18 @@ export const startsWith: AssertionHandler<StartsWithSpec> = {
 
 export const regex: AssertionHandler<RegexSpec> = {
   kind: 'content',
-  evaluate: ({ pattern, flags }, { response }) => {
+  evaluate: async ({ pattern, flags }, { response }) => {
     const shown = `/${pattern}/${flags ?? ''}`;
-    const match = new RegExp(pattern, flags).exec(response);
+    const outcome = await matchWithDeadline(pattern, flags, response);
+    if ('timedOut' in outcome) {
+      return failed(
+        `${shown} did not finish within ${REGEX_DEADLINE_MS / 1000} s on this reply: the pattern backtracks without end on it; ` +
+          `simplify it (nested quantifiers such as (a+)+ are the usual cause). ${replyExcerpt(response)}`,
+      );
+    }
+    const { match } = outcome;
     return match === null
       ? failed(`expected the reply to match ${shown}; it does not. ${replyExcerpt(response)}`)
-      : passed(`the reply matches ${shown} at character ${match.index}: ${excerpt(match[0], 60)}`);
+      : passed(`the reply matches ${shown} at character ${match.index}: ${excerpt(match.text, 60)}`);
   },
 };
