@@ -287,5 +287,27 @@ describe('transport', () => {
       await new Promise<void>((resolve) => bombServer.close(() => resolve()));
     }
   });
+
+  it('holds an error response to the same limit: the SDK reads its body, never more than the limit of it', async () => {
+    const message = 'no. '.repeat(1024 * 1024); // an error message of 4 MB
+    const chattyServer = http.createServer((incoming, response) => {
+      incoming.resume();
+      incoming.on('end', () => {
+        response.on('error', () => undefined); // the client hangs up part way
+        response.writeHead(400, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: { message, type: 'invalid_request_error' } }));
+      });
+    });
+    await new Promise<void>((resolve) => chattyServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = chattyServer.address() as AddressInfo;
+      const outcome = await streamChat(request('chatty', { baseURL: `http://127.0.0.1:${port}/v1`, maxReplyBytes: 256 * 1024 }));
+      expect(outcome.error).toMatch(/^HTTP 400 .*the reply is larger than 262144 bytes/);
+      expect(outcome.error?.length).toBeLessThan(1000);
+    } finally {
+      chattyServer.closeAllConnections();
+      await new Promise<void>((resolve) => chattyServer.close(() => resolve()));
+    }
+  });
 });
 
