@@ -235,3 +235,7 @@ export const Results = z.object({
     .optional(),
 });
 export type Results = z.infer<typeof Results>;
+
+/** A run without its cases and groups: what the history index keeps and the trend draws. */
+export const RunSummary = Results.omit({ cases: true, groups: true });
+export type RunSummary = z.infer<typeof RunSummary>;

@@ -1,7 +1,8 @@
 // What every report shows, decided once: the comparison table's columns, the failures and
 // their reasons, the run's one-line description and the trend series. The terminal,
 // Markdown and HTML renderers only lay these out.
-import { testId, type CaseResult, type ModelResult, type Results } from '../contract/results.ts';
+import { testId, type CaseResult, type ModelResult, type Results, type RunSummary } from '../contract/results.ts';
+import { measuredTests, type HistoryRun } from '../results/files.ts';
 import { formatDuration, formatMB, formatMs, formatPercent, formatRate } from './format.ts';
 
 export interface ComparisonColumn {
@@ -178,19 +179,14 @@ export const TREND_METRICS: readonly TrendMetric[] = [
   },
 ];
 
-/** The tests a run measured, whatever the models: `chat/hello`, ... */
-function testsOf(run: Results): string {
-  return [...new Set(run.cases.map(testId))].sort().join('\n');
-}
-
 /**
  * The earlier runs a trend may set beside this one: those that measured the same tests. A run
  * narrowed with `-t` or a file filter, or made before an eval changed, would show a jump that
  * no model caused. (A run of fewer models is comparable: each model is its own line.)
  */
-export function comparableRuns(history: readonly Results[], current: Results): { runs: Results[]; leftOut: number } {
-  const tests = testsOf(current);
-  const runs = history.filter((run) => testsOf(run) === tests);
+export function comparableRuns(history: readonly HistoryRun[], current: Results): { runs: HistoryRun[]; leftOut: number } {
+  const tests = measuredTests(current.cases);
+  const runs = history.filter((run) => run.measuredTests === tests);
   return { runs, leftOut: history.length - runs.length };
 }
 
@@ -200,7 +196,7 @@ function distinct(labels: readonly string[], refine: (index: number) => string):
 }
 
 /** `11-30 14:03` per run; with seconds, then a count, where two runs would read the same. */
-export function trendLabels(runs: readonly Results[]): string[] {
+export function trendLabels(runs: readonly RunSummary[]): string[] {
   const minutes = runs.map((run) => describeTime(run.createdAt).slice(5, 16));
   const seconds = distinct(minutes, (index) => `${minutes[index]}:${(runs[index]?.createdAt ?? '').slice(17, 19)}`);
   return distinct(seconds, (index) => `${seconds[index]} #${seconds.slice(0, index + 1).filter((label) => label === seconds[index]).length}`);
@@ -212,7 +208,7 @@ export function leftOutNote(leftOut: number): string {
 }
 
 /** One value per run (oldest first) for a model; null where the model was not run or not measured. */
-export function trendValues(history: readonly Results[], alias: string, metric: TrendMetric): (number | null)[] {
+export function trendValues(history: readonly RunSummary[], alias: string, metric: TrendMetric): (number | null)[] {
   return history.map((run) => {
     const model = run.models.find((candidate) => candidate.alias === alias);
     return model === undefined ? null : metric.pick(model);
@@ -220,7 +216,7 @@ export function trendValues(history: readonly Results[], alias: string, metric: 
 }
 
 /** Every model alias that appears in the history, in order of first appearance. */
-export function trendModels(history: readonly Results[]): string[] {
+export function trendModels(history: readonly RunSummary[]): string[] {
   return [...new Set(history.flatMap((run) => run.models.map((model) => model.alias)))];
 }
 

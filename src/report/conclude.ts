@@ -18,6 +18,11 @@ export interface ConcludeOptions {
   config: Pick<EvalConfig, 'resultsDir' | 'baselinePath' | 'saveBaselinePath' | 'gate' | 'historyLimit'>;
   /** The results file just written, recorded in a saved baseline. */
   resultsFile: string;
+  /**
+   * Set when `resultsFile` holds exactly these results (it was just written from them): the
+   * history copy is then a file copy, not a second serialisation of a possibly large run.
+   */
+  resultsFileCurrent?: boolean;
   /** How vitest saw the run: an interrupted run is never saved as a baseline nor passed by the gate. */
   state: RunState;
   /** Errors outside tests (a crashed worker, a failing teardown): the gate cannot pass those. */
@@ -71,6 +76,7 @@ export function writeAndConclude(
   return concludeRun(results, {
     config,
     resultsFile,
+    resultsFileCurrent: true,
     state: options.state,
     unhandledErrors: options.unhandledErrors,
     terminal: { width: terminalWidth(stream), color: shouldUseColor(stream) },
@@ -86,7 +92,7 @@ export function concludeRun(results: Results, options: ConcludeOptions): Conclus
   const interrupted = options.state === 'interrupted' || results.interrupted !== undefined;
 
   // A cut-short run would show in the trend as a dip or a gap that nothing changed to cause.
-  if (!interrupted) saveToHistory(config.resultsDir, results, config.historyLimit);
+  if (!interrupted) saveToHistory(config.resultsDir, results, config.historyLimit, options.resultsFileCurrent === true ? options.resultsFile : undefined);
   const history = loadHistory(config.resultsDir, Math.min(DEFAULT_TREND_RUNS, config.historyLimit));
   for (const skipped of history.skipped) warnings.push(`history file left out of the trend: ${skipped.reason}`);
 

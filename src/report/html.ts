@@ -4,6 +4,7 @@
 // that came from a model, a prompt or the user is escaped.
 import { metricsLine } from '../client/metrics.ts';
 import { testId, type CaseResult, type Results } from '../contract/results.ts';
+import type { HistoryRun } from '../results/files.ts';
 import { describeScope, type GateItem, type GateVerdict } from '../stats/gate.ts';
 import {
   collectFailures,
@@ -30,7 +31,7 @@ import { barChart, distributionChart, escapeHtml, lineChart } from './svg.ts';
 export interface HtmlOptions {
   verdict?: GateVerdict | null;
   /** Earlier runs, oldest first, for the trend charts (shown with two runs or more). */
-  history?: readonly Results[];
+  history?: readonly HistoryRun[];
 }
 
 const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
@@ -252,7 +253,7 @@ function responsesSection(results: Results, prompts: PromptRow[]): string {
   return `<section id="responses"><h2>Responses side by side</h2>${blocks.join('')}</section>`;
 }
 
-function trendSection(trend: { runs: readonly Results[]; leftOut: number }): string {
+function trendSection(trend: { runs: readonly HistoryRun[]; leftOut: number }): string {
   const history = trend.runs;
   if (history.length < 2) return '';
   const labels = trendLabels(history);

@@ -2,6 +2,7 @@
 // pull request comment can quote. Everything that came from a model or a user is escaped,
 // so a response cannot inject links, images or HTML into the summary.
 import type { Results } from '../contract/results.ts';
+import type { HistoryRun } from '../results/files.ts';
 import { describeScope, type GateItem, type GateVerdict } from '../stats/gate.ts';
 import {
   collectFailures,
@@ -27,7 +28,7 @@ import { formatChange, formatValue } from './format.ts';
 export interface MarkdownOptions {
   verdict?: GateVerdict | null;
   /** Earlier runs, oldest first, the current one included last when it was saved. */
-  history?: readonly Results[];
+  history?: readonly HistoryRun[];
   /** Failures listed before "... and N more"; keeps the summary under GitHub's 1 MiB. */
   maxFailures?: number;
   /** Longest reason text kept per failure. */
@@ -115,7 +116,7 @@ function failureSection(results: Results, options: MarkdownOptions): string[] {
   return lines;
 }
 
-function trendSection(trend: { runs: readonly Results[]; leftOut: number }): string[] {
+function trendSection(trend: { runs: readonly HistoryRun[]; leftOut: number }): string[] {
   const history = trend.runs;
   if (history.length < 2) return [];
   const models = trendModels(history);

@@ -5,7 +5,7 @@
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Results } from '../contract/results.ts';
-import { writeJsonAtomic } from '../results/files.ts';
+import { writeJsonAtomic, type HistoryRun } from '../results/files.ts';
 import type { GateVerdict } from '../stats/gate.ts';
 import { writeFileAtomic } from '../util/files.ts';
 import { renderHtml } from './html.ts';
@@ -34,7 +34,7 @@ export interface WrittenReports {
 
 export function writeReports(
   results: Results,
-  extras: { verdict: GateVerdict | null; history: readonly Results[] },
+  extras: { verdict: GateVerdict | null; history: readonly HistoryRun[] },
   targets: ReportTargets,
 ): WrittenReports {
   const written: WrittenReports = { files: [], warnings: [] };

@@ -1,12 +1,14 @@
 // Results and baseline files on disk: atomic writes, validated reads with errors a person
 // can act on (which file, what is wrong, where in it), and the bounded history of runs.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ConfigError } from '../config/env.ts';
 import { Baseline, toBaseline } from '../contract/baseline.ts';
-import { RESULTS_SCHEMA_VERSION, Results } from '../contract/results.ts';
-import { writeFileAtomic } from '../util/files.ts';
+import { RESULTS_SCHEMA_VERSION, Results, RunSummary, testId, type CaseResult } from '../contract/results.ts';
+import { copyFileAtomic, writeFileAtomic } from '../util/files.ts';
+import { writeJsonFileAtomic } from '../util/json-file.ts';
 import { jsonErrorOffset, lineAndColumn } from '../util/json-position.ts';
 
 export const DEFAULT_HISTORY_LIMIT = 20;
@@ -38,7 +40,8 @@ export interface ReadOptions {
 
 /** Write `value` as indented JSON, atomically (temp file + rename in the same folder). */
 export function writeJsonAtomic(file: string, value: unknown): void {
-  writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+  // Piece by piece: the text of a run with thousands of cases is tens of MB.
+  writeJsonFileAtomic(file, value);
 }
 
 /** Save `results` as a baseline, noting when and from which results file. */
@@ -145,10 +148,58 @@ function historyFiles(folder: string): string[] {
 }
 
 /**
- * Keep a timestamped copy of a run under `<resultsDir>/history/` and delete the oldest copies
- * beyond `limit`. Returns the copy's path, or null when history is off (limit 0).
+ * The tests a run measured, whatever the models (`chat/hello`, ...), as one digest: two runs
+ * belong in the same trend when theirs are equal.
  */
-export function saveToHistory(resultsDir: string, results: Results, limit = DEFAULT_HISTORY_LIMIT): string | null {
+export function measuredTests(cases: readonly CaseResult[]): string {
+  const tests = [...new Set(cases.map(testId))].sort().join('\n');
+  return createHash('sha256').update(tests).digest('base64url');
+}
+
+/** A kept run as a trend needs it: without its cases and groups, with the digest of its tests. */
+export type HistoryRun = RunSummary & { measuredTests: string };
+
+export function toHistoryRun(results: Results): HistoryRun {
+  const { cases, groups: _groups, ...summary } = results;
+  return { ...summary, measuredTests: measuredTests(cases) };
+}
+
+/** One line per kept run in history/index.jsonl: the run as a trend needs it. */
+const HISTORY_INDEX = 'index.jsonl';
+
+const IndexLine = z.object({ file: z.string(), run: RunSummary, measuredTests: z.string() });
+
+function indexLine(file: string, { measuredTests: tests, ...run }: HistoryRun): string {
+  return `${JSON.stringify({ file, run, measuredTests: tests })}\n`;
+}
+
+/** The index's summaries by file name; a line that does not parse is left out (its file is read instead). */
+function readHistoryIndex(folder: string): Map<string, HistoryRun> {
+  const summaries = new Map<string, HistoryRun>();
+  let text: string;
+  try {
+    text = readFileSync(path.join(folder, HISTORY_INDEX), 'utf8');
+  } catch {
+    return summaries;
+  }
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const entry = IndexLine.parse(JSON.parse(line));
+      summaries.set(entry.file, { ...entry.run, measuredTests: entry.measuredTests });
+    } catch {
+      // A line cut short by a crash, or edited: the run's own file says the same, more slowly.
+    }
+  }
+  return summaries;
+}
+
+/**
+ * Keep a timestamped copy of a run under `<resultsDir>/history/` (a copy of `copyOf`, the file
+ * the run was just written to, when given), note its summary in the history index, and delete
+ * the oldest copies beyond `limit`. Returns the copy's path, or null when history is off (limit 0).
+ */
+export function saveToHistory(resultsDir: string, results: Results, limit = DEFAULT_HISTORY_LIMIT, copyOf?: string): string | null {
   if (limit <= 0) return null;
   const folder = path.join(resultsDir, HISTORY_FOLDER);
   mkdirSync(folder, { recursive: true });
@@ -157,28 +208,49 @@ export function saveToHistory(resultsDir: string, results: Results, limit = DEFA
   let name = `${stem}.json`;
   for (let suffix = 2; existing.has(name); suffix++) name = `${stem}-${suffix}.json`;
   const file = path.join(folder, name);
-  writeJsonAtomic(file, results);
+  if (copyOf === undefined) writeJsonAtomic(file, results);
+  else copyFileAtomic(copyOf, file);
+  appendFileSync(path.join(folder, HISTORY_INDEX), indexLine(name, toHistoryRun(results)));
   const all = historyFiles(folder);
-  for (const old of all.slice(0, Math.max(0, all.length - limit))) rmSync(path.join(folder, old), { force: true });
+  const dropped = all.slice(0, Math.max(0, all.length - limit));
+  for (const old of dropped) rmSync(path.join(folder, old), { force: true });
+  if (dropped.length > 0) {
+    const kept = readHistoryIndex(folder);
+    const lines = all.slice(dropped.length).flatMap((entry) => {
+      const run = kept.get(entry);
+      return run === undefined ? [] : [indexLine(entry, run)];
+    });
+    writeFileAtomic(path.join(folder, HISTORY_INDEX), lines.join(''));
+  }
   return file;
 }
 
 export interface History {
   /** Oldest first. */
-  runs: Results[];
+  runs: HistoryRun[];
   /** History files that could not be read; the report mentions them and goes on. */
   skipped: { file: string; reason: string }[];
 }
 
-/** The last `count` runs kept under `<resultsDir>/history/`, oldest first. */
+/**
+ * The last `count` runs kept under `<resultsDir>/history/`, oldest first, from the history index
+ * (a run's summary is a few kB; its file may be tens of MB). A run the index does not know
+ * (kept by an older edge-evals, or copied there by hand) is read from its file.
+ */
 export function loadHistory(resultsDir: string, count: number): History {
   const folder = path.join(resultsDir, HISTORY_FOLDER);
   const history: History = { runs: [], skipped: [] };
   if (count <= 0) return history;
+  const index = readHistoryIndex(folder);
   for (const name of historyFiles(folder).slice(-count)) {
     const file = path.join(folder, name);
+    const known = index.get(name);
+    if (known !== undefined) {
+      history.runs.push(known);
+      continue;
+    }
     try {
-      history.runs.push(readResultsFile(file));
+      history.runs.push(toHistoryRun(readResultsFile(file)));
     } catch (error) {
       history.skipped.push({ file, reason: (error as Error).message });
     }

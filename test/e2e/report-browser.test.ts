@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/report/html.ts';
+import { toHistoryRun } from '../../src/results/files.ts';
 import { writeFileAtomic } from '../../src/util/files.ts';
 import { compareToBaseline } from '../../src/stats/gate.ts';
 import { launchChromium } from '../support/browser.ts';
@@ -19,7 +20,7 @@ const reportFile = path.join(folder, 'report.html');
 
 beforeAll(async () => {
   const results = sampleResults();
-  const history = [1, 1.3, 1].map((factor, day) => scaleLatencies(sampleResults(`2026-01-0${day + 1}T00:00:00.000Z`), factor));
+  const history = [1, 1.3, 1].map((factor, day) => toHistoryRun(scaleLatencies(sampleResults(`2026-01-0${day + 1}T00:00:00.000Z`), factor)));
   writeFileAtomic(reportFile, renderHtml(results, { verdict: compareToBaseline(results, scaleLatencies(results, 0.5)), history }));
   browser = await launchChromium();
 });

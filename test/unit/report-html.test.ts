@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/report/html.ts';
+import { toHistoryRun } from '../../src/results/files.ts';
 import { barChart, distributionChart, escapeHtml, lineChart, niceScale } from '../../src/report/svg.ts';
 import { compareToBaseline } from '../../src/stats/gate.ts';
 import { buildResults, HOSTILE_TEXT, sampleResults, scaleLatencies } from '../support/results.ts';
 
 const results = sampleResults();
 const verdict = compareToBaseline(results, scaleLatencies(results, 0.5));
-const history = [1, 1.2, 1.1].map((factor, day) => scaleLatencies(sampleResults(`2026-01-0${day + 1}T00:00:00.000Z`), factor));
+const history = [1, 1.2, 1.1].map((factor, day) => toHistoryRun(scaleLatencies(sampleResults(`2026-01-0${day + 1}T00:00:00.000Z`), factor)));
 const html = renderHtml(results, { verdict, history });
 
 describe('renderHtml', () => {
@@ -88,7 +89,7 @@ describe('renderHtml', () => {
   it('leaves out of the trend the runs that measured other tests, and labels runs of the same minute apart', () => {
     const narrowed = { ...sampleResults('2026-01-04T00:00:00.000Z'), cases: results.cases.filter((testCase) => testCase.category === 'code') };
     const sameMinute = ['2026-01-05T10:00:01.000Z', '2026-01-05T10:00:02.000Z', '2026-01-05T10:00:02.500Z'].map((at) => sampleResults(at));
-    const page = renderHtml(results, { history: [...history, narrowed, ...sameMinute] });
+    const page = renderHtml(results, { history: [...history, ...[narrowed, ...sameMinute].map(toHistoryRun)] });
     expect(page).toContain('<h2>Trend over the last 6 runs (1 run with other tests left out)</h2>');
     expect(page).toContain('<title>fixture-small, 01-05 10:00:01: ');
     expect(page).toContain('<title>fixture-small, 01-05 10:00:02 #1: ');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeMarkdown, renderMarkdown } from '../../src/report/markdown.ts';
+import { toHistoryRun } from '../../src/results/files.ts';
 import { compareToBaseline } from '../../src/stats/gate.ts';
 import { buildResults, HOSTILE_TEXT, sampleResults, scaleLatencies } from '../support/results.ts';
 
@@ -64,14 +65,14 @@ describe('renderMarkdown', () => {
   });
 
   it('shows the trend of each model over the history', () => {
-    const history = [1, 1.5, 2].map((factor, day) => scaleLatencies(sampleResults(`2026-01-0${day + 1}T00:00:00.000Z`), factor));
+    const history = [1, 1.5, 2].map((factor, day) => toHistoryRun(scaleLatencies(sampleResults(`2026-01-0${day + 1}T00:00:00.000Z`), factor)));
     const markdown = renderMarkdown(results, { history });
     expect(markdown).toContain('### Trend over the last 3 runs');
     expect(markdown).toContain('2026-01-01 00:00 UTC to 2026-01-03 00:00 UTC');
     expect(markdown).toContain('| **fixture-small** | `▁▅█` 15.5 ms → 31 ms | `▁▅█` 223 ms → 445 ms | `▄▄▄` 215.8 → 215.8 | `▄▄▄` 100% → 100% |');
     expect(renderMarkdown(results, { history: history.slice(0, 1) })).not.toContain('Trend');
     const narrowed = { ...sampleResults('2026-01-04T00:00:00.000Z'), cases: results.cases.slice(0, 1) };
-    expect(renderMarkdown(results, { history: [...history, narrowed] })).toContain('### Trend over the last 3 runs (1 run with other tests left out)');
+    expect(renderMarkdown(results, { history: [...history, toHistoryRun(narrowed)] })).toContain('### Trend over the last 3 runs (1 run with other tests left out)');
   });
 });
 

@@ -6,6 +6,7 @@ import { ConfigError } from '../../src/config/env.ts';
 import { toBaseline } from '../../src/contract/baseline.ts';
 import {
   loadHistory,
+  measuredTests,
   readBaselineFile,
   readResultsFile,
   ResultsFileError,
@@ -128,7 +129,11 @@ describe('history', () => {
       '2026-01-02T00-00-00-000Z.json',
       '2026-01-03T00-00-00-000Z.json',
       '2026-01-04T00-00-00-000Z.json',
+      'index.jsonl',
     ]);
+    // The index follows the files it summarises: the dropped run's line went with it.
+    const index = readFileSync(path.join(folder, 'history', 'index.jsonl'), 'utf8').trim().split('\n');
+    expect(index.map((line) => (JSON.parse(line) as { file: string }).file)).toEqual(times.slice(1).map((time) => `${time.replaceAll(/[:.]/g, '-')}.json`));
     const history = loadHistory(folder, 2);
     expect(history.runs.map((run) => run.createdAt)).toEqual(times.slice(2));
     expect(history.skipped).toEqual([]);
@@ -138,6 +143,36 @@ describe('history', () => {
     saveToHistory(folder, { ...sample(), edgeEvalsVersion: 'first' });
     saveToHistory(folder, { ...sample(), edgeEvalsVersion: 'second' });
     expect(loadHistory(folder, 5).runs.map((run) => run.edgeEvalsVersion)).toEqual(['first', 'second']);
+  });
+
+  it('reads summaries from the index, and the run file where the index does not know it', () => {
+    saveToHistory(folder, sample('2026-01-01T00:00:00.000Z'));
+    const historyFolder = path.join(folder, 'history');
+    // Kept by hand (or by an older edge-evals): no line in the index.
+    writeJsonAtomic(path.join(historyFolder, '2026-01-02T00-00-00-000Z.json'), sample('2026-01-02T00:00:00.000Z'));
+    // A line cut short by a crash: its file is read instead.
+    saveToHistory(folder, sample('2026-01-03T00:00:00.000Z'));
+    const indexFile = path.join(historyFolder, 'index.jsonl');
+    const lines = readFileSync(indexFile, 'utf8').trim().split('\n');
+    writeFileSync(indexFile, `${lines[0]}\n${lines[1]?.slice(0, 40)}\n`);
+    // The first run is summarised by its index line alone: its file is not parsed.
+    writeFileSync(path.join(historyFolder, '2026-01-01T00-00-00-000Z.json'), '{not read');
+    const history = loadHistory(folder, 5);
+    expect(history.runs.map((run) => run.createdAt)).toEqual(['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-03T00:00:00.000Z']);
+    expect(history.runs.every((run) => !('cases' in run) && !('groups' in run))).toBe(true);
+    // Read from the index or from the file, a run carries the digest of the tests it measured.
+    expect(history.runs.map((run) => run.measuredTests)).toEqual([1, 2, 3].map(() => measuredTests(sample().cases)));
+    expect(history.skipped).toEqual([]);
+  });
+
+  it('copies the file the run was just written to when given', () => {
+    const latest = path.join(folder, 'latest.json');
+    const results = sample('2026-01-01T00:00:00.000Z');
+    writeJsonAtomic(latest, results);
+    const copy = saveToHistory(folder, results, 5, latest);
+    expect(copy).not.toBeNull();
+    expect(readFileSync(copy as string, 'utf8')).toBe(readFileSync(latest, 'utf8'));
+    expect(loadHistory(folder, 5).runs.map((run) => run.createdAt)).toEqual(['2026-01-01T00:00:00.000Z']);
   });
 
   it('writes nothing when the limit is 0, and skips unreadable history files with the reason', () => {
