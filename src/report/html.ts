@@ -177,20 +177,38 @@ function promptRows(results: Results): PromptRow[] {
   return [...seen.values()];
 }
 
-function casesOf(results: Results, alias: string, row: PromptRow): CaseResult[] {
-  return results.cases
-    .filter((testCase) => testCase.model === alias && testCase.category === row.category && testCase.prompt === row.prompt)
-    .sort((a, b) => a.repeat - b.repeat);
+/** A run's cases by model and prompt, each list in repeat order: built once per report. */
+type CaseIndex = Map<string, CaseResult[]>;
+
+const caseKey = (alias: string, category: string, prompt: string) => `${alias}\u0000${category}\u0000${prompt}`;
+
+function indexCases(results: Results): CaseIndex {
+  const index: CaseIndex = new Map();
+  for (const testCase of results.cases) {
+    const key = caseKey(testCase.model, testCase.category, testCase.prompt);
+    const list = index.get(key);
+    if (list === undefined) index.set(key, [testCase]);
+    else list.push(testCase);
+  }
+  for (const list of index.values()) list.sort((a, b) => a.repeat - b.repeat);
+  return index;
 }
+
+function casesOf(index: CaseIndex, alias: string, row: PromptRow): CaseResult[] {
+  return index.get(caseKey(alias, row.category, row.prompt)) ?? [];
+}
+
+/** Up to this many prompts, their responses are shown open; beyond, each opens on a click. */
+const OPEN_RESPONSE_PROMPTS = 12;
 
 const responseId = (promptIndex: number, modelIndex: number) => `response-${promptIndex}-${modelIndex}`;
 
-function matrixSection(results: Results, prompts: PromptRow[]): string {
+function matrixSection(results: Results, prompts: PromptRow[], index: CaseIndex): string {
   if (prompts.length === 0) return '';
   const head = results.models.map((model) => `<th scope="col">${text(model.alias)}</th>`).join('');
   const rows = prompts.map((row, promptIndex) => {
     const cells = results.models.map((model, modelIndex) => {
-      const cases = casesOf(results, model.alias, row);
+      const cases = casesOf(index, model.alias, row);
       const counted = cases.filter((testCase) => testCase.status !== 'skip');
       if (counted.length === 0) return `<td class="skip" title="${cases.length === 0 ? 'not run' : 'skipped'}">–</td>`;
       const passed = counted.filter((testCase) => testCase.status === 'pass').length;
@@ -222,8 +240,8 @@ function metricsParagraph(testCase: CaseResult): string {
   return `<p class="metrics">${testCase.metrics === null ? 'no metrics' : text(metricsLine(testCase.metrics))}</p>`;
 }
 
-function responseCard(results: Results, alias: string, row: PromptRow, id: string): string {
-  const cases = casesOf(results, alias, row);
+function responseCard(index: CaseIndex, alias: string, row: PromptRow, id: string): string {
+  const cases = casesOf(index, alias, row);
   const shown = cases.find((testCase) => testCase.status === 'fail' || testCase.status === 'error') ?? cases[0];
   if (shown === undefined) {
     return `<article class="response-card" id="${id}" data-model="${text(alias)}" data-prompt="${text(row.id)}"><h4>${text(alias)}</h4><p class="note">not run</p></article>`;
@@ -244,11 +262,15 @@ function responseCard(results: Results, alias: string, row: PromptRow, id: strin
   );
 }
 
-function responsesSection(results: Results, prompts: PromptRow[]): string {
+function responsesSection(results: Results, prompts: PromptRow[], index: CaseIndex): string {
   if (prompts.length === 0) return '';
+  // A browser lays out a closed <details>' content only once it is opened (by a click, or by a
+  // link from the matrix: the HTML standard opens a closed <details> that a fragment points
+  // into): a report of thousands of prompts stays quick to open and scroll.
+  const open = prompts.length <= OPEN_RESPONSE_PROMPTS ? ' open' : '';
   const blocks = prompts.map((row, promptIndex) => {
-    const cards = results.models.map((model, modelIndex) => responseCard(results, model.alias, row, responseId(promptIndex, modelIndex)));
-    return `<details open data-prompt="${text(row.id)}"><summary>${text(row.prompt)} <span class="note">${text(row.category)}</span></summary><div class="side-by-side">${cards.join('')}</div></details>`;
+    const cards = results.models.map((model, modelIndex) => responseCard(index, model.alias, row, responseId(promptIndex, modelIndex)));
+    return `<details${open} data-prompt="${text(row.id)}"><summary>${text(row.prompt)} <span class="note">${text(row.category)}</span></summary><div class="side-by-side">${cards.join('')}</div></details>`;
   });
   return `<section id="responses"><h2>Responses side by side</h2>${blocks.join('')}</section>`;
 }
@@ -268,6 +290,7 @@ function trendSection(trend: { runs: readonly HistoryRun[]; leftOut: number }): 
 
 export function renderHtml(results: Results, options: HtmlOptions = {}): string {
   const prompts = promptRows(results);
+  const index = indexCases(results);
   const verdict = options.verdict ?? null;
   const trend = comparableRuns(options.history ?? [], results);
   const recommendations = recommendationLines(results);
@@ -299,8 +322,8 @@ export function renderHtml(results: Results, options: HtmlOptions = {}): string 
     verdict === null ? '' : gateSection(verdict),
     failuresSection(results),
     chartsSection(results),
-    matrixSection(results, prompts),
-    responsesSection(results, prompts),
+    matrixSection(results, prompts, index),
+    responsesSection(results, prompts, index),
     trendSection(trend),
     `<footer class="note"><p>edge-evals ${text(results.edgeEvalsVersion)} · percentiles: ${text(results.settings.percentileMethod)} interpolation · generated from the results of ${text(results.createdAt)}</p></footer>`,
     '</body></html>',

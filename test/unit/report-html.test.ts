@@ -78,6 +78,15 @@ describe('renderHtml', () => {
     expect(html.match(/<details open data-prompt=/g)).toHaveLength(3);
   });
 
+  it('closes the responses of a run with many prompts, each still there for the matrix to link to', () => {
+    const many = buildResults(Array.from({ length: 13 }, (_, index) => ({ model: 'small', prompt: `chat/prompt-${index}` })));
+    const page = renderHtml(many);
+    expect(page).not.toMatch(/<details open/);
+    expect(page.match(/<details data-prompt=/g)).toHaveLength(13);
+    expect(page).toContain('<a href="#response-12-0">');
+    expect(page).toContain('id="response-12-0"');
+  });
+
   it('shows the trend charts only with two runs or more', () => {
     expect(html).toContain('<h2>Trend over the last 3 runs</h2>');
     const trend = html.slice(html.indexOf('<section id="trend">'));
