@@ -27,7 +27,12 @@ export interface SuiteRun {
   stamps: StampFile[];
   /** Peak of the summed resident memory of vitest and all its children, when sampled. */
   peakRssMB: number | null;
-  /** The processes at that peak, largest first: `<MB> <command line>` (Linux). */
+  /**
+   * Peak of the summed proportional set size (Linux): each shared page (the node binary, shared
+   * libraries) divided among the processes that map it, so the sum is the tree's own memory.
+   */
+  peakPssMB: number | null;
+  /** The processes at the RSS peak, largest first: `<RSS MB> (PSS <MB>) <command line>` (Linux). */
   peakProcesses: string[];
 }
 
@@ -50,6 +55,16 @@ export interface SuiteRunOptions {
    * cannot take --config, and the per-test figures are the same).
    */
   launcher?: 'npm' | 'vitest';
+}
+
+/** A process's proportional set size in kB, from /proc/<pid>/smaps_rollup (Linux); null elsewhere. */
+function proportionalSetKB(pid: number): number | null {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return match?.[1] === undefined ? null : Number(match[1]);
+  } catch {
+    return null;
+  }
 }
 
 /** The start of a process's command line, for the memory breakdown (Linux; else the pid). */
@@ -90,6 +105,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteRun> {
   });
   let peakRssBytes: number | null = null;
   let peakProcesses: string[] = [];
+  let peakPssKB: number | null = null;
   let sampling: Promise<void> = Promise.resolve();
   const timer =
     options.sampleRssMs === undefined || child.pid === undefined
@@ -98,9 +114,13 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteRun> {
           sampling = sampling.then(async () => {
             const tree = await sampleProcessTree([child.pid as number]).catch(() => []);
             const rss = tree.reduce((sum, process) => sum + process.rssBytes, 0);
+            const pss = tree.reduce((sum, process) => sum + (proportionalSetKB(process.pid) ?? 0), 0);
+            if (pss > 0) peakPssKB = Math.max(peakPssKB ?? 0, pss);
             if (rss <= (peakRssBytes ?? 0)) return;
             peakRssBytes = rss;
-            peakProcesses = tree.sort((a, b) => b.rssBytes - a.rssBytes).map((process) => `${(process.rssBytes / 1024 ** 2).toFixed(0)} MB ${commandLine(process.pid)}`);
+            peakProcesses = tree
+              .sort((a, b) => b.rssBytes - a.rssBytes)
+              .map((process) => `${(process.rssBytes / 1024 ** 2).toFixed(0)} MB (PSS ${((proportionalSetKB(process.pid) ?? 0) / 1024).toFixed(0)}) ${commandLine(process.pid)}`);
           });
         }, options.sampleRssMs);
   const result = await child;
@@ -110,5 +130,5 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteRun> {
   await sampling;
   if (!(options.exitCodes ?? [0]).includes(result.exitCode ?? -1)) throw new Error(`the eval run exited with ${result.exitCode}:\n${result.all.split('\n').slice(-40).join('\n')}`);
   const files = readdirSync(stamps).map((name) => JSON.parse(readFileSync(path.join(stamps, name), 'utf8')) as StampFile);
-  return { wallMs, startedAt, exitedAt, output: result.all, stamps: files, peakRssMB: peakRssBytes === null ? null : peakRssBytes / 1024 ** 2, peakProcesses };
+  return { wallMs, startedAt, exitedAt, output: result.all, stamps: files, peakRssMB: peakRssBytes === null ? null : peakRssBytes / 1024 ** 2, peakPssMB: peakPssKB === null ? null : peakPssKB / 1024, peakProcesses };
 }
