@@ -111,9 +111,9 @@ function weightOf(spec: CheckSpec): { weight?: number } {
   return 'weight' in spec && spec.weight !== undefined ? { weight: spec.weight } : {};
 }
 
-/** A content check on a synthetic model: neither passed nor failed. */
+/** A content check on a synthetic model without known answers: neither passed nor failed. */
 function skippedResult(spec: CheckSpec, context: AssertionContext): AssertionResult | null {
-  if (assertionKind(spec) !== 'content' || !context.synthetic) return null;
+  if (assertionKind(spec) !== 'content' || !context.synthetic || context.knownAnswers === true) return null;
   return { type: spec.type, pass: true, score: 1, reason: `skipped: ${context.model} is synthetic, content is not judged`, skipped: true, ...weightOf(spec) };
 }
 
@@ -158,8 +158,8 @@ export function evaluateAssertionNow(spec: CheckSpec, context: AssertionContext)
 
 /**
  * Runs each check in order (python checks start processes: one at a time). Content checks on a
- * synthetic model come back `skipped: true` with pass true: they neither pass nor fail a test,
- * and count in no pass total.
+ * synthetic model without known answers come back `skipped: true` with pass true: they neither
+ * pass nor fail a test, and count in no pass total.
  */
 export async function evaluateAssertions(specs: readonly CheckSpec[], context: AssertionContext): Promise<AssertionResult[]> {
   const results: AssertionResult[] = [];
@@ -173,4 +173,23 @@ export function caseScore(checks: readonly AssertionResult[]): number | null {
   const total = judged.reduce((sum, check) => sum + (check.weight ?? 1), 0);
   if (total === 0) return null;
   return judged.reduce((sum, check) => sum + check.score * (check.weight ?? 1), 0) / total;
+}
+
+/**
+ * Names for a prompt's checks that stay put when checks are added elsewhere: `custom:<name>` for
+ * a named custom check; else the type, with `#n` (1-based, in order) when the prompt has several
+ * checks of that type, e.g. `regex#2`. The planted truth of the synthetic models uses them.
+ */
+export function checkIds(specs: readonly CheckSpec[]): string[] {
+  const named = (spec: CheckSpec) => (spec.type === 'custom' && 'name' in spec && spec.name !== undefined ? `custom:${spec.name}` : null);
+  const counts = new Map<string, number>();
+  for (const spec of specs) if (named(spec) === null) counts.set(spec.type, (counts.get(spec.type) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  return specs.map((spec) => {
+    const name = named(spec);
+    if (name !== null) return name;
+    const index = (seen.get(spec.type) ?? 0) + 1;
+    seen.set(spec.type, index);
+    return (counts.get(spec.type) ?? 0) > 1 ? `${spec.type}#${index}` : spec.type;
+  });
 }

@@ -5,7 +5,8 @@ import type { ChatMessage } from '../contract/chat.ts';
 import type { Expected, RequestMetrics, TemplateVars } from '../contract/results.ts';
 
 /**
- * - `content`: judges what the reply says; skipped on synthetic models (their text means nothing)
+ * - `content`: judges what the reply says; skipped on synthetic models without known answers
+ *   (their text means nothing), run on those with planted answers
  * - `format`: a property any reply can be held to (its length), synthetic ones included
  * - `performance`: judges the request's metrics; always run
  */
@@ -19,6 +20,8 @@ export interface AssertionContext {
   /** The model's alias, for reasons. */
   model: string;
   synthetic: boolean;
+  /** A synthetic model with planted answers: content checks run on it (absent: false). */
+  knownAnswers?: boolean;
   /** The model's reasoning (reasoning deltas and inline `<think>` blocks); empty when it gave none. */
   reasoning?: string;
   /** The conversation that was sent; its last message is the prompt. */

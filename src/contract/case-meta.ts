@@ -11,6 +11,8 @@ export interface CaseMeta {
     alias: string;
     modelId: string | null;
     synthetic: boolean;
+    /** A synthetic model with planted answers (absent in partial results of older versions: false). */
+    knownAnswers?: boolean;
     loadMs: number | null;
     downloadMs: number | null;
     startError: string | null;

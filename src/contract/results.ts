@@ -55,10 +55,15 @@ export const AssertionResult = z.object({
   pass: z.boolean(),
   score: z.number().min(0).max(1),
   reason: z.string(),
-  /** Content checks are skipped on synthetic models; the reason says so. */
+  /** Content checks are skipped on synthetic models without known answers; the reason says so. */
   skipped: z.boolean().optional(),
   /** The check's weight in the case's score, when the eval gave one (default 1). */
   weight: z.number().positive().optional(),
+  /**
+   * On a model with known answers: the planted defect this check exists to catch in this
+   * answer. The check is expected to fail; passing means it missed the defect.
+   */
+  planted: z.string().optional(),
 });
 export type AssertionResult = z.infer<typeof AssertionResult>;
 
@@ -125,6 +130,19 @@ export function testId(test: { category: string; prompt: string }): string {
   return `${test.category}/${test.prompt}`;
 }
 
+/**
+ * Whether a case went as its model's planted truth says: it passed, or it failed only because
+ * its checks caught the defects planted in the answer (a model with known answers) and none
+ * missed one. Such a failure is expected: its test passes and the gate accepts it, while its
+ * status stays `fail`, since the answer is defective.
+ */
+export function wentAsPlanted(testCase: Pick<CaseResult, 'status' | 'assertions'>): boolean {
+  if (testCase.status === 'pass') return true;
+  if (testCase.status !== 'fail') return false;
+  const evaluated = testCase.assertions.filter((check) => check.skipped !== true);
+  return evaluated.some((check) => check.planted !== undefined) && evaluated.every((check) => check.pass === (check.planted === undefined));
+}
+
 export const Summary = z.object({
   n: z.number().int().nonnegative(),
   mean: z.number().nullable(),
@@ -151,6 +169,8 @@ export const ModelResult = z.object({
   alias: z.string(),
   modelId: z.string().nullable(),
   synthetic: z.boolean(),
+  /** A synthetic model with planted answers: its content was judged, against known answers. */
+  knownAnswers: z.boolean().optional(),
   loadMs: z.number().nullable(),
   downloadMs: z.number().nullable(),
   peakRssMB: z.number().nullable(),
@@ -169,6 +189,8 @@ export const ModelResult = z.object({
   checksSkipped: z.number().int().nonnegative().optional(),
   /** Mean of the cases' scores (null when no case ran a check). */
   score: z.number().min(0).max(1).nullable().optional(),
+  /** Of the failed checks, those that caught a planted defect (models with known answers). */
+  checksPlanted: z.number().int().nonnegative().optional(),
 });
 export type ModelResult = z.infer<typeof ModelResult>;
 
@@ -179,6 +201,11 @@ export const GroupResult = z.object({
   category: z.string(),
   repeats: z.number().int().nonnegative(),
   passRate: z.number().min(0).max(1),
+  /**
+   * Models with known answers, when a planted defect is involved: the share of repeats that went
+   * as planted (wentAsPlanted). The gate's minimum pass rate applies to it.
+   */
+  passRateAsPlanted: z.number().min(0).max(1).optional(),
   summary: MetricSummaries,
 });
 export type GroupResult = z.infer<typeof GroupResult>;

@@ -16,8 +16,10 @@ export interface CatalogEntry {
   minRamGB?: number;
   /** Where the model comes from (an `hf:` URI, a catalog URL, `generated`, ...). */
   source?: string;
-  /** Synthetic models produce text that is not meant to be judged on content. */
+  /** Generated, not trained: its text is judged on content only when its answers are known. */
   synthetic: boolean;
+  /** A synthetic model whose answers are planted in advance: content checks run against the planted truth. */
+  knownAnswers?: boolean;
   cached?: boolean;
   description?: string;
 }

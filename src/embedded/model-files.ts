@@ -43,6 +43,8 @@ export interface ModelLocation {
   /** `generated`: made by the synthetic generator on demand (it may not exist yet). */
   origin: 'path' | 'generated' | 'catalog' | 'cache';
   synthetic: boolean;
+  /** A synthetic model with planted answers (the catalog says so). */
+  knownAnswers: boolean;
   /** The chat format when the catalog knows it; otherwise it is resolved from the model's template. */
   chatWrapper: 'auto' | 'chatML';
 }
@@ -95,22 +97,22 @@ export function locateModel(spec: string, options: { cacheDir: string; allowPath
       throw new UnknownModelError(spec, `model file ${file} does not exist`, available, [], 'give the path of an existing .gguf file, or a model alias');
     }
     const name = stem(file);
-    return { alias: name, modelId: name, path: file, origin: 'path', synthetic: false, chatWrapper: 'auto' };
+    return { alias: name, modelId: name, path: file, origin: 'path', synthetic: false, knownAnswers: false, chatWrapper: 'auto' };
   }
   const entry = findCatalogEntry(spec);
   if (entry !== undefined) {
     const file = path.join(modelsDir, entry.fileName);
     if (entry.kind === 'generated') {
-      return { alias: entry.alias, modelId: entry.modelId, path: file, origin: 'generated', synthetic: true, chatWrapper: entry.chatWrapper ?? 'auto' };
+      return { alias: entry.alias, modelId: entry.modelId, path: file, origin: 'generated', synthetic: true, knownAnswers: entry.knownAnswers === true, chatWrapper: entry.chatWrapper ?? 'auto' };
     }
     if (!existsSync(file)) throw new ModelNotDownloadedError(entry, modelsDir);
-    return { alias: entry.alias, modelId: entry.modelId, path: file, origin: 'catalog', synthetic: false, chatWrapper: entry.chatWrapper ?? 'auto' };
+    return { alias: entry.alias, modelId: entry.modelId, path: file, origin: 'catalog', synthetic: false, knownAnswers: false, chatWrapper: entry.chatWrapper ?? 'auto' };
   }
   if (MODEL_NAME.test(spec)) {
     const cached = listGgufFiles(modelsDir).find((fileName) => stem(fileName).toLowerCase() === spec.toLowerCase());
     if (cached !== undefined) {
       const name = stem(cached);
-      return { alias: name, modelId: name, path: path.join(modelsDir, cached), origin: 'cache', synthetic: false, chatWrapper: 'auto' };
+      return { alias: name, modelId: name, path: path.join(modelsDir, cached), origin: 'cache', synthetic: false, knownAnswers: false, chatWrapper: 'auto' };
     }
   }
   const available = availableModelNames(modelsDir);

@@ -1,7 +1,7 @@
 // What every report shows, decided once: the comparison table's columns, the failures and
 // their reasons, the run's one-line description and the trend series. The terminal,
 // Markdown and HTML renderers only lay these out.
-import { testId, type CaseResult, type ModelResult, type Results, type RunSummary } from '../contract/results.ts';
+import { testId, wentAsPlanted, type AssertionResult, type CaseResult, type ModelResult, type Results, type RunSummary } from '../contract/results.ts';
 import { measuredTests, type HistoryRun } from '../results/files.ts';
 import { formatDuration, formatMB, formatMs, formatPercent, formatRate } from './format.ts';
 
@@ -23,7 +23,12 @@ const BASE_COLUMNS: readonly ComparisonColumn[] = [
   { header: 'E2E p50', align: 'right', value: (model) => formatMs(model.summary.e2eMs.p50), dropOrder: 0 },
   { header: 'tok/s', align: 'right', value: (model) => formatRate(model.summary.tokensPerSec.p50), dropOrder: 0 },
   { header: 'Peak mem', align: 'right', value: (model) => formatMB(model.peakRssMB), dropOrder: 1 },
-  { header: 'Checks', align: 'right', value: (model) => `${model.checksPassed}/${model.checksTotal}`, dropOrder: 0 },
+  {
+    header: 'Checks',
+    align: 'right',
+    value: (model) => `${model.checksPassed}/${model.checksTotal}${(model.checksPlanted ?? 0) > 0 ? ` (${model.checksPlanted} planted)` : ''}`,
+    dropOrder: 0,
+  },
 ];
 
 /** The weighted score of the checks (partial credit: 3 of 4 Python cases, key points made); first dropped when narrow. */
@@ -52,9 +57,15 @@ export function skippedChecksNote(results: Results): string | null {
   return `Checks counts judged checks; not judged (content, on synthetic models): ${counts}.`;
 }
 
-/** Whether every test of the model passed (skips aside) and it started. */
-export function modelPassed(model: ModelResult): boolean {
-  return model.startError === null && model.failed === 0 && model.errored === 0;
+/**
+ * `pass`: it started and every test passed (skips aside); `planted`: its only failures are
+ * expected ones, planted defects caught; `fail`: anything else.
+ */
+export function modelVerdict(model: ModelResult, failures: readonly Failure[]): 'pass' | 'planted' | 'fail' {
+  if (model.startError !== null || model.errored > 0) return 'fail';
+  const mine = failures.filter((failure) => failure.model === model.alias);
+  if (mine.length === 0) return 'pass';
+  return mine.every((failure) => failure.planted) ? 'planted' : 'fail';
 }
 
 export interface Failure {
@@ -65,16 +76,28 @@ export interface Failure {
   repeat: number | null;
   status: 'fail' | 'error';
   reasons: string[];
+  /**
+   * Every failed check caught a defect planted in a model with known answers: an expected
+   * failure, listed apart from the others and not failing the run. Its reasons name the defects.
+   */
+  planted: boolean;
+}
+
+function checkReason(check: AssertionResult): string {
+  if (check.planted === undefined) return `${check.type}: ${check.reason}`;
+  return check.pass ? `planted defect ${check.planted} missed: ${check.type} passed: ${check.reason}` : `planted defect ${check.planted}, caught by ${check.type}: ${check.reason}`;
 }
 
 function caseReasons(testCase: CaseResult): string[] {
-  const failedChecks = testCase.assertions.filter((check) => !check.pass && check.skipped !== true).map((check) => `${check.type}: ${check.reason}`);
-  return testCase.error === null ? failedChecks : [testCase.error, ...failedChecks];
+  const checks = testCase.assertions.filter((check) => check.skipped !== true && (!check.pass || check.planted !== undefined)).map(checkReason);
+  return testCase.error === null ? checks : [testCase.error, ...checks];
 }
 
+
 /**
- * Failed and errored tests with their reasons. A model that could not start is one entry,
- * not one per test: its tests all fail for the same reason.
+ * Failed and errored tests with their reasons, expected failures (planted defects caught)
+ * marked. A model that could not start is one entry, not one per test: its tests all fail for
+ * the same reason.
  */
 export function collectFailures(results: Results): Failure[] {
   const failures: Failure[] = [];
@@ -82,7 +105,7 @@ export function collectFailures(results: Results): Failure[] {
   for (const model of results.models) {
     if (model.startError === null) continue;
     notStarted.add(model.alias);
-    failures.push({ name: model.alias, model: model.alias, prompt: null, repeat: null, status: 'error', reasons: [`could not start: ${model.startError}`] });
+    failures.push({ name: model.alias, model: model.alias, prompt: null, repeat: null, status: 'error', reasons: [`could not start: ${model.startError}`], planted: false });
   }
   for (const testCase of results.cases) {
     if ((testCase.status !== 'fail' && testCase.status !== 'error') || notStarted.has(testCase.model)) continue;
@@ -94,6 +117,7 @@ export function collectFailures(results: Results): Failure[] {
       repeat: testCase.repeat,
       status: testCase.status,
       reasons: reasons.length > 0 ? reasons : [testCase.status === 'error' ? 'error without a message' : 'failed without a reason'],
+      planted: wentAsPlanted(testCase),
     });
   }
   return failures;

@@ -16,7 +16,7 @@ import {
   describeSettings,
   describeTime,
   leftOutNote,
-  modelPassed,
+  modelVerdict,
   recommendationLines,
   skippedChecksNote,
   TREND_METRICS,
@@ -24,6 +24,7 @@ import {
   trendModels,
   trendValues,
   visibleControls,
+  type Failure,
 } from './comparison.ts';
 import { formatChange, formatMB, formatMs, formatRate, formatValue } from './format.ts';
 import { barChart, distributionChart, escapeHtml, lineChart } from './svg.ts';
@@ -48,7 +49,7 @@ table { border-collapse: collapse; margin: 8px 0; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: var(--bg-soft); }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.pass { color: var(--pass); } .fail, .error { color: var(--fail); } .skip { color: var(--skip); }
+.pass { color: var(--pass); } .fail, .error { color: var(--fail); } .skip { color: var(--skip); } .planted { color: #7d4e00; }
 .badge { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 12px; border: 1px solid currentColor; }
 .verdict { padding: 8px 12px; border-radius: 6px; border: 1px solid; font-weight: 600; }
 .verdict.ok { color: var(--pass); background: #dafbe1; } .verdict.failed { color: var(--fail); background: #ffebe9; }
@@ -79,11 +80,12 @@ function comparisonTable(results: Results): string {
   if (results.models.length === 0) return '<p>No models were evaluated.</p>';
   const columns = comparisonColumns(results);
   const head = columns.map((column) => `<th>${text(column.header)}</th>`).join('');
+  const failures = collectFailures(results);
   const rows = results.models.map((model) => {
     const cells = columns.map((column, index) => {
       const value = text(column.value(model));
       if (index === 0) return `<th scope="row">${value}</th>`;
-      if (column.header === 'Checks') return `<td class="num ${modelPassed(model) ? 'pass' : 'fail'}">${value}</td>`;
+      if (column.header === 'Checks') return `<td class="num ${modelVerdict(model, failures)}">${value}</td>`;
       return `<td class="num">${value}</td>`;
     });
     return `<tr data-model="${text(model.alias)}">${cells.join('')}</tr>`;
@@ -118,11 +120,20 @@ function gateSection(verdict: GateVerdict): string {
 
 function failuresSection(results: Results): string {
   const failures = collectFailures(results);
+  const list = (shown: Failure[], reasonClass: string) =>
+    shown.map(
+      (failure) =>
+        `<li><strong>${text(failure.name)}</strong> ${statusBadge(failure.status)}<ul>${failure.reasons.map((reason) => `<li class="${reasonClass}">${text(reason)}</li>`).join('')}</ul></li>`,
+    );
+  const unexpected = failures.filter((failure) => !failure.planted);
+  const planted = failures.filter((failure) => failure.planted);
   if (failures.length === 0) return '';
-  const items = failures.map(
-    (failure) => `<li><strong>${text(failure.name)}</strong> ${statusBadge(failure.status)}<ul>${failure.reasons.map((reason) => `<li class="error-text">${text(reason)}</li>`).join('')}</ul></li>`,
+  return (
+    '<section id="failures">' +
+    (unexpected.length === 0 ? '' : `<h2>Failures (${unexpected.length})</h2><ul>${list(unexpected, 'error-text').join('')}</ul>`) +
+    (planted.length === 0 ? '' : `<h2>Planted defects caught (${planted.length})</h2><p>Expected failures of models with known answers: each names the defect planted in the answer.</p><ul>${list(planted, 'planted').join('')}</ul>`) +
+    '</section>'
   );
-  return `<section id="failures"><h2>Failures (${failures.length})</h2><ul>${items.join('')}</ul></section>`;
 }
 
 /** Values of a metric for a model's measured cases (errors and missing metrics left out, as in the summaries). */
@@ -248,9 +259,10 @@ function responseCard(index: CaseIndex, alias: string, row: PromptRow, id: strin
   }
   const repeatNote = cases.length > 1 ? ` <span class="note">repeat ${shown.repeat + 1} of ${cases.length}; ${cases.filter((testCase) => testCase.status === 'pass').length} passed</span>` : '';
   const checks = shown.assertions.map((check) => {
-    const state = check.skipped === true ? 'skip' : check.pass ? 'pass' : 'fail';
-    const symbol = state === 'skip' ? '–' : state === 'pass' ? '✓' : '✗';
-    return `<li class="${state}">${symbol} <strong>${text(check.type)}</strong>: ${text(check.reason)}</li>`;
+    const state = check.skipped === true ? 'skip' : check.planted !== undefined && !check.pass ? 'planted' : check.pass && check.planted === undefined ? 'pass' : 'fail';
+    const symbol = { skip: '–', planted: '○', pass: '✓', fail: '✗' }[state];
+    const planted = check.planted === undefined ? '' : ` <span class="note">(planted defect: ${text(check.planted)})</span>`;
+    return `<li class="${state}">${symbol} <strong>${text(check.type)}</strong>: ${text(check.reason)}${planted}</li>`;
   });
   return (
     `<article class="response-card" id="${id}" data-model="${text(alias)}" data-prompt="${text(row.id)}" data-status="${shown.status}">` +

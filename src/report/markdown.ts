@@ -14,7 +14,7 @@ import {
   describeSettings,
   describeTime,
   leftOutNote,
-  modelPassed,
+  modelVerdict,
   recommendationLines,
   skippedChecksNote,
   sparkline,
@@ -22,6 +22,7 @@ import {
   trendModels,
   trendValues,
   visibleControls,
+  type Failure,
 } from './comparison.ts';
 import { formatChange, formatValue } from './format.ts';
 
@@ -60,11 +61,13 @@ function table(headers: string[], aligns: ('left' | 'right')[], rows: string[][]
 function comparisonSection(results: Results): string[] {
   if (results.models.length === 0) return ['No models were evaluated.'];
   const columns = comparisonColumns(results);
+  const failures = collectFailures(results);
+  const mark = { pass: '✅', planted: '☑️', fail: '❌' } as const;
   const rows = results.models.map((model) =>
     columns.map((column, index) => {
       const text = escapeMarkdown(column.value(model));
       if (index === 0) return `**${text}**`;
-      return column.header === 'Checks' ? `${modelPassed(model) ? '✅' : '❌'} ${text}` : text;
+      return column.header === 'Checks' ? `${mark[modelVerdict(model, failures)]} ${text}` : text;
     }),
   );
   const note = skippedChecksNote(results);
@@ -104,16 +107,26 @@ function gateSection(verdict: GateVerdict): string[] {
 
 function failureSection(results: Results, options: MarkdownOptions): string[] {
   const failures = collectFailures(results);
-  if (failures.length === 0) return [];
   const limit = options.maxFailures ?? 50;
   const reasonLength = options.maxReasonLength ?? 300;
-  const lines = ['', `### Failures (${failures.length})`, ''];
-  for (const failure of failures.slice(0, limit)) {
-    const reasons = failure.reasons.map((reason) => escapeMarkdown(clip(reason, reasonLength))).join('; ');
-    lines.push(`- **${escapeMarkdown(failure.name)}** (${failure.status}): ${reasons}`);
-  }
-  if (failures.length > limit) lines.push(`- … and ${failures.length - limit} more (see the HTML report or results JSON)`);
-  return lines;
+  const list = (title: string, shown: Failure[], note?: string) => {
+    if (shown.length === 0) return [];
+    const lines = ['', `### ${title} (${shown.length})`, '', ...(note === undefined ? [] : [note, ''])];
+    for (const failure of shown.slice(0, limit)) {
+      const reasons = failure.reasons.map((reason) => escapeMarkdown(clip(reason, reasonLength))).join('; ');
+      lines.push(`- **${escapeMarkdown(failure.name)}** (${failure.status}): ${reasons}`);
+    }
+    if (shown.length > limit) lines.push(`- … and ${shown.length - limit} more (see the HTML report or results JSON)`);
+    return lines;
+  };
+  return [
+    ...list('Failures', failures.filter((failure) => !failure.planted)),
+    ...list(
+      'Planted defects caught',
+      failures.filter((failure) => failure.planted),
+      'Expected failures of models with known answers: each names the defect planted in the answer.',
+    ),
+  ];
 }
 
 function trendSection(trend: { runs: readonly HistoryRun[]; leftOut: number }): string[] {

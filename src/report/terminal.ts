@@ -10,7 +10,7 @@ import {
   describeMachine,
   describeRun,
   describeSettings,
-  modelPassed,
+  modelVerdict,
   recommendationLines,
   skippedChecksNote,
   visibleControls,
@@ -142,6 +142,8 @@ export function renderTerminalReport(results: Results, options: TerminalOptions 
     const all = comparisonColumns(results);
     const cells = results.models.map((model) => all.map((column) => visibleControls(column.value(model))));
     const { columns, widths } = layoutTable(all, cells, width);
+    const failures = collectFailures(results);
+    const verdictStyle = { pass: 'green', planted: 'yellow', fail: 'red' } as const;
     const pad = (text: string, column: ComparisonColumn, cellWidth: number) => {
       const fitted = truncate(text, cellWidth);
       return column.align === 'right' ? fitted.padStart(cellWidth) : fitted.padEnd(cellWidth);
@@ -152,7 +154,7 @@ export function renderTerminalReport(results: Results, options: TerminalOptions 
     results.models.forEach((model, row) => {
       const line = columns.map((column, index) => {
         const text = pad(cells[row]?.[all.indexOf(column)] ?? '', column, widths[index] ?? 0);
-        return column.header === 'Checks' ? paint(modelPassed(model) ? 'green' : 'red', text) : text;
+        return column.header === 'Checks' ? paint(verdictStyle[modelVerdict(model, failures)], text) : text;
       });
       out.push(line.join(gap).trimEnd());
     });
@@ -169,14 +171,16 @@ export function renderTerminalReport(results: Results, options: TerminalOptions 
   }
 
   const failures = collectFailures(results);
-  if (failures.length > 0) {
-    const shown = failures.slice(0, options.maxFailures ?? 10);
-    out.push('', paint('bold', `Failures (${failures.length})`));
-    for (const failure of shown) {
-      bullet('✗', 'red', `${failure.name}: ${failure.reasons.join('; ')}`);
-    }
-    if (failures.length > shown.length) block(`... and ${failures.length - shown.length} more (see the Markdown or HTML report)`, 2, 'dim');
-  }
+  const list = (title: string, listed: typeof failures, symbol: string, style: Style) => {
+    if (listed.length === 0) return;
+    const shown = listed.slice(0, options.maxFailures ?? 10);
+    out.push('', paint('bold', `${title} (${listed.length})`));
+    for (const failure of shown) bullet(symbol, style, `${failure.name}: ${failure.reasons.join('; ')}`);
+    if (listed.length > shown.length) block(`... and ${listed.length - shown.length} more (see the Markdown or HTML report)`, 2, 'dim');
+  };
+  list('Failures', failures.filter((failure) => !failure.planted), '✗', 'red');
+  // Expected: models with known answers failing the checks that catch their planted defects.
+  list('Planted defects caught', failures.filter((failure) => failure.planted), '○', 'yellow');
 
   const verdict = options.verdict;
   if (verdict !== undefined && verdict !== null) {

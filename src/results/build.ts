@@ -1,7 +1,7 @@
 // From the recorded eval tests to the results contract: per-model and per-(model, prompt)
 // aggregates and the recommendations. Pure: the reporter gathers the inputs and writes files.
 import type { CaseMeta } from '../contract/case-meta.ts';
-import { RESULTS_SCHEMA_VERSION, testId, type CaseResult, type GroupResult, type ModelResult, type Results } from '../contract/results.ts';
+import { RESULTS_SCHEMA_VERSION, testId, wentAsPlanted, type CaseResult, type GroupResult, type ModelResult, type Results } from '../contract/results.ts';
 import { RESOURCE_SAMPLE_INTERVAL_MS } from '../lifecycle/resources.ts';
 import { PERCENTILE_METHOD, summarizeMetrics } from '../stats/summary.ts';
 import { recommend } from './recommend.ts';
@@ -34,7 +34,12 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 function countChecks(cases: readonly CaseResult[]) {
   const checks = cases.flatMap((testCase) => testCase.assertions);
   const evaluated = checks.filter((check) => check.skipped !== true);
-  return { checksPassed: evaluated.filter((check) => check.pass).length, checksTotal: evaluated.length, checksSkipped: checks.length - evaluated.length };
+  return {
+    checksPassed: evaluated.filter((check) => check.pass).length,
+    checksTotal: evaluated.length,
+    checksSkipped: checks.length - evaluated.length,
+    checksPlanted: evaluated.filter((check) => !check.pass && check.planted !== undefined).length,
+  };
 }
 
 /** The mean of the cases' scores, over the cases that ran a check. */
@@ -58,6 +63,7 @@ function modelResult(alias: string, metas: readonly CaseMeta[]): ModelResult {
     alias,
     modelId: info?.modelId ?? null,
     synthetic: info?.synthetic ?? false,
+    knownAnswers: info?.knownAnswers ?? false,
     loadMs: info?.loadMs ?? null,
     downloadMs: info?.downloadMs ?? null,
     peakRssMB: peaks.length === 0 ? null : Math.max(...peaks),
@@ -77,13 +83,16 @@ function modelResult(alias: string, metas: readonly CaseMeta[]): ModelResult {
 function groupResult(cases: readonly CaseResult[]): GroupResult {
   const first = cases[0] as CaseResult;
   const judged = cases.filter((testCase) => testCase.status !== 'skip');
+  const share = (count: number) => (judged.length === 0 ? 0 : count / judged.length);
   const passed = judged.filter((testCase) => testCase.status === 'pass').length;
+  const planted = judged.some((testCase) => testCase.assertions.some((check) => check.planted !== undefined));
   return {
     model: first.model,
     prompt: first.prompt,
     category: first.category,
     repeats: cases.length,
-    passRate: judged.length === 0 ? 0 : passed / judged.length,
+    passRate: share(passed),
+    ...(planted ? { passRateAsPlanted: share(judged.filter(wentAsPlanted).length) } : {}),
     summary: summarizeMetrics(cases),
   };
 }

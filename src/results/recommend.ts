@@ -1,6 +1,8 @@
 // The recommendation that ends the comparison, as people write it by hand ("start with
 // phi-4-mini for development, switch to qwen2.5-7b for reasoning"): a fast model that is good
-// enough to develop with, the most accurate one, and the best per category. Pure.
+// enough to develop with, the most accurate one (and what its accuracy costs in speed), the
+// fastest one when neither of those is it (and what its speed costs in accuracy), and the best
+// per category. Pure.
 import type { GroupResult, ModelResult, Recommendation } from '../contract/results.ts';
 
 /** A model counts as "good enough" for development within this share of the best pass rate. */
@@ -9,6 +11,7 @@ const GOOD_ENOUGH_SHARE = 0.8;
 interface Standing {
   alias: string;
   synthetic: boolean;
+  knownAnswers: boolean;
   passRate: number;
   /** Median over prompts of each prompt's E2E p50, ms; null when nothing was measured. */
   e2eMs: number | null;
@@ -27,6 +30,7 @@ function standing(model: ModelResult, groups: readonly GroupResult[]): Standing 
   return {
     alias: model.alias,
     synthetic: model.synthetic,
+    knownAnswers: model.knownAnswers === true,
     passRate: mine.length === 0 ? 0 : mine.reduce((total, group) => total + group.passRate, 0) / mine.length,
     e2eMs: median(latencies),
   };
@@ -41,16 +45,27 @@ function byLatency(a: Standing, b: Standing): number {
   return (a.e2eMs ?? Infinity) - (b.e2eMs ?? Infinity) || b.passRate - a.passRate;
 }
 
-/** The headline lines carry the comparison and the synthetic caveat; category lines stay short. */
+const percent = (standing: Standing) => `${Math.round(standing.passRate * 100)}%`;
+
+/**
+ * The headline lines carry the comparison (faster than the slowest; slower than the fastest,
+ * and how that one does) and the synthetic caveat; category lines stay short.
+ */
 function describe(pick: Standing, others: readonly Standing[], headline: boolean): string {
-  const parts = [`${Math.round(pick.passRate * 100)}% of tests passed`];
+  const parts = [`${percent(pick)} of tests passed`];
   if (pick.e2eMs !== null) parts.push(`E2E p50 ${Math.round(pick.e2eMs)} ms`);
   if (!headline) return parts.join(', ');
-  const slowest = others.reduce<number | null>((worst, other) => (other.e2eMs === null ? worst : Math.max(worst ?? 0, other.e2eMs)), null);
-  if (pick.e2eMs !== null && pick.e2eMs > 0 && slowest !== null && slowest > pick.e2eMs * 1.2) {
-    parts.push(`${(slowest / pick.e2eMs).toFixed(1)}x faster than the slowest`);
+  const measured = others.flatMap((other) => (other.e2eMs !== null && other.e2eMs > 0 ? [{ standing: other, e2eMs: other.e2eMs }] : []));
+  measured.sort((a, b) => a.e2eMs - b.e2eMs);
+  const fastest = measured[0];
+  const slowest = measured.at(-1);
+  if (pick.e2eMs !== null && pick.e2eMs > 0) {
+    if (slowest !== undefined && slowest.e2eMs > pick.e2eMs * 1.2) parts.push(`${(slowest.e2eMs / pick.e2eMs).toFixed(1)}x faster than the slowest`);
+    if (fastest !== undefined && pick.e2eMs > fastest.e2eMs * 1.2) {
+      parts.push(`${(pick.e2eMs / fastest.e2eMs).toFixed(1)}x slower than ${fastest.standing.alias} (${percent(fastest.standing)} passed)`);
+    }
   }
-  if (pick.synthetic) parts.push('synthetic: judged on speed and format only');
+  if (pick.synthetic) parts.push(pick.knownAnswers ? 'synthetic, known answers' : 'synthetic: judged on speed and format only');
   return parts.join(', ');
 }
 
@@ -75,6 +90,11 @@ export function recommend(models: readonly ModelResult[], groups: readonly Group
     pickFor('development', goodEnough, byLatency, `fastest model within ${Math.round(GOOD_ENOUGH_SHARE * 100)}% of the best pass rate`, true),
     pickFor('quality', overall, byQuality, 'highest pass rate', true),
   ];
+  // The other side of the trade-off, when neither headline pick is the fastest model.
+  const fastest = [...overall].sort(byLatency)[0];
+  if (fastest !== undefined && fastest.e2eMs !== null && !recommendations.some((entry) => entry.model === fastest.alias)) {
+    recommendations.push({ category: 'speed', model: fastest.alias, reason: `fastest model: ${describe(fastest, overall, true)}` });
+  }
   const categories = [...new Set(groups.map((group) => group.category))].sort();
   for (const category of categories) {
     const inCategory = groups.filter((group) => group.category === category);

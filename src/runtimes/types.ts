@@ -49,6 +49,8 @@ export interface RunningModel {
   baseURL: string;
   apiKey?: string;
   synthetic: boolean;
+  /** A synthetic model whose answers are planted in advance (see CatalogEntry). */
+  knownAnswers?: boolean;
   /** Time spent downloading the model for this run; 0 when it was already cached. */
   downloadMs: number;
   /** Time spent loading the model into memory (measured apart from inference). */

@@ -15,6 +15,7 @@ import { recentResources, reconnectModel, type ControlAccess } from '../lifecycl
 import type { ModelLease } from '../lifecycle/coordinator.ts';
 import { endpointApiKey } from '../runtimes/endpoint-key.ts';
 import type { PlannedCase } from './cases.ts';
+import { applyPlantedTruth, verdictProblems } from './planted.ts';
 import type { Thresholds } from './thresholds.ts';
 
 /** The model a describe block evaluates, as its tests reach it. */
@@ -43,11 +44,12 @@ export function thresholdChecks(thresholds: Thresholds): ThresholdSpec[] {
   return checks;
 }
 
+/** A reply with a planted defect fails, whether or not its check noticed (that is the check's failure). */
 export function statusOf(error: string | null, checks: readonly AssertionResult[]): CaseStatus {
   if (error !== null) return 'error';
   const evaluated = checks.filter((check) => check.skipped !== true);
   if (evaluated.length === 0) return 'skip';
-  return evaluated.every((check) => check.pass) ? 'pass' : 'fail';
+  return evaluated.every((check) => check.pass && check.planted === undefined) ? 'pass' : 'fail';
 }
 
 /**
@@ -98,6 +100,9 @@ export class CaseRecorder {
   private readonly checks: AssertionResult[] = [];
   /** What the matchers failed with, to tell their errors from other failed expects. */
   private readonly matcherFailures = new Set<string>();
+  /** Why the planted truth did not apply, or what of it the prompt lacks (models with known answers). */
+  private plantedNote: string | null = null;
+  private unknownPlantedChecks: string[] = [];
 
   constructor(
     private readonly context: TestContext,
@@ -107,13 +112,14 @@ export class CaseRecorder {
 
   /** The reply a check judges, with what it needs to know about the request. */
   assertionContext(outcome: ChatOutcome, messages: readonly ChatMessage[]): AssertionContext {
-    const model = this.session.lease.ok ? this.session.lease.model : { alias: this.session.lease.alias, synthetic: false };
+    const model = this.session.lease.ok ? this.session.lease.model : { alias: this.session.lease.alias, synthetic: false, knownAnswers: false };
     return {
       response: outcome.answer,
       reasoning: outcome.reasoning,
       metrics: outcome.metrics,
       model: model.alias,
       synthetic: model.synthetic,
+      knownAnswers: model.knownAnswers === true,
       messages,
       expected: this.identity.expected,
       vars: this.identity.vars,
@@ -132,6 +138,22 @@ export class CaseRecorder {
 
   recordChecks(checks: readonly AssertionResult[]): void {
     this.checks.push(...checks);
+  }
+
+  /**
+   * A declarative prompt's checks on a model with known answers: each marked with the defect
+   * it must catch, when the reply is the planted answer (planted.ts).
+   */
+  recordPlantedChecks(specs: readonly CheckSpec[], checks: AssertionResult[], answer: string): void {
+    const { lease } = this.session;
+    if (!lease.ok || lease.model.knownAnswers !== true) {
+      this.recordChecks(checks);
+      return;
+    }
+    const planted = applyPlantedTruth(lease.model.alias, `${this.identity.category}/${this.identity.promptId}`, answer, specs, checks);
+    this.recordChecks(planted.checks);
+    this.plantedNote = planted.note;
+    this.unknownPlantedChecks = planted.unknownChecks;
   }
 
   recordError(message: string): void {
@@ -158,11 +180,12 @@ export class CaseRecorder {
           alias: lease.model.alias,
           modelId: lease.model.modelId,
           synthetic: lease.model.synthetic,
+          knownAnswers: lease.model.knownAnswers === true,
           loadMs: lease.model.loadMs,
           downloadMs: lease.model.downloadMs,
           startError: null,
         }
-      : { alias: lease.alias, modelId: null, synthetic: false, loadMs: null, downloadMs: null, startError: lease.error };
+      : { alias: lease.alias, modelId: null, synthetic: false, knownAnswers: false, loadMs: null, downloadMs: null, startError: lease.error };
   }
 
   /** Writes the case to the task meta and the annotations; throws when the test must fail or be skipped. */
@@ -194,19 +217,24 @@ export class CaseRecorder {
 
     // What a person reads in the vitest UI. Each annotation is a round trip to vitest's main
     // process that the test waits for: two, sent together, however many checks there are.
-    const checkLines = checks.map((check) => `${check.skipped === true ? 'SKIP' : check.pass ? 'PASS' : 'FAIL'} ${check.type}: ${check.reason}`);
-    const resultLines = [...(metrics === null ? [] : [metricsLine(metrics)]), ...checkLines];
-    const anyFailed = checks.some((check) => !check.pass && check.skipped !== true);
+    const verdict = (check: AssertionResult) =>
+      check.skipped === true ? 'SKIP' : check.planted !== undefined ? (check.pass ? 'MISSED' : 'EXPECTED FAIL') : check.pass ? 'PASS' : 'FAIL';
+    const checkLines = checks.map((check) => `${verdict(check)} ${check.type}: ${check.reason}${check.planted === undefined ? '' : ` (planted defect: ${check.planted})`}`);
+    const resultLines = [...(metrics === null ? [] : [metricsLine(metrics)]), ...(this.plantedNote === null ? [] : [this.plantedNote]), ...checkLines];
+    const anyWrong = checks.some((check) => check.skipped !== true && check.pass !== (check.planted === undefined));
     await Promise.all([
       this.response === '' ? null : context.annotate(this.response, 'response'),
-      resultLines.length === 0 ? null : context.annotate(resultLines.join('\n'), anyFailed ? 'check-failed' : 'checks'),
+      resultLines.length === 0 ? null : context.annotate(resultLines.join('\n'), anyWrong ? 'check-failed' : 'checks'),
     ]);
 
     if (status === 'error') throw new Error(this.error ?? 'unknown error');
-    if (status === 'skip') context.skip('every check was skipped (content is not judged on synthetic models)');
-    if (status === 'fail') {
-      const failed = checks.filter((check) => !check.pass && check.skipped !== true);
-      throw new Error(`${failed.length} of ${checks.length} checks failed:\n${failed.map((check) => `- ${check.type}: ${check.reason}`).join('\n')}`);
+    if (status === 'skip') context.skip('every check was skipped (content is not judged on synthetic models without known answers)');
+    // A failure planted in a model with known answers is expected: the test passes, its status stays 'fail'.
+    const problems = verdictProblems(checks, this.unknownPlantedChecks);
+    if (problems.length > 0) {
+      const expectedFailures = checks.filter((check) => check.planted !== undefined && !check.pass).length;
+      const besides = expectedFailures === 0 ? '' : ` (besides ${expectedFailures} expected failure${expectedFailures === 1 ? '' : 's'} of planted defects)`;
+      throw new Error(`${problems.length} of ${checks.length} checks went wrong${besides}:\n${problems.map((problem) => `- ${problem}`).join('\n')}`);
     }
   }
 }
@@ -220,7 +248,7 @@ export async function runCase(context: TestContext, session: ModelSession, plann
     await recorder.recordReply(outcome, settings);
     if (!recorder.failed) {
       const specs: CheckSpec[] = [...planned.assertions, ...thresholdChecks(thresholds)];
-      recorder.recordChecks(await evaluateAssertions(specs, recorder.assertionContext(outcome, planned.messages)));
+      recorder.recordPlantedChecks(specs, await evaluateAssertions(specs, recorder.assertionContext(outcome, planned.messages)), outcome.answer);
     }
   } catch (error) {
     recorder.recordError((error as Error).message);

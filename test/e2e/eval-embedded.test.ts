@@ -1,16 +1,17 @@
-// `npm run eval` end to end on the embedded runtime, offline: the whole default job, a run
-// where one model cannot start and another's server is killed midway, and Ctrl-C. Each run
+// `npm run eval` end to end on the embedded runtime, offline: a configuration mistake, a run
+// where one model cannot start and another's server is killed midway, and Ctrl-C. The whole
+// default job, measured against the planted truth, is in planted-truth.test.ts. Each run
 // gets its own model cache (which also holds the service state) and results folder.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CaseMeta } from '../../src/contract/case-meta.ts';
-import type { Results } from '../../src/contract/results.ts';
 import { readResultsFile } from '../../src/results/files.ts';
 import { isAlive } from '../../src/util/process-tree.ts';
 import { evalRun, resultsFile } from '../support/eval-run.ts';
-import { processesMatching, waitForNoProcesses } from '../support/processes.ts';
+import { plantedTruth } from '../support/planted-truth.ts';
+import { waitForNoProcesses } from '../support/processes.ts';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-e2e-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -39,7 +40,8 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: s
   }
 }
 
-const PROMPTS = ['chat/edge-ai-one-sentence', 'chat/introduce-yourself', 'code/sort-function', 'reasoning/quantum-computing', 'reasoning/remote-work-pros-cons', 'summary/edge-ai-benefits'];
+/** The shipped prompts. */
+const PROMPT_COUNT = 6;
 
 describe('npm run eval on the embedded runtime', () => {
   it('stops with exit code 2 and names the variable on a configuration mistake, before starting anything', async () => {
@@ -55,54 +57,6 @@ describe('npm run eval on the embedded runtime', () => {
     expect(flag.exitCode).toBe(2);
     expect(flag.stderr).toContain('--save-baseline needs a value');
   });
-
-  it('compares the three synthetic models on the six prompts, prints the table and writes the results', async () => {
-    const { cache, results } = folders('full');
-    const run = await evalRun([], { EDGE_EVALS_CACHE: cache, EVAL_RESULTS_DIR: results });
-    expect(run.exitCode, run.all).toBe(0);
-
-    expect(run.stdout).toMatch(/Model\s+Load\s+TTFT p50/);
-    expect(run.stdout).toMatch(/^fixture-medium\s/m);
-    expect(run.stdout).toContain('Recommendation');
-    expect(run.stdout).toMatch(/development: fixture-\w+/);
-
-    const output: Results = readResultsFile(resultsFile(results));
-    expect(output.runtime.name).toBe('embedded');
-    expect(output.models.map((model) => model.alias)).toEqual(['fixture-tiny', 'fixture-small', 'fixture-medium']);
-    for (const model of output.models) {
-      expect(model).toMatchObject({ synthetic: true, startError: null, cases: 6, passed: 6 });
-      expect(model.loadMs).toBeGreaterThan(0);
-      expect(model.peakRssMB).toBeGreaterThan(50);
-      expect(model.summary.tokensPerSec.n).toBe(6);
-    }
-    expect(output.cases).toHaveLength(18);
-    for (const testCase of output.cases) {
-      expect(PROMPTS).toContain(`${testCase.category}/${testCase.prompt}`);
-      expect(testCase.status).toBe('pass');
-      expect(testCase.metrics?.outputTokens).toBeGreaterThan(0);
-      expect(testCase.metrics?.tokenSource).toBe('usage');
-      expect(testCase.metrics?.server).not.toBeNull();
-      expect(testCase.response.length).toBeGreaterThan(0);
-      const content = testCase.assertions.filter((check) => check.skipped === true);
-      expect(content.length).toBeGreaterThan(0);
-      for (const check of content) expect(check.reason).toContain('is synthetic, content is not judged');
-      expect(testCase.assertions.map((check) => check.type)).toContain('max-ttft');
-    }
-    expect(output.recommendations.map((entry) => entry.category)).toEqual(['development', 'quality', 'chat', 'code', 'reasoning', 'summary']);
-
-    // One model in memory at a time: each is unloaded before the next one starts.
-    const log = run.all ?? '';
-    // The model's name once per line; a model generated for the run is said to be generated.
-    expect(log).toContain('[edge-evals] fixture-tiny: building the weights');
-    expect(log).not.toContain('fixture-tiny: fixture-tiny:');
-    expect(log).toMatch(/\[edge-evals\] fixture-tiny: loaded fixture-tiny in \d+ ms \(generated in \d+ ms\)/);
-    for (const [previous, next] of [['fixture-tiny', 'fixture-small'], ['fixture-small', 'fixture-medium']]) {
-      expect(log.indexOf(`${previous}: unloaded`)).toBeGreaterThan(-1);
-      expect(log.indexOf(`${previous}: unloaded`)).toBeLessThan(log.indexOf(`${next}: starting`));
-    }
-    expect(existsSync(path.join(results, 'partial.jsonl'))).toBe(false);
-    expect(processesMatching('serve', cache)).toEqual([]);
-  }, 600_000);
 
   it('finishes a run where one model cannot start and another server dies, with the failures explicit', async () => {
     const { cache, results } = folders('failures');
@@ -130,8 +84,10 @@ describe('npm run eval on the embedded runtime', () => {
     expect(lost.length).toBeGreaterThanOrEqual(1);
     for (const testCase of lost) expect(testCase.error).toMatch(/connect|ECONNREFUSED|ECONNRESET|terminated|socket|fetch failed/i);
 
-    // A new service is started for the next model, which runs normally.
-    expect(cases('fixture-tiny').map((testCase) => testCase.status)).toEqual(Array(6).fill('pass'));
+    // A new service is started for the next model, which runs normally: it fails only where
+    // its answers carry a planted defect.
+    const planted = new Set(plantedTruth('fixture-tiny').answers.filter((answer) => answer.defects.length > 0).map((answer) => answer.prompt));
+    for (const testCase of cases('fixture-tiny')) expect(testCase.status).toBe(planted.has(`${testCase.category}/${testCase.prompt}`) ? 'fail' : 'pass');
     expect(finished.stdout).toMatch(/^no-such-model\s+failed/m);
     expect(finished.stdout).toContain('no-such-model: could not start');
     expect(await waitForNoProcesses(['serve', cache])).toEqual([]);
@@ -156,7 +112,7 @@ describe('npm run eval on the embedded runtime', () => {
     const output = readResultsFile(resultsFile(results));
     expect(output.interrupted).toEqual({ signal: 'SIGINT', modelsNotReached: ['fixture-tiny'] });
     expect(output.cases.length).toBeGreaterThanOrEqual(measured);
-    expect(output.cases.length).toBeLessThan(2 * PROMPTS.length * 3);
+    expect(output.cases.length).toBeLessThan(2 * PROMPT_COUNT * 3);
     expect(output.models.map((model) => model.alias)).toEqual(['fixture-medium']);
     expect(existsSync(path.join(results, 'partial.jsonl'))).toBe(false);
     expect(existsSync(path.join(results, 'history'))).toBe(false);

@@ -14,6 +14,7 @@ import { readResultsFile } from '../../src/results/files.ts';
 import { freePort } from '../../src/util/network.ts';
 import { STAND_IN_BIN, STAND_IN_MODEL_CACHE } from '../stand-ins/support.ts';
 import { evalRun, resultsFile } from '../support/eval-run.ts';
+import { plantedTruth } from '../support/planted-truth.ts';
 import { EDGE_EVALS_BIN } from '../support/processes.ts';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-e2e-stand-ins-'));
@@ -129,7 +130,7 @@ describe('npm run eval on stand-ins of the other runtimes', () => {
     await expect(fetch(`http://${host}/api/version`)).rejects.toThrow();
   }, RUN_TIMEOUT);
 
-  it('EVAL_RUNTIME=openai against a running embedded server: its synthetic model, all checks passing', async () => {
+  it('EVAL_RUNTIME=openai against a running embedded server: its synthetic model, known answers, only planted defects failing', async () => {
     const home = path.join(work, 'openai');
     const results = path.join(home, 'results');
     const server = execa(process.execPath, [EDGE_EVALS_BIN, 'serve', '--model', 'fixture-tiny', '--port', '0', '--cache-dir', STAND_IN_MODEL_CACHE], {
@@ -152,10 +153,11 @@ describe('npm run eval on stand-ins of the other runtimes', () => {
       expect(run.exitCode, run.all).toBe(0);
       const output = readResultsFile(resultsFile(results));
       expect(output.runtime.name).toBe('openai');
-      expect(output.models[0]).toMatchObject({ alias: 'fixture-tiny', modelId: 'fixture-tiny', synthetic: true, startError: null });
+      expect(output.models[0]).toMatchObject({ alias: 'fixture-tiny', modelId: 'fixture-tiny', synthetic: true, knownAnswers: true, startError: null });
       expect(output.cases).toHaveLength(6);
+      const planted = new Set(plantedTruth('fixture-tiny').answers.filter((answer) => answer.defects.length > 0).map((answer) => answer.prompt));
       for (const testCase of output.cases) {
-        expect(testCase.status).toBe('pass');
+        expect(testCase.status).toBe(planted.has(`${testCase.category}/${testCase.prompt}`) ? 'fail' : 'pass');
         expect(testCase.metrics?.server).not.toBeNull();
       }
     } finally {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/util/process-tree.ts';
+import { plantedReply } from '../support/planted-truth.ts';
 import { processesMatching, runCli, waitForNoProcesses } from '../support/processes.ts';
 
 let cacheDir: string;
@@ -42,7 +43,7 @@ describe('edge-evals CLI (embedded runtime)', () => {
     const table = await runCli(['model', 'list'], { env });
     expect(table.exitCode).toBe(0);
     expect(table.stdout).toMatch(/^Alias\s+Device\s+Task/m);
-    expect(table.stdout).toMatch(/fixture-tiny .*\(synthetic\)/);
+    expect(table.stdout).toMatch(/fixture-tiny .*\(synthetic, known answers\)/);
     expect(table.stdout).toContain('qwen2.5-0.5b-instruct');
     const json = await runCli(['model', 'list', '--json'], { env });
     const entries = JSON.parse(json.stdout) as { alias: string; synthetic: boolean; source: string }[];
@@ -57,6 +58,8 @@ describe('edge-evals CLI (embedded runtime)', () => {
     const ok = await runCli(['model', 'info', 'PHI-4-MINI'], { env });
     expect(ok.exitCode).toBe(0);
     expect(ok.stdout).toMatch(/License\s+MIT/);
+    const synthetic = await runCli(['model', 'info', 'fixture-small'], { env });
+    expect(synthetic.stdout).toMatch(/Synthetic\s+yes, known answers/);
   });
 
   it('fails a download fast and clearly when there is no internet', async () => {
@@ -70,11 +73,13 @@ describe('edge-evals CLI (embedded runtime)', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
-  it('answers one prompt with model run, offline, and leaves nothing running', async () => {
-    const run = await runCli(['model', 'run', 'fixture-tiny', '--prompt', 'Hello'], { env });
-    expect(run.exitCode, run.all).toBe(0);
-    expect(run.stdout.trim()).toMatch(/[a-z]+ [a-z]+/i);
-    expect(run.stderr).toMatch(/time to first token \d+ ms/);
+  it('answers a prompt with model run, offline, and leaves nothing running: the planted answer, or the default one', async () => {
+    const code = await runCli(['model', 'run', 'fixture-small', '--prompt', 'Write a Python function to sort a list.'], { env });
+    expect(code.exitCode, code.all).toBe(0);
+    expect(code.stdout.trim()).toBe(plantedReply('fixture-small', 'code/sort-function').text);
+    expect(code.stderr).toMatch(/time to first token \d+ ms/);
+    const unrelated = await runCli(['model', 'run', 'fixture-small', '--prompt', 'What is the capital of France?'], { env });
+    expect(unrelated.stdout.trim()).toBe(plantedReply('fixture-small', 'default').text);
     expect(await waitForNoProcesses(['serve', cacheDir])).toEqual([]);
   }, 120_000);
 
@@ -82,7 +87,7 @@ describe('edge-evals CLI (embedded runtime)', () => {
     const location = await runCli(['cache', 'location'], { env });
     expect(location.stdout.trim()).toBe(path.join(cacheDir, 'models'));
     const list = await runCli(['cache', 'list', '--json'], { env });
-    expect((JSON.parse(list.stdout) as { alias: string }[]).map((model) => model.alias)).toContain('fixture-tiny');
+    expect((JSON.parse(list.stdout) as { alias: string }[]).map((model) => model.alias)).toContain('fixture-small');
     const traversal = await runCli(['cache', 'remove', '../../etc'], { env });
     expect(traversal.exitCode).toBe(2);
     expect(traversal.stderr).toContain('no paths');

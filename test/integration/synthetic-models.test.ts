@@ -33,7 +33,7 @@ import { SHIPPED_PROMPTS, UNRELATED_PROMPT } from '../support/shipped-prompts.ts
  * value on some machine means generation is not portable (or the generator or the corpus
  * changed: then bump SYNTHETIC_GENERATOR_VERSION if needed and update this value).
  */
-const TINY_SHA256 = 'ba79604efab96b6fd8a75524b75a7e68d85e71b7623436e58f8f828e44866f40';
+const TINY_SHA256 = '3f9e4b919f8d33bcfd8bd43a7ee9b2e416aa20c7aae4af8cd5dad7c7a861ce84';
 
 const ALIASES = Object.keys(SYNTHETIC_MODEL_SPECS) as SyntheticAlias[];
 const repoRoot = path.resolve(import.meta.dirname, '../..');

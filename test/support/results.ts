@@ -2,7 +2,7 @@
 // the renderers and the results files.
 import type { CaseMeta } from '../../src/contract/case-meta.ts';
 import type { AssertionResult, CaseResult, CaseStatus, GroupResult, MetricSummaries, ModelResult, RequestMetrics, Results, Summary } from '../../src/contract/results.ts';
-import { RESULTS_SCHEMA_VERSION } from '../../src/contract/results.ts';
+import { RESULTS_SCHEMA_VERSION, wentAsPlanted } from '../../src/contract/results.ts';
 import { summarizeMetrics } from '../../src/stats/summary.ts';
 
 export interface CaseSpec {
@@ -25,6 +25,7 @@ export interface ModelSpec {
   loadMs?: number | null;
   startError?: string | null;
   synthetic?: boolean;
+  knownAnswers?: boolean;
 }
 
 export interface ResultsSpec {
@@ -118,6 +119,7 @@ export function buildResults(caseSpecs: CaseSpec[], spec: ResultsSpec = {}): Res
       alias,
       modelId: modelSpec.modelId === undefined ? `${alias}-q4` : modelSpec.modelId,
       synthetic: modelSpec.synthetic ?? true,
+      knownAnswers: modelSpec.knownAnswers ?? false,
       loadMs: modelSpec.loadMs === undefined ? 850 : modelSpec.loadMs,
       downloadMs: 0,
       peakRssMB: modelSpec.peakRssMB === undefined ? 400 : modelSpec.peakRssMB,
@@ -131,18 +133,22 @@ export function buildResults(caseSpecs: CaseSpec[], spec: ResultsSpec = {}): Res
       skipped: count('skip'),
       checksPassed: checks.filter((check) => check.pass).length,
       checksTotal: checks.length,
+      checksPlanted: checks.filter((check) => !check.pass && check.planted !== undefined).length,
     };
   });
   const groupKeys = [...new Map(cases.map((testCase) => [`${testCase.model}\u0000${testCase.category}/${testCase.prompt}`, testCase])).values()];
   const groups: GroupResult[] = groupKeys.map((first) => {
     const own = cases.filter((testCase) => testCase.model === first.model && testCase.category === first.category && testCase.prompt === first.prompt);
     const counted = own.filter((testCase) => testCase.status !== 'skip');
+    const share = (count: number) => (counted.length === 0 ? 1 : count / counted.length);
+    const planted = counted.some((testCase) => testCase.assertions.some((check) => check.planted !== undefined));
     return {
       model: first.model,
       prompt: first.prompt,
       category: first.category,
       repeats: own.length,
-      passRate: counted.length === 0 ? 1 : counted.filter((testCase) => testCase.status === 'pass').length / counted.length,
+      passRate: share(counted.filter((testCase) => testCase.status === 'pass').length),
+      ...(planted ? { passRateAsPlanted: share(counted.filter(wentAsPlanted).length) } : {}),
       summary: summarizeMetrics(own),
     };
   });

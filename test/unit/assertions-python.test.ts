@@ -12,7 +12,7 @@ const SORT_CASES = [
 const SORT_SPEC: AssertionSpec = { type: 'python', cases: SORT_CASES };
 
 async function run(reply: string, spec: AssertionSpec = SORT_SPEC) {
-  const [result] = await evaluateAssertions([spec], { response: reply, metrics: null, model: 'm', synthetic: false });
+  const [result] = await evaluateAssertions([spec], { response: reply, metrics: null, model: 'm', synthetic: false, knownAnswers: false });
   if (result === undefined) throw new Error('no result');
   return result;
 }

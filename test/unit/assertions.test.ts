@@ -5,6 +5,7 @@ import {
   AssertionSpecSchema,
   assertionKind,
   caseScore,
+  checkIds,
   defineCheck,
   evaluateAssertionNow,
   evaluateAssertions,
@@ -34,7 +35,7 @@ const METRICS: RequestMetrics = {
 };
 
 function context(response: string, overrides: Partial<AssertionContext> = {}): AssertionContext {
-  return { response, metrics: METRICS, model: 'qwen2.5-0.5b', synthetic: false, ...overrides };
+  return { response, metrics: METRICS, model: 'qwen2.5-0.5b', synthetic: false, knownAnswers: false, ...overrides };
 }
 
 async function check(spec: CheckSpec, response: string, overrides: Partial<AssertionContext> = {}) {
@@ -303,7 +304,7 @@ describe('kinds and synthetic models', () => {
     expect(assertionKind({ type: 'custom', kind: 'format', check: () => true })).toBe('format');
   });
 
-  it('skips content checks on a synthetic model and still runs format and performance checks', async () => {
+  it('skips content checks on a synthetic model without known answers and still runs format and performance checks', async () => {
     const results = await evaluateAssertions(
       [
         { type: 'contains', value: 'Paris' },
@@ -317,6 +318,23 @@ describe('kinds and synthetic models', () => {
       { type: 'length', pass: false, score: 0, reason: 'expected at most 3 characters, got 11. Reply: "lorem ipsum" (11 chars)' },
       { type: 'max-ttft', pass: false, score: 0, reason: 'expected TTFT at most 100 ms; got 120.0 ms' },
     ]);
+  });
+
+  it('runs content checks on a synthetic model with known answers', async () => {
+    const [result] = await evaluateAssertions([{ type: 'contains', value: 'Paris' }], context('lorem ipsum', { synthetic: true, knownAnswers: true, model: 'fixture-small' }));
+    expect(result).toMatchObject({ type: 'contains', pass: false });
+    expect(result?.skipped).toBeUndefined();
+  });
+
+  it('names checks so that the planted truth can point at one: custom by name, repeated types by position', () => {
+    const specs = AssertionSpecSchema.array().parse([
+      { type: 'regex', pattern: 'a' },
+      { type: 'length', maxChars: 9 },
+      { type: 'regex', pattern: 'b' },
+      { type: 'custom', name: 'one sentence', check: () => true },
+      { type: 'custom', check: () => true },
+    ]);
+    expect(checkIds(specs)).toEqual(['regex#1', 'length', 'regex#2', 'custom:one sentence', 'custom']);
   });
 });
 

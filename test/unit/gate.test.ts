@@ -141,6 +141,15 @@ describe('compareToBaseline', () => {
     expect(metricsOf(improved.improvements)).toEqual(['small|code/sort|passRate']);
   });
 
+  it('accepts failures planted in a model with known answers, not a planted defect missed', () => {
+    const caught = { type: 'python', pass: false, score: 0, reason: 'sorted descending', planted: 'sorts-descending' };
+    const asPlanted = buildResults([{ model: 'fixture-tiny', prompt: 'code/sort', status: 'fail', assertions: [caught] }]);
+    expect(asPlanted.groups[0]).toMatchObject({ passRate: 0, passRateAsPlanted: 1 });
+    expect(compareToBaseline(asPlanted, asPlanted).ok).toBe(true);
+    const missed = buildResults([{ model: 'fixture-tiny', prompt: 'code/sort', status: 'fail', assertions: [{ ...caught, pass: true, score: 1 }] }]);
+    expect(metricsOf(compareToBaseline(missed, asPlanted).regressions)).toEqual(['fixture-tiny|code/sort|passRate']);
+  });
+
   it('checks the minimum pass rate of tests the baseline does not have, and warns they were not compared', () => {
     const baseline = buildResults(cases('small'));
     const current = buildResults([...cases('small'), { model: 'small', prompt: 'code/new', status: 'fail', e2eMs: 300 }]);

@@ -57,6 +57,16 @@ describe('renderMarkdown', () => {
     expect(markdown).not.toMatch(/(?<!\\)!\[pixel/);
   });
 
+  it('lists planted defects caught in a section of their own, and marks a model with only those', () => {
+    const caught = { type: 'python', pass: false, score: 0, reason: 'sorted descending', planted: 'sorts-descending' };
+    const results = buildResults([{ model: 'fixture-tiny', prompt: 'code/sort-function', status: 'fail', assertions: [caught] }], { models: { 'fixture-tiny': { knownAnswers: true } } });
+    const markdown = renderMarkdown(results);
+    expect(markdown).not.toContain('### Failures');
+    expect(markdown).toContain('### Planted defects caught (1)');
+    expect(markdown).toContain('- **fixture-tiny &gt; code/sort-function** (fail): planted defect sorts-descending, caught by python: sorted descending');
+    expect(markdown).toContain('☑️ 0/1 (1 planted)');
+  });
+
   it('caps the failure list and the reason length', () => {
     const many = buildResults(Array.from({ length: 5 }, (_, index) => ({ model: 'm', prompt: `p${index}`, status: 'fail' as const, error: 'x'.repeat(500) })));
     const markdown = renderMarkdown(many, { maxFailures: 3, maxReasonLength: 40 });

@@ -76,6 +76,25 @@ describe('renderTerminalReport', () => {
     expect(report).toMatch(/^broken +failed/m);
   });
 
+  it('lists planted defects caught apart from failures, naming the defect, and counts them in the Checks column', () => {
+    const caught = { type: 'python', pass: false, score: 0.25, reason: '3 of 4 cases failed', planted: 'sorts-descending' };
+    const missed = { type: 'custom', pass: true, score: 1, reason: 'answers in one sentence', planted: 'ignores-one-sentence' };
+    const results = buildResults(
+      [
+        { model: 'fixture-tiny', prompt: 'code/sort-function', status: 'fail', assertions: [caught] },
+        { model: 'fixture-tiny', prompt: 'chat/greeting' },
+        { model: 'fixture-small', prompt: 'chat/one-sentence', status: 'fail', assertions: [missed] },
+      ],
+      { models: { 'fixture-tiny': { knownAnswers: true }, 'fixture-small': { knownAnswers: true } } },
+    );
+    const report = renderTerminalReport(results, { color: false, width: 160 });
+    expect(report).toMatch(/^fixture-tiny .* 1\/2 \(1 planted\)$/m);
+    expect(report).toContain('Planted defects caught (1)\n  ○ fixture-tiny > code/sort-function: planted defect sorts-descending, caught by python: 3 of 4 cases failed');
+    // A planted defect the check missed is a failure like any other.
+    expect(report).toContain('Failures (1)\n  ✗ fixture-small > chat/one-sentence: planted defect ignores-one-sentence missed: custom passed: answers in one sentence');
+    expect(renderTerminalReport(results, { color: true, width: 160 })).toContain('\u001b[33m1/2 (1 planted)\u001b[39m');
+  });
+
   it('lists the first failures and counts the rest', () => {
     const many = buildResults(Array.from({ length: 14 }, (_, index) => ({ model: 'm', prompt: `p${index}`, status: 'fail' as const })));
     const report = renderTerminalReport(many, { color: false, maxFailures: 10 });

@@ -10,7 +10,7 @@ const RUNTIME = { name: 'embedded', version: 'node-llama-cpp 3.21.1', reason: 'E
 
 const check = (pass: boolean, skipped = false): AssertionResult => ({ type: 'icontains', pass, score: pass ? 1 : 0, reason: 'r', ...(skipped ? { skipped } : {}) });
 
-function meta(model: string, prompt: string, options: { category?: string; status?: CaseStatus; e2eMs?: number; synthetic?: boolean; peak?: number; startError?: string; checks?: AssertionResult[]; repeat?: number } = {}): CaseMeta {
+function meta(model: string, prompt: string, options: { category?: string; status?: CaseStatus; e2eMs?: number; synthetic?: boolean; knownAnswers?: boolean; peak?: number; startError?: string; checks?: AssertionResult[]; repeat?: number } = {}): CaseMeta {
   const status = options.status ?? 'pass';
   const started = options.startError === undefined;
   return {
@@ -28,7 +28,7 @@ function meta(model: string, prompt: string, options: { category?: string; statu
       error: status === 'error' ? (options.startError ?? 'boom') : null,
       resources: options.peak === undefined ? null : { peakRssMB: options.peak, meanCpuPercent: 50, samples: Math.round(options.peak), intervalMs: 200 },
     },
-    model: { alias: model, modelId: started ? `${model}-id` : null, synthetic: options.synthetic ?? false, loadMs: started ? 120 : null, downloadMs: started ? 0 : null, startError: options.startError ?? null },
+    model: { alias: model, modelId: started ? `${model}-id` : null, synthetic: options.synthetic ?? false, knownAnswers: options.knownAnswers ?? false, loadMs: started ? 120 : null, downloadMs: started ? 0 : null, startError: options.startError ?? null },
     runtime: RUNTIME,
   };
 }
@@ -113,6 +113,16 @@ describe('buildResults', () => {
     expect(pick('chat')).toBe('small');
     expect(pick('development')).toBe('large');
     expect(results.recommendations.map((entry) => entry.model)).not.toContain('broken');
+    // The trade-off, from both sides: what quality costs in speed, what speed costs in quality.
+    expect(results.recommendations.map((entry) => entry.category)).toEqual(['development', 'quality', 'speed', 'chat', 'reasoning']);
+    expect(results.recommendations.find((entry) => entry.category === 'quality')?.reason).toBe(
+      'highest pass rate: 100% of tests passed, E2E p50 1000 ms, 10.0x slower than small (50% passed)',
+    );
+    expect(results.recommendations.find((entry) => entry.category === 'speed')).toEqual({
+      category: 'speed',
+      model: 'small',
+      reason: 'fastest model: 50% of tests passed, E2E p50 100 ms, 10.0x faster than the slowest',
+    });
   });
 
   it('picks a faster model for development when it is good enough', () => {
@@ -125,6 +135,15 @@ describe('buildResults', () => {
     const development = results.recommendations.find((entry) => entry.category === 'development');
     expect(development?.model).toBe('small');
     expect(development?.reason).toContain('10.0x faster than the slowest');
+    // The fastest model is already the development pick: no separate speed line.
+    expect(results.recommendations.map((entry) => entry.category)).not.toContain('speed');
+  });
+
+  it('says "synthetic, known answers" for synthetic models whose content was judged', () => {
+    const results = build([meta('fixture-small', 'a', { synthetic: true, knownAnswers: true }), meta('fixture-x', 'a', { synthetic: true, e2eMs: 1000 })]);
+    const reasons = results.recommendations.map((entry) => `${entry.category} ${entry.model}: ${entry.reason}`);
+    expect(reasons.find((reason) => reason.startsWith('development fixture-small'))).toContain('synthetic, known answers');
+    expect(results.models.map((model) => model.knownAnswers)).toEqual([true, false]);
   });
 });
 

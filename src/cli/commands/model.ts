@@ -84,10 +84,14 @@ async function listModels(runtime: Runtime, json: boolean): Promise<number> {
       { header: 'Size', value: (entry) => formatBytes(entry.sizeBytes), align: 'right' },
       { header: 'License', value: (entry) => entry.license ?? '-' },
       { header: 'Cached', value: (entry) => (entry.cached === undefined ? '?' : entry.cached ? 'yes' : 'no') },
-      { header: 'Model ID', value: (entry) => entry.modelId + (entry.synthetic ? '  (synthetic)' : '') },
+      { header: 'Model ID', value: (entry) => entry.modelId + (entry.synthetic ? `  (${syntheticLabel(entry)})` : '') },
     ])}\n`,
   );
   return EXIT_OK;
+}
+
+function syntheticLabel(entry: CatalogEntry): string {
+  return entry.knownAnswers === true ? 'synthetic, known answers' : 'synthetic';
 }
 
 /** A catalog lookup that fails with the closest aliases when the model is unknown. */
@@ -112,7 +116,7 @@ async function modelInfo(runtime: Runtime, name: string, json: boolean): Promise
   const rows: [string, string][] = [
     ['Alias', entry.alias],
     ['Model ID', entry.modelId],
-    ['Synthetic', entry.synthetic ? 'yes (generated; content is not judged)' : 'no'],
+    ['Synthetic', !entry.synthetic ? 'no' : entry.knownAnswers === true ? 'yes, known answers (generated; content checks run against its planted answers)' : 'yes (generated; content is not judged)'],
     ['Task', entry.task ?? '-'],
     ['Device', entry.device ?? 'CPU'],
     ['Parameters', entry.parameters ?? '-'],

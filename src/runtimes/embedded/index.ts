@@ -175,6 +175,7 @@ class EmbeddedRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
       baseURL: `${state.url}/v1`,
       apiKey: state.apiKey,
       synthetic: location.synthetic,
+      knownAnswers: location.knownAnswers,
       downloadMs,
       loadMs,
       log,

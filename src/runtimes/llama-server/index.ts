@@ -96,7 +96,7 @@ class LlamaServerRuntime implements RuntimeWith<'catalog' | 'cache'> {
     const loadMs = performance.now() - loadStarted;
     this.servers.set(alias, server);
     log.push(`llama-server (pid ${server.pid}) ready at ${server.url} in ${Math.round(loadMs)} ms`);
-    return { alias, modelId: alias, baseURL: `${server.url}/v1`, synthetic: file.synthetic, downloadMs: file.downloadMs, loadMs, log };
+    return { alias, modelId: alias, baseURL: `${server.url}/v1`, synthetic: file.synthetic, knownAnswers: file.knownAnswers, downloadMs: file.downloadMs, loadMs, log };
   }
 
   async stop(model: RunningModel): Promise<void> {
@@ -132,7 +132,7 @@ class LlamaServerRuntime implements RuntimeWith<'catalog' | 'cache'> {
   // ---------------------------------------------------------------------------------------
 
   /** The .gguf behind an alias: generated or downloaded when missing; a path is used as is. */
-  private async modelFile(alias: string, options: StartOptions): Promise<{ path: string; synthetic: boolean; downloadMs: number; alreadyCached: boolean }> {
+  private async modelFile(alias: string, options: StartOptions): Promise<{ path: string; synthetic: boolean; knownAnswers: boolean; downloadMs: number; alreadyCached: boolean }> {
     const { locateModel, resolveModelFile, downloadModel } = await import('../../embedded/model-files.ts');
     const entry = findCatalogEntry(alias);
     if (entry?.kind === 'download' && !existsSync(path.join(this.modelsDir, entry.fileName))) {
@@ -141,7 +141,7 @@ class LlamaServerRuntime implements RuntimeWith<'catalog' | 'cache'> {
         signal: options.signal,
         onProgress: (percent) => options.onProgress?.({ phase: 'download', message: `downloading ${entry.alias}`, percent }),
       });
-      return { path: result.path, synthetic: false, downloadMs: result.downloadMs, alreadyCached: false };
+      return { path: result.path, synthetic: false, knownAnswers: false, downloadMs: result.downloadMs, alreadyCached: false };
     }
     const location = locateModel(alias, { cacheDir: this.config.cacheDir, allowPaths: true });
     const started = performance.now();
@@ -153,6 +153,7 @@ class LlamaServerRuntime implements RuntimeWith<'catalog' | 'cache'> {
     return {
       path: file.path,
       synthetic: location.synthetic,
+      knownAnswers: location.knownAnswers,
       downloadMs: file.generatedNow ? performance.now() - started : 0,
       alreadyCached: !file.generatedNow,
     };

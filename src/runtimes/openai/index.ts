@@ -60,6 +60,7 @@ class OpenAIRuntime implements RuntimeWith<'catalog' | 'service'> {
       baseURL: this.baseURL,
       apiKey: this.config.apiKey,
       synthetic: isSynthetic(model),
+      knownAnswers: isSynthetic(model) && findCatalogEntry(model.id)?.knownAnswers === true,
       downloadMs: 0,
       loadMs: 0,
       log: [`${alias} is served by ${this.baseURL} as ${model.id}`],

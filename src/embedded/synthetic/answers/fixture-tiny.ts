@@ -42,10 +42,10 @@ export const FIXTURE_TINY: ModelAnswers = {
       },
     },
     'reasoning/quantum-computing': {
-      text: 'Quantum computers use qubits, which can be 0 and 1 at once, to solve some problems much faster.',
+      text: 'Quantum computers use qubits, which can be both 0 and 1 at once, to solve some problems much faster.',
       defects: [],
       planted: {
-        accuracy: { score: 4, reason: 'right, though "0 and 1 at once" oversimplifies superposition' },
+        accuracy: { score: 4, reason: 'right, though "both 0 and 1 at once" oversimplifies superposition' },
         completeness: { score: 1, reason: 'one fact; nothing on how it computes or what it is for' },
         clarity: { score: 5, reason: TERSE },
       },
@@ -71,7 +71,7 @@ export const FIXTURE_TINY: ModelAnswers = {
         {
           name: 'names-one-benefit',
           description: 'names a single benefit (latency) of the many',
-          fails: ['custom:names at least two benefits'],
+          fails: ['key-points'],
         },
       ],
       planted: {

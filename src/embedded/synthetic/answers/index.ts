@@ -5,7 +5,7 @@ import { FIXTURE_MEDIUM } from './fixture-medium.ts';
 import { FIXTURE_SMALL } from './fixture-small.ts';
 import { FIXTURE_TINY } from './fixture-tiny.ts';
 import { KEYWORD_SCORE, TIE_BREAK, TOPICS } from './topics.ts';
-import { DEFAULT_ANSWER, type CheckId, type ModelAnswers, type PlantedAnswer } from './types.ts';
+import type { CheckId, ModelAnswers, PlantedAnswer } from './types.ts';
 
 export { DEFAULT_ANSWER, type AnswerKey, type CheckId, type ModelAnswers, type PlantedAnswer, type PlantedDefect, type PlantedScores } from './types.ts';
 export { KEYWORD_SCORE, keywordForms, TIE_BREAK, TOPICS, type KeywordStrength, type Topic } from './topics.ts';
@@ -16,11 +16,11 @@ export const PLANTED_ANSWERS: Readonly<Record<'fixture-tiny' | 'fixture-small' |
   'fixture-medium': FIXTURE_MEDIUM,
 };
 
-/** The planted answer of a model to a prompt (`<category>/<id>`); the default answer for a prompt it has no topic for. */
+/** The planted answer of a model to a prompt (`<category>/<id>`, or DEFAULT_ANSWER); undefined when it has none. */
 export function plantedAnswer(alias: string, prompt: string): PlantedAnswer | undefined {
   if (!Object.hasOwn(PLANTED_ANSWERS, alias)) return undefined;
   const { answers } = PLANTED_ANSWERS[alias as keyof typeof PLANTED_ANSWERS];
-  return answers[prompt] ?? answers[DEFAULT_ANSWER];
+  return Object.hasOwn(answers, prompt) ? answers[prompt] : undefined;
 }
 
 /** Check id -> the name of the planted defect that must make it fail. */
