@@ -20,7 +20,7 @@ export interface AssertionContext {
   /** The model's alias, for reasons. */
   model: string;
   synthetic: boolean;
-  /** A synthetic model with planted answers: content checks run on it (absent: false). */
+  /** A synthetic model whose answer to this prompt is planted: content checks run (absent: false). */
   knownAnswers?: boolean;
   /** The model's reasoning (reasoning deltas and inline `<think>` blocks); empty when it gave none. */
   reasoning?: string;

@@ -17,6 +17,15 @@ export interface PlantedVerdicts {
   unknownChecks: string[];
 }
 
+/**
+ * Whether a model's answer to this prompt is known: a model with known answers and a prompt it
+ * has a planted answer for. Only then are content checks judged on a synthetic model; to a
+ * prompt of one's own it gives its default answer, whose content means nothing there.
+ */
+export function answerKnown(model: { alias: string; knownAnswers?: boolean }, prompt: string): boolean {
+  return model.knownAnswers === true && plantedAnswer(model.alias, prompt) !== undefined;
+}
+
 export function applyPlantedTruth(
   model: string,
   prompt: string,
@@ -25,7 +34,7 @@ export function applyPlantedTruth(
   checks: AssertionResult[],
 ): PlantedVerdicts {
   const answer = plantedAnswer(model, prompt);
-  if (answer === undefined) return { checks, note: `${model} has no planted answer for ${prompt}: its checks judge the reply as they would any other`, unknownChecks: [] };
+  if (answer === undefined) return { checks, note: `${model} has no planted answer for ${prompt}: its content is not judged`, unknownChecks: [] };
   if (response !== answer.text) {
     return { checks, note: `${model}'s reply differs from its planted answer for ${prompt}, so nothing is expected of the checks`, unknownChecks: [] };
   }

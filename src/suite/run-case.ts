@@ -15,7 +15,7 @@ import { recentResources, reconnectModel, type ControlAccess } from '../lifecycl
 import type { ModelLease } from '../lifecycle/coordinator.ts';
 import { endpointApiKey } from '../runtimes/endpoint-key.ts';
 import type { PlannedCase } from './cases.ts';
-import { applyPlantedTruth, verdictProblems } from './planted.ts';
+import { answerKnown, applyPlantedTruth, verdictProblems } from './planted.ts';
 import type { Thresholds } from './thresholds.ts';
 
 /** The model a describe block evaluates, as its tests reach it. */
@@ -119,7 +119,7 @@ export class CaseRecorder {
       metrics: outcome.metrics,
       model: model.alias,
       synthetic: model.synthetic,
-      knownAnswers: model.knownAnswers === true,
+      knownAnswers: answerKnown(model, `${this.identity.category}/${this.identity.promptId}`),
       messages,
       expected: this.identity.expected,
       vars: this.identity.vars,

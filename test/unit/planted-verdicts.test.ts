@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AssertionSpecSchema } from '../../src/assertions/index.ts';
 import type { AssertionResult } from '../../src/contract/results.ts';
 import { PLANTED_ANSWERS } from '../../src/embedded/synthetic/answers/index.ts';
-import { applyPlantedTruth, verdictProblems } from '../../src/suite/planted.ts';
+import { answerKnown, applyPlantedTruth, verdictProblems } from '../../src/suite/planted.ts';
 import { statusOf } from '../../src/suite/run-case.ts';
 
 const PROMPT = 'reasoning/remote-work-pros-cons';
@@ -43,6 +43,13 @@ describe('applyPlantedTruth', () => {
     expect(truncated.note).toContain('differs from its planted answer');
     expect(verdictProblems(truncated.checks, [])).toEqual(['regex: no']);
     expect(applyPlantedTruth('fixture-tiny', 'chat/my-own-prompt', ANSWER, SPECS, checks).note).toContain('has no planted answer for chat/my-own-prompt');
+  });
+
+  it('knows the answer only of a model with known answers, to a prompt it has a plant for', () => {
+    expect(answerKnown({ alias: 'fixture-tiny', knownAnswers: true }, PROMPT)).toBe(true);
+    expect(answerKnown({ alias: 'fixture-tiny', knownAnswers: true }, 'chat/my-own-prompt')).toBe(false);
+    expect(answerKnown({ alias: 'fixture-tiny', knownAnswers: false }, PROMPT)).toBe(false);
+    expect(answerKnown({ alias: 'qwen2.5-0.5b-instruct' }, PROMPT)).toBe(false);
   });
 
   it('reports a planted check the prompt no longer has', () => {
