@@ -185,9 +185,10 @@ describe('failures', () => {
     expect(elapsed).toBeLessThan(2_000);
     expect(outcome.error).toBe('timed out after 300 ms (after 1 events)');
     expect(outcome.response).toBe('Hel');
-    // The script writes the first token 20 ms after the request; its timer may fire a fraction
-    // of a millisecond early.
-    expect(outcome.metrics.ttftMs).toBeGreaterThan(19);
+    // The script writes the first token 20 ms after the request and its status line at once;
+    // its timer can fire early (18.9 ms seen on a busy machine), so the bound only tells the
+    // token from the status line.
+    expect(outcome.metrics.ttftMs).toBeGreaterThan(15);
     // The deadline runs from the call; the close time from t0, a little later.
     expect(outcome.metrics.streamCloseMs).toBeGreaterThan(250);
     expect(outcome.metrics.streamCloseMs).toBeLessThanOrEqual(elapsed);
