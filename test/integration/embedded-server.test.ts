@@ -212,6 +212,29 @@ describe('chat completions', () => {
     expect(completion.choices[0]?.finish_reason).toBe('stop');
   });
 
+  it('holds the answer to response_format json_schema through a grammar (the judge\'s verdict)', async () => {
+    const schema = {
+      type: 'object',
+      properties: { reason: { type: 'string', maxLength: 100 }, score: { type: 'integer', enum: [1, 2, 3, 4, 5] } },
+      required: ['reason', 'score'],
+      additionalProperties: false,
+    };
+    const completion = await client.chat.completions.create({
+      model: 'fixture-tiny',
+      messages: hello,
+      temperature: 0,
+      max_tokens: 256,
+      response_format: { type: 'json_schema', json_schema: { name: 'verdict', schema, strict: true } },
+    });
+    // Free, fixture-tiny says its planted hello; held to the schema it must write a verdict.
+    const content = completion.choices[0]?.message.content ?? '';
+    expect(content).not.toBe(TINY_REPLY);
+    const verdict = JSON.parse(content) as { reason: unknown; score: unknown };
+    expect(Object.keys(verdict).sort()).toEqual(['reason', 'score']);
+    expect(typeof verdict.reason).toBe('string');
+    expect([1, 2, 3, 4, 5]).toContain(verdict.score);
+  });
+
   it('accepts text parts as content', async () => {
     const completion = await client.chat.completions.create({
       model: 'fixture-tiny',

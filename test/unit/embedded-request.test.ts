@@ -1,7 +1,7 @@
 // The embedded server's pure parts: chat request validation with messages that name the
 // field, what was expected and what came; llama.cpp-style timings.
 import { describe, expect, it } from 'vitest';
-import { ChatCompletionRequest, describeValidationError } from '../../src/embedded/server/request.ts';
+import { ChatCompletionRequest, describeValidationError, generationRequest } from '../../src/embedded/server/request.ts';
 import { timingsJson } from '../../src/embedded/server/responses.ts';
 
 function problem(body: unknown): { message: string; param: string | null } {
@@ -63,6 +63,19 @@ describe('ChatCompletionRequest', () => {
     ],
   ])('rejects %j naming %s', (body, param, message) => {
     expect(problem(body)).toEqual({ param, message });
+  });
+
+  it('accepts response_format text, json_object and json_schema, and turns the last two into a constraint', () => {
+    const schema = { type: 'object', properties: { score: { type: 'integer' } } };
+    const request = (responseFormat: unknown) => generationRequest(ChatCompletionRequest.parse({ ...valid, response_format: responseFormat }), new AbortController().signal);
+    expect(request({ type: 'text' }).responseFormat).toBeUndefined();
+    expect(request({ type: 'json_object' }).responseFormat).toEqual({ type: 'json_object' });
+    expect(request({ type: 'json_schema', json_schema: { name: 'verdict', schema, strict: true } }).responseFormat).toEqual({ type: 'json_schema', schema });
+  });
+
+  it.each([{ type: 'xml' }, { type: 'json_schema' }, { type: 'json_schema', json_schema: { schema: 'an object' } }])('rejects response_format %j, saying what it accepts', (responseFormat) => {
+    expect(problem({ ...valid, response_format: responseFormat })?.param).toMatch(/^response_format/);
+    expect(problem({ ...valid, response_format: responseFormat })?.message).toContain("expected {type: 'text'}, {type: 'json_object'} or {type: 'json_schema', json_schema: {schema: {...}}}");
   });
 
   it('describes a body that is not an object', () => {

@@ -1,14 +1,19 @@
 // One request on one sequence of a loaded model: wait for a free sequence, generate with a
 // fresh LlamaChat, measure prefill and decode, and clear the sequence for the next request.
 // Token counts come from the sequence's token meter, not from onToken (docs/embedded.md).
-import type { ChatHistoryItem, ChatWrapper, LlamaChatResponseChunk, Tokenizer } from 'node-llama-cpp';
+import type { ChatHistoryItem, ChatWrapper, LlamaChatResponseChunk, LlamaGrammar, Tokenizer } from 'node-llama-cpp';
 import type { ChatMessage } from '../../contract/chat.ts';
 import type { SequencePool } from './sequence-pool.ts';
 
 export type NodeLlamaCpp = typeof import('node-llama-cpp');
 
+/** Output constrained to JSON (`json_object`), or to JSON that matches a schema (`json_schema`). */
+export type ResponseFormat = { type: 'json_object' } | { type: 'json_schema'; schema: Readonly<Record<string, unknown>> };
+
 export interface GenerationRequest {
   messages: readonly ChatMessage[];
+  /** Constrains the output through a grammar; undefined: free text. */
+  responseFormat?: ResponseFormat;
   /** Undefined: until the model stops or the sequence's context is full. */
   maxTokens?: number;
   temperature: number;
@@ -88,7 +93,7 @@ function promptTokenCount(slot: GenerationSlot, history: ChatHistoryItem[]): num
   return slot.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(slot.tokenizer).length;
 }
 
-export async function generateOnSequence(lib: NodeLlamaCpp, slot: GenerationSlot, request: GenerationRequest): Promise<GenerationResult> {
+export async function generateOnSequence(lib: NodeLlamaCpp, slot: GenerationSlot, request: GenerationRequest, grammar?: LlamaGrammar): Promise<GenerationResult> {
   const signal = AbortSignal.any([request.signal, slot.stopAll.signal]);
   const history = toChatHistory(request.messages);
   const promptTokensNeeded = promptTokenCount(slot, history);
@@ -132,6 +137,7 @@ export async function generateOnSequence(lib: NodeLlamaCpp, slot: GenerationSlot
           throw new ContextLengthExceededError(promptTokensNeeded, slot.contextSize);
         },
       },
+      grammar,
       signal,
       stopOnAbortSignal: true,
     });

@@ -4,7 +4,7 @@
 // Three choices here decide whether the measurements mean anything (docs/embedded.md):
 // threads chosen per model (threads.ts), the chat wrapper resolved once per model rather than
 // per request, and token counts taken from the sequence's token meter (generation.ts).
-import type { Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
+import type { GbnfJsonSchema, Llama, LlamaContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
 import { RuntimeError } from '../../contract/runtime.ts';
 import { availableCores, resolveThreadCount } from '../threads.ts';
 import {
@@ -14,6 +14,7 @@ import {
   type GenerationResult,
   type GenerationSlot,
   type NodeLlamaCpp,
+  type ResponseFormat,
 } from './generation.ts';
 import { SequencePool } from './sequence-pool.ts';
 
@@ -70,6 +71,14 @@ export class ModelNotLoadedError extends RuntimeError {
   }
 }
 
+/** A response format the grammar builder refused (a JSON schema it cannot express): the client's to fix. */
+export class ResponseFormatError extends RuntimeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResponseFormatError';
+  }
+}
+
 interface ModelSlot extends GenerationSlot {
   info: LoadedModelInfo;
   model: LlamaModel;
@@ -95,6 +104,8 @@ async function takeEarlyLlama(gpu: EngineOptions['gpu']): Promise<Llama | undefi
 export class EmbeddedEngine {
   private readonly slots = new Map<string, ModelSlot>();
   private readonly loads = new Map<string, Promise<LoadedModelInfo>>();
+  /** Grammars by response format: building one turns the schema into GBNF, the same for every request. */
+  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
   private disposed = false;
 
   private constructor(
@@ -243,13 +254,30 @@ export class EmbeddedEngine {
   async generate(name: string, request: GenerationRequest): Promise<GenerationResult> {
     const slot = this.findSlot(name);
     if (slot === undefined) throw new ModelNotLoadedError(name);
-    const run = generateOnSequence(this.lib, slot, request);
+    const grammar = request.responseFormat === undefined ? undefined : await this.grammarFor(request.responseFormat);
+    const run = generateOnSequence(this.lib, slot, request, grammar);
     slot.running.add(run);
     try {
       return await run;
     } finally {
       slot.running.delete(run);
     }
+  }
+
+  private grammarFor(format: ResponseFormat): Promise<LlamaGrammar> {
+    const key = JSON.stringify(format);
+    let grammar = this.grammars.get(key);
+    if (grammar === undefined) {
+      grammar =
+        format.type === 'json_object'
+          ? this.llama.getGrammarFor('json')
+          : this.llama.createGrammarForJsonSchema<GbnfJsonSchema>(format.schema as GbnfJsonSchema).catch((error: unknown) => {
+              throw new ResponseFormatError(`response_format.json_schema.schema cannot be turned into a grammar: ${error instanceof Error ? error.message : String(error)}`);
+            });
+      this.grammars.set(key, grammar);
+      grammar.catch(() => this.grammars.delete(key));
+    }
+    return grammar;
   }
 
   /** Abort everything, unload every model, release llama.cpp. Idempotent. */

@@ -15,7 +15,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ContextLengthExceededError, GenerationAbortedError, type GenerationRequest, type GenerationResult } from '../engine/generation.ts';
-import { ModelNotLoadedError, type EmbeddedEngine, type LoadedModelInfo } from '../engine/index.ts';
+import { ModelNotLoadedError, ResponseFormatError, type EmbeddedEngine, type LoadedModelInfo } from '../engine/index.ts';
 import { QueueFullError } from '../engine/sequence-pool.ts';
 import {
   locateModel,
@@ -383,6 +383,7 @@ export class EmbeddedServer {
     }
     // Unloaded between the lookup and the generation.
     if (error instanceof ModelNotLoadedError) return new HttpError(404, error.message, 'invalid_request_error', 'model_not_found', 'model');
+    if (error instanceof ResponseFormatError) return new HttpError(400, error.message, 'invalid_request_error', 'invalid_response_format', 'response_format');
     const message = error instanceof Error ? error.message : String(error);
     return new HttpError(500, message, 'server_error', 'engine_error');
   }

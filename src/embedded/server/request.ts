@@ -21,7 +21,21 @@ const expectation = {
   stream: 'expected true or false',
   streamOptions: 'expected an object {include_usage: boolean}',
   n: 'only n = 1 is supported',
+  responseFormat: "expected {type: 'text'}, {type: 'json_object'} or {type: 'json_schema', json_schema: {schema: {...}}}",
 } as const;
+
+const ResponseFormatField = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ type: z.literal('text') }),
+    z.object({ type: z.literal('json_object') }),
+    z.object({
+      type: z.literal('json_schema'),
+      json_schema: z.object({ name: z.string().nullish(), schema: z.record(z.string(), z.unknown(), { error: expectation.responseFormat }), strict: z.boolean().nullish() }, { error: expectation.responseFormat }),
+    }),
+  ],
+  { error: expectation.responseFormat },
+);
 
 const TextPart = z.object({ type: z.literal('text'), text: z.string() });
 
@@ -50,6 +64,7 @@ export const ChatCompletionRequest = z.object(
     stream: z.boolean({ error: expectation.stream }).nullish(),
     stream_options: z.object({ include_usage: z.boolean({ error: expectation.stream }).nullish() }, { error: expectation.streamOptions }).nullish(),
     n: z.literal(1, { error: expectation.n }).nullish(),
+    response_format: ResponseFormatField.nullish(),
   },
   { error: 'expected a JSON object' },
 );
@@ -107,8 +122,11 @@ export function generationRequest(chat: ChatCompletionRequest, signal: AbortSign
     content: messageText(message.content),
   }));
   const stop = chat.stop === undefined || chat.stop === null ? [] : typeof chat.stop === 'string' ? [chat.stop] : chat.stop;
+  const format = chat.response_format;
   return {
     messages,
+    ...(format?.type === 'json_object' ? { responseFormat: { type: 'json_object' as const } } : {}),
+    ...(format?.type === 'json_schema' ? { responseFormat: { type: 'json_schema' as const, schema: format.json_schema.schema } } : {}),
     maxTokens: chat.max_completion_tokens ?? chat.max_tokens ?? undefined,
     temperature: chat.temperature ?? 1,
     topP: chat.top_p ?? 1,
