@@ -13,6 +13,13 @@ defineEval({
     {
       id: 'introduce-yourself',
       prompt: 'Hello, please introduce yourself.',
+      // What it is, where it runs, what it can do for the person asking.
+      expected: [
+        { any: ['model', 'assistant', 'AI', 'chatbot'] },
+        { any: ['computer', 'device', 'locally', 'machine', 'offline', 'internet', 'cloud', 'server'] },
+        { any: ['help', 'questions', 'ask me', 'assist'] },
+      ],
+      criteria: { accuracy: { mustNotState: [{ any: ['I am a human', "I'm a human", 'I am a person', 'I have feelings'] }] } },
       assert: [
         { type: 'length', minChars: 20, maxChars: 1500 },
         { type: 'regex', pattern: "\\b(I|I'm|I am|my name|assistant|model)\\b", flags: 'i' },
@@ -21,9 +28,22 @@ defineEval({
     {
       id: 'edge-ai-one-sentence',
       prompt: 'Explain edge AI in one sentence.',
-      expected: ['edge', { any: ['device', 'local', 'on-device', 'cloud', 'network'] }],
+      // Where it runs, and the benefits that make it worth it.
+      expected: [
+        { any: ['device', 'local', 'on-device'] },
+        { any: ['faster', 'latency', 'real-time', 'quick'] },
+        { any: ['private', 'privacy', 'data stays'] },
+        { any: ['offline', 'without a network', 'without an internet', 'without internet', 'no connection'] },
+      ],
+      criteria: {
+        accuracy: {
+          mustState: [{ any: ['device', 'local', 'on-device', 'edge'] }],
+          mustNotState: [{ any: ['only in the cloud', 'requires the cloud', 'needs the cloud', 'in a data center'] }],
+        },
+      },
       assert: [
-        { type: 'key-points' },
+        { type: 'icontains', value: 'edge' },
+        { type: 'key-points', min: 1 },
         { type: 'length', maxChars: 500 },
         {
           type: 'custom',

@@ -16,9 +16,24 @@ defineEval({
     {
       id: 'quantum-computing',
       prompt: 'Explain quantum computing in simple terms.',
-      expected: [{ any: ['qubit', 'quantum bit'] }, { any: ['superposition', 'both 0 and 1', 'at the same time', 'entangle'] }],
+      // What it is, how it works, what it is good for, and its limits.
+      expected: [
+        { any: ['qubit', 'quantum bit'] },
+        { any: ['superposition', 'both 0 and 1', '0 and 1 at once', 'at the same time'] },
+        { any: ['entangle'] },
+        { any: ['interference', 'cancel'] },
+        { any: ['chemistry', 'molecules', 'factoring', 'cryptography', 'optimization', 'certain problems'] },
+        { any: ['error', 'cold', 'experimental', 'fragile', 'noise', 'noisy'] },
+      ],
+      criteria: {
+        accuracy: {
+          mustState: [{ any: ['qubit', 'quantum bit'] }],
+          // The myth of TRY_EVERY_ANSWER, in the words answers use.
+          mustNotState: [{ any: ['try every possible answer', 'tries every possible answer', 'tries all possible answers', 'every possible answer at the same time', 'all answers at once'] }],
+        },
+      },
       assert: [
-        { type: 'key-points' },
+        { type: 'key-points', min: 2 },
         { type: 'not-contains', value: 'I cannot' },
         { type: 'length', maxChars: 4000 },
         {
@@ -34,6 +49,17 @@ defineEval({
     {
       id: 'remote-work-pros-cons',
       prompt: 'What are the pros and cons of remote work?',
+      // Three pros, three cons, and a conclusion.
+      expected: [
+        { any: ['commute', 'commuting'] },
+        { any: ['flexib'] },
+        { any: ['focus', 'interruption', 'quiet'] },
+        { any: ['isolat', 'lonel'] },
+        { any: ['collaborat', 'teamwork', 'communication', 'mentor'] },
+        { any: ['blur', 'boundar', 'work-life', 'overwork', 'longer days'] },
+        { any: ['depends', 'hybrid', 'balance', 'overall'] },
+      ],
+      criteria: { accuracy: { mustNotState: [{ any: ['no drawbacks', 'no disadvantages', 'no downsides', 'always more productive'] }] } },
       assert: [
         { type: 'regex', pattern: '\\b(pros?|advantages?|benefits?)\\b', flags: 'i' },
         { type: 'regex', pattern: '\\b(cons?|disadvantages?|drawbacks?|challenges?)\\b', flags: 'i' },

@@ -24,29 +24,26 @@ export default class EdgeEvalsReporter implements Reporter {
   }
 
   onTestCaseResult(testCase: TestCase): void {
-    const meta = testCase.meta().edgeEvals;
-    if (meta === undefined) return;
+    const { edgeEvals: meta, edgeEvalsJudge: verdict } = testCase.meta();
+    if (meta === undefined && verdict === undefined) return;
     if (this.partialFd === null) {
       const file = path.join(this.settings().resultsDir, PARTIAL_RESULTS);
       mkdirSync(path.dirname(file), { recursive: true });
       this.partialFd = openSync(file, 'w');
     }
-    writeSync(this.partialFd, `${JSON.stringify(meta)}\n`);
+    writeSync(this.partialFd, `${JSON.stringify(meta ?? { verdict })}\n`);
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
-    const metas = testModules.flatMap((module) =>
-      [...module.children.allTests()].flatMap((test) => {
-        const meta = test.meta().edgeEvals;
-        return meta === undefined ? [] : [meta];
-      }),
-    );
+    const tests = testModules.flatMap((module) => [...module.children.allTests()]);
+    const metas = tests.flatMap((test) => test.meta().edgeEvals ?? []);
+    const verdicts = tests.flatMap((test) => test.meta().edgeEvalsJudge ?? []);
     if (this.partialFd !== null) closeSync(this.partialFd);
     this.partialFd = null;
     if (metas.length === 0) return;
     const config = this.settings();
     // vitest cancelled the run itself (--bail): the results say so, like those of a Ctrl-C.
-    const results = assembleResults(metas, { config, plan: readPlan(), interrupted: reason === 'interrupted' ? { signal: null } : undefined });
+    const results = assembleResults(metas, { config, plan: readPlan(), interrupted: reason === 'interrupted' ? { signal: null } : undefined }, verdicts);
     // latest.json, then history, baseline gate and saving, Markdown/HTML reports: src/report/conclude.ts.
     const conclusion = writeAndConclude(results, { config, state: reason, unhandledErrors: unhandledErrors.length, stream: process.stdout });
     this.log(`\n${conclusion.text}`);

@@ -26,6 +26,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMai
     summary: 'Run the eval suite (same as npm run eval)',
     load: async () => (await import('../src/cli/commands/eval.ts')).evalCommand,
   },
+  rate: {
+    summary: 'Rate the answers of a run by hand, 1-5 for accuracy, completeness and clarity (resumable)',
+    load: async () => (await import('../src/cli/commands/rate.ts')).rateCommand,
+  },
   report: {
     summary: 'Render Markdown/HTML reports from a results JSON file or the partial.jsonl of an interrupted run',
     load: async () => (await import('../src/cli/commands/report.ts')).reportCommand,

@@ -6,8 +6,10 @@ import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import type { CriterionWeights } from '../contract/criteria.ts';
 import { parseTolerances, type GateTolerances } from '../stats/gate.ts';
 import { closestNames } from '../util/suggest.ts';
+import { DEFAULT_WEIGHTS, parseWeights } from './weights.ts';
 
 export const RUNTIME_CHOICES = ['auto', 'embedded', 'foundry', 'ollama', 'llama-server', 'openai'] as const;
 export const PYTHON_SANDBOX_CHOICES = ['prefer', 'require'] as const;
@@ -107,6 +109,14 @@ export const EnvSchema = z.object({
     }
   }),
   EVAL_MIN_PASS_RATE: number(1, 0, 1),
+  EVAL_WEIGHTS: optionalString.transform((value, ctx) => {
+    try {
+      return value === undefined ? DEFAULT_WEIGHTS : parseWeights(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
   EVAL_HISTORY_LIMIT: integer(0, 20),
   EVAL_REPEATS: integer(1, 1),
   EVAL_WARMUP: integer(0, 1),
@@ -129,9 +139,21 @@ export const EnvSchema = z.object({
   EVAL_PYTHON_SANDBOX: choice(PYTHON_SANDBOX_CHOICES),
   EDGE_EVALS_CACHE: optionalString,
   EDGE_EVALS_SERVE_API_KEY: optionalString,
+  EVAL_JUDGE: optionalString.refine((value) => value === undefined || MODEL_ALIAS.test(value) || GGUF_PATH.test(value), 'expected a model alias or a path to a .gguf file'),
+  EVAL_JUDGE_RUNTIME: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? undefined : value.toLowerCase()))
+    .pipe(z.enum(RUNTIME_CHOICES, { error: `expected one of ${RUNTIME_CHOICES.join(', ')}` }).optional()),
+  EVAL_JUDGE_BASE_URL: httpUrl,
+  EVAL_JUDGE_API_KEY: optionalString,
 });
 
 export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
+
+/** Variables whose values never appear in a message. */
+const SECRET_VARIABLES = new Set(['EVAL_API_KEY', 'EDGE_EVALS_SERVE_API_KEY', 'EVAL_JUDGE_API_KEY']);
 
 export interface EvalConfig {
   runtime: RuntimeChoice;
@@ -146,6 +168,8 @@ export interface EvalConfig {
   saveBaselinePath: string | undefined;
   /** What the gate tolerates against the baseline (EVAL_GATE_TOLERANCES, EVAL_MIN_PASS_RATE). */
   gate: GateTolerances;
+  /** Weights of the criteria in the recommendation (EVAL_WEIGHTS), normalised. */
+  weights: CriterionWeights;
   /** Runs kept under <resultsDir>/history; 0 keeps none. */
   historyLimit: number;
   repeats: number;
@@ -164,8 +188,19 @@ export interface EvalConfig {
   cacheDir: string;
   /** `edge-evals serve --api-key` from the environment, where `ps` does not show it. */
   serveApiKey: string | undefined;
+  /** The judge model (EVAL_JUDGE...), or null: the answers are scored by the model-free scorers only. */
+  judge: JudgeConfig | null;
   /** Where the configuration came from, for messages. */
   envFile: string | null;
+}
+
+export interface JudgeConfig {
+  alias: string;
+  /** Undefined: the candidates' runtime, or `openai` with a base URL of its own. */
+  runtime: RuntimeChoice | undefined;
+  baseURL: string | undefined;
+  /** Never logged or written to results. */
+  apiKey: string | undefined;
 }
 
 /** A user mistake in configuration: printed as-is, exit code 2, no stack trace. */
@@ -228,7 +263,7 @@ export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = 
     const lines = parsed.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? '?');
       const given = values[variable];
-      const shown = variable === 'EVAL_API_KEY' || variable === 'EDGE_EVALS_SERVE_API_KEY' ? '(hidden)' : JSON.stringify(given ?? '');
+      const shown = SECRET_VARIABLES.has(variable) ? '(hidden)' : JSON.stringify(given ?? '');
       return `  ${variable}=${shown}: ${issue.message}`;
     });
     const where = envFile === null ? 'the environment' : `the environment or ${envFile}`;
@@ -237,6 +272,12 @@ export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = 
   const env = parsed.data;
   if (env.EVAL_RUNTIME === 'openai' && env.EVAL_BASE_URL === undefined) {
     throw new ConfigError('EVAL_RUNTIME=openai needs EVAL_BASE_URL (for example http://127.0.0.1:8000/v1).');
+  }
+  if (env.EVAL_JUDGE === undefined && (env.EVAL_JUDGE_RUNTIME ?? env.EVAL_JUDGE_BASE_URL ?? env.EVAL_JUDGE_API_KEY) !== undefined) {
+    throw new ConfigError('EVAL_JUDGE_RUNTIME, EVAL_JUDGE_BASE_URL and EVAL_JUDGE_API_KEY need EVAL_JUDGE, the judge model\'s alias.');
+  }
+  if (env.EVAL_JUDGE_RUNTIME === 'openai' && env.EVAL_JUDGE_BASE_URL === undefined && env.EVAL_BASE_URL === undefined) {
+    throw new ConfigError('EVAL_JUDGE_RUNTIME=openai needs EVAL_JUDGE_BASE_URL (or EVAL_BASE_URL), for example http://127.0.0.1:8000/v1.');
   }
   const resolveFrom = (value: string) => path.resolve(cwd, value);
   return {
@@ -253,6 +294,7 @@ export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = 
     baselinePath: env.EVAL_BASELINE === undefined ? undefined : resolveFrom(env.EVAL_BASELINE),
     saveBaselinePath: env.EVAL_SAVE_BASELINE === undefined ? undefined : resolveFrom(env.EVAL_SAVE_BASELINE),
     gate: { ...env.EVAL_GATE_TOLERANCES, minPassRate: env.EVAL_MIN_PASS_RATE },
+    weights: env.EVAL_WEIGHTS,
     historyLimit: env.EVAL_HISTORY_LIMIT,
     repeats: env.EVAL_REPEATS,
     warmup: env.EVAL_WARMUP,
@@ -266,6 +308,10 @@ export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = 
     pythonSandbox: env.EVAL_PYTHON_SANDBOX,
     cacheDir: env.EDGE_EVALS_CACHE === undefined ? defaultCacheDir(values) : resolveFrom(env.EDGE_EVALS_CACHE),
     serveApiKey: env.EDGE_EVALS_SERVE_API_KEY,
+    judge:
+      env.EVAL_JUDGE === undefined
+        ? null
+        : { alias: env.EVAL_JUDGE, runtime: env.EVAL_JUDGE_RUNTIME, baseURL: env.EVAL_JUDGE_BASE_URL, apiKey: env.EVAL_JUDGE_API_KEY },
     envFile,
   };
 }

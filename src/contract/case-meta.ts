@@ -3,6 +3,8 @@
 // partial-results file read it back.
 // Type-only: the augmentation below merges into vitest's TaskMeta only where vitest resolves.
 import type {} from 'vitest';
+import type { ChatMessage } from './chat.ts';
+import type { CriterionScore, CriterionWeights, JudgeError } from './criteria.ts';
 import type { CaseResult } from './results.ts';
 
 export interface CaseMeta {
@@ -18,10 +20,40 @@ export interface CaseMeta {
     startError: string | null;
   };
   runtime: { name: string; version: string | null; reason: string };
+  /** The criteria weights of the case's eval, when it sets its own. */
+  criteriaWeights?: CriterionWeights;
+}
+
+/** A candidate's answer as the judge phase gets it (through the coordinator), with what the eval knows about a good one. */
+export interface AnswerToJudge {
+  caseName: string;
+  model: string;
+  category: string;
+  prompt: string;
+  repeat: number;
+  /** The conversation the answer replies to; its last message is the question. */
+  messages: ChatMessage[];
+  answer: string;
+  /** Key points or a reference answer. */
+  expected?: string | (string | { any: string[] })[];
+  /** Reference facts (criteria.accuracy of the eval). */
+  facts?: { mustState?: (string | { any: string[] })[]; mustNotState?: (string | { any: string[] })[] };
+}
+
+/** What the judge phase records per answer it judged, on `task.meta.edgeEvalsJudge`. */
+export interface JudgeMeta {
+  /** The judged case's full test name (`fixture-small > code/sort-function`). */
+  caseName: string;
+  judge: { alias: string; modelId: string | null; runtime: string };
+  scores: CriterionScore[];
+  errors: JudgeError[];
+  /** Set when the judge could not be started or reached, instead of verdicts. */
+  startError?: string;
 }
 
 declare module 'vitest' {
   interface TaskMeta {
     edgeEvals?: CaseMeta;
+    edgeEvalsJudge?: JudgeMeta;
   }
 }

@@ -1,8 +1,9 @@
-// A message of an OpenAI-style chat, as the client sends it and the embedded server receives it.
+// A message of an OpenAI-style chat, as the client sends it, the embedded server receives it and
+// the results record it.
+import { z } from 'zod';
 
-export type ChatRole = 'system' | 'user' | 'assistant';
+export const ChatRole = z.enum(['system', 'user', 'assistant']);
+export type ChatRole = z.infer<typeof ChatRole>;
 
-export interface ChatMessage {
-  role: ChatRole;
-  content: string;
-}
+export const ChatMessage = z.object({ role: ChatRole, content: z.string() });
+export type ChatMessage = z.infer<typeof ChatMessage>;

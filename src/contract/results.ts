@@ -2,6 +2,8 @@
 // only by adding optional fields, or bump RESULTS_SCHEMA_VERSION. schemas/results.schema.json
 // is generated from this file by `npm run schema`.
 import { z } from 'zod';
+import { Agreement, CriterionScore, CriterionSummary, CriterionWeights, JudgeError, ScoreSource } from './criteria.ts';
+import { ChatMessage } from './chat.ts';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -122,6 +124,12 @@ export const CaseResult = z.object({
   /** Sampling of this case's request, which an eval may set apart from the run's settings. */
   temperature: z.number().optional(),
   maxTokens: z.number().int().positive().optional(),
+  /** The conversation sent; its last message is the question the answer replies to. */
+  messages: z.array(ChatMessage).optional(),
+  /** Accuracy, completeness, clarity and speed of the answer, from every source that scored it. */
+  criteria: z.array(CriterionScore).optional(),
+  /** Verdicts the judge could not give, with what it answered. */
+  judgeErrors: z.array(JudgeError).optional(),
 });
 export type CaseResult = z.infer<typeof CaseResult>;
 
@@ -191,6 +199,10 @@ export const ModelResult = z.object({
   score: z.number().min(0).max(1).nullable().optional(),
   /** Of the failed checks, those that caught a planted defect (models with known answers). */
   checksPlanted: z.number().int().nonnegative().optional(),
+  /** Each criterion from each source, over the model's answers. */
+  criteria: z.array(CriterionSummary).optional(),
+  /** The headline criteria means weighed with the run's weights (1-5); null when none was scored. */
+  weightedScore: z.number().nullable().optional(),
 });
 export type ModelResult = z.infer<typeof ModelResult>;
 
@@ -216,6 +228,34 @@ export const Recommendation = z.object({
   reason: z.string(),
 });
 export type Recommendation = z.infer<typeof Recommendation>;
+
+/** The judge model of a run, when one was configured. */
+export const JudgeInfo = z.object({
+  alias: z.string(),
+  modelId: z.string().nullable(),
+  runtime: z.string(),
+  /** How its scores were read: from the score tokens' probabilities, as written, or both (some verdicts without logprobs). */
+  scoring: z.enum(['logprob-weighted', 'integer', 'mixed']).nullable(),
+  verdicts: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  cached: z.number().int().nonnegative(),
+  /** Set when the judge could not be started or reached: no verdict was given. */
+  startError: z.string().nullable(),
+});
+export type JudgeInfo = z.infer<typeof JudgeInfo>;
+
+export const CriteriaSettings = z.object({
+  /** EVAL_WEIGHTS, normalised. */
+  weights: CriterionWeights,
+  /** Categories whose eval sets weights of its own. */
+  categoryWeights: z.record(z.string(), CriterionWeights),
+  /** Which source each criterion's headline comes from: the judge where it scored, else the model-free scorers. */
+  headline: z.object({ accuracy: ScoreSource, completeness: ScoreSource, clarity: ScoreSource, speed: ScoreSource }),
+  judge: JudgeInfo.nullable(),
+  /** Agreement of people's ratings with the judge and with the model-free scorers. */
+  agreement: z.array(Agreement),
+});
+export type CriteriaSettings = z.infer<typeof CriteriaSettings>;
 
 export const Results = z.object({
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
@@ -247,6 +287,7 @@ export const Results = z.object({
   cases: z.array(CaseResult),
   groups: z.array(GroupResult),
   recommendations: z.array(Recommendation),
+  criteria: CriteriaSettings.optional(),
   /**
    * Present only when the run stopped before it finished (Ctrl-C, SIGTERM, vitest's --bail):
    * the results then hold just the cases measured until then. The gate never passes such a

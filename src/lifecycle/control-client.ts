@@ -2,8 +2,9 @@
 // node:http rather than fetch: fetch gives up on a response after 5 minutes of waiting for
 // headers, and a model load may legitimately take longer.
 import { request } from 'node:http';
+import type { AnswerToJudge } from '../contract/case-meta.ts';
 import type { Resources } from '../contract/results.ts';
-import type { ModelLease } from './coordinator.ts';
+import type { ModelLease, ModelRole } from './coordinator.ts';
 import { RESOURCE_SAMPLE_INTERVAL_MS } from './resources.ts';
 
 /** Where the control server listens, and the run's secret every request must carry. */
@@ -12,9 +13,11 @@ export interface ControlAccess {
   secret: string;
 }
 
-function call<T>(method: 'GET' | 'POST', control: ControlAccess, route: string): Promise<T> {
+function call<T>(method: 'GET' | 'POST', control: ControlAccess, route: string, body?: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    const outgoing = request(`${control.url}${route}`, { method, headers: { authorization: `Bearer ${control.secret}` } }, (response) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${control.secret}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const outgoing = request(`${control.url}${route}`, { method, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
@@ -25,12 +28,22 @@ function call<T>(method: 'GET' | 'POST', control: ControlAccess, route: string):
       response.on('error', reject);
     });
     outgoing.on('error', reject);
-    outgoing.end();
+    outgoing.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
 
-export function acquireModel(control: ControlAccess, alias: string): Promise<ModelLease> {
-  return call('POST', control, `/acquire?model=${encodeURIComponent(alias)}`);
+export function acquireModel(control: ControlAccess, alias: string, role: ModelRole = 'candidate'): Promise<ModelLease> {
+  return call('POST', control, `/acquire?model=${encodeURIComponent(alias)}${role === 'judge' ? '&role=judge' : ''}`);
+}
+
+/** Keep a candidate's answer in the main process until the judge phase asks for it. */
+export async function recordAnswer(control: ControlAccess, answer: AnswerToJudge): Promise<void> {
+  await call('POST', control, '/answers', answer);
+}
+
+/** The answers the candidates gave in this run, in order. */
+export function recordedAnswers(control: ControlAccess): Promise<AnswerToJudge[]> {
+  return call('GET', control, '/answers');
 }
 
 export function modelResources(control: ControlAccess, alias: string): Promise<Resources | null> {

@@ -1,5 +1,5 @@
-// The coordinator's door for the test workers: a small HTTP server on 127.0.0.1 with three
-// routes. Vitest runs tests in worker processes, and this is the plainest way for them to ask
+// The coordinator's door for the test workers: a small HTTP server on 127.0.0.1 with a few
+// routes (a model, its new address, its resources, and the answers kept for the judge). Vitest runs tests in worker processes, and this is the plainest way for them to ask
 // the main process for a model and read its resource usage.
 //
 // Any local process can reach a port on 127.0.0.1, so every request must carry the run's
@@ -10,7 +10,29 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ControlAccess } from './control-client.ts';
+import type { AnswerToJudge } from '../contract/case-meta.ts';
 import type { ModelCoordinator } from './coordinator.ts';
+
+/** An answer is a few kilobytes; this bounds what one request may make the main process hold. */
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_ANSWER_BYTES) {
+        reject(new Error(`body larger than ${MAX_ANSWER_BYTES} bytes`));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
 
 /** A fresh secret for one run: 256 random bits. */
 export function newControlSecret(): string {
@@ -36,9 +58,21 @@ export async function startControlServer(coordinator: ModelCoordinator, secret: 
     if (!authorized(request, secret)) {
       return reply(401, { error: "missing or wrong bearer token: only this run's test workers may ask" }, { 'www-authenticate': 'Bearer' });
     }
+    if (url.pathname === '/answers') {
+      if (request.method === 'GET') return reply(200, coordinator.recordedAnswers());
+      if (request.method !== 'POST') return reply(405, { error: 'use GET or POST on /answers' });
+      readBody(request).then(
+        (text) => {
+          coordinator.recordAnswer(JSON.parse(text) as AnswerToJudge);
+          reply(200, { recorded: true });
+        },
+        (error: unknown) => reply(400, { error: (error as Error).message }),
+      );
+      return;
+    }
     if (alias === null || alias === '') return reply(400, { error: 'missing ?model=' });
     if (request.method === 'POST' && url.pathname === '/acquire') {
-      coordinator.acquire(alias).then(
+      coordinator.acquire(alias, url.searchParams.get('role') === 'judge' ? 'judge' : 'candidate').then(
         (lease) => reply(200, lease),
         (error: unknown) => reply(500, { error: (error as Error).message }),
       );

@@ -1,8 +1,12 @@
 // The model coordinator lives in vitest's main process for the whole run. Eval tests (in
 // workers) ask it for their model; it keeps at most one model loaded, so memory stays bounded:
 // asking for model B unloads model A first. Each model is started once per run, however many
-// eval files use it, because the per-model vitest projects run one after the other.
+// eval files use it, because the per-model vitest projects run one after the other. The judge
+// model, when there is one, is started the same way (on its own runtime when it has one) by the
+// judge phase, which runs after every candidate: it never runs while a candidate is measured.
+// The candidates' answers are kept here until the judge phase asks for them.
 import type { EvalConfig } from '../config/env.ts';
+import type { AnswerToJudge } from '../contract/case-meta.ts';
 import type { Resources } from '../contract/results.ts';
 import { RuntimeError } from '../contract/runtime.ts';
 import type { Runtime, RunningModel } from '../runtimes/types.ts';
@@ -21,8 +25,18 @@ export type ModelLease =
     }
   | { ok: false; alias: string; error: string; runtime: { name: string; version: string | null; reason: string } };
 
+/** A candidate under evaluation, or the judge that scores the candidates' answers. */
+export type ModelRole = 'candidate' | 'judge';
+
+export interface CoordinatedRuntime {
+  runtime: Runtime;
+  info: { name: string; version: string | null; reason: string };
+}
+
 interface ActiveModel {
   running: RunningModel;
+  /** The runtime that started it (the judge may have one of its own). */
+  owner: CoordinatedRuntime;
   sampler: ResourceSampler;
   /** Set once the model is warmed up: what later requests for it get. */
   lease?: ModelLease;
@@ -34,17 +48,29 @@ export class ModelCoordinator {
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private readonly abort = new AbortController();
+  private readonly answers: AnswerToJudge[] = [];
 
   constructor(
-    private readonly runtime: Runtime,
-    private readonly runtimeInfo: { name: string; version: string | null; reason: string },
+    private readonly candidates: CoordinatedRuntime,
     private readonly config: EvalConfig,
     private readonly log: (message: string) => void,
+    /** The judge's runtime when it is not the candidates' (another runtime or endpoint). */
+    private readonly judge: CoordinatedRuntime = candidates,
   ) {}
 
   /** The model, loaded and warmed up; requests are served one at a time, in order. */
-  acquire(alias: string): Promise<ModelLease> {
-    return this.serialize(() => this.acquireNow(alias));
+  acquire(alias: string, role: ModelRole = 'candidate'): Promise<ModelLease> {
+    return this.serialize(() => this.acquireNow(alias, role === 'judge' ? this.judge : this.candidates));
+  }
+
+  /** Keep a candidate's answer for the judge phase. */
+  recordAnswer(answer: AnswerToJudge): void {
+    this.answers.push(answer);
+  }
+
+  /** The answers recorded so far, in the order they came. */
+  recordedAnswers(): readonly AnswerToJudge[] {
+    return this.answers;
   }
 
   /**
@@ -68,7 +94,8 @@ export class ModelCoordinator {
     this.abort.abort();
     await this.queue.catch(() => undefined);
     await this.release().catch((error: unknown) => this.log(`could not unload: ${(error as Error).message}`));
-    await this.runtime.dispose();
+    await this.candidates.runtime.dispose();
+    if (this.judge !== this.candidates) await this.judge.runtime.dispose();
   }
 
   private serialize<T>(work: () => Promise<T>): Promise<T> {
@@ -77,16 +104,18 @@ export class ModelCoordinator {
     return next;
   }
 
-  private async acquireNow(alias: string): Promise<ModelLease> {
-    const failure = this.failures.get(alias);
-    if (failure !== undefined) return { ok: false, alias, error: failure, runtime: this.runtimeInfo };
-    if (this.active?.running.alias === alias && this.active.lease !== undefined) return this.active.lease;
-    if (this.disposed) return { ok: false, alias, error: 'the run is shutting down', runtime: this.runtimeInfo };
+  private async acquireNow(alias: string, owner: CoordinatedRuntime): Promise<ModelLease> {
+    const { runtime, info } = owner;
+    const failureKey = `${runtime.name}\u0000${owner === this.judge ? 'judge' : 'candidate'}\u0000${alias}`;
+    const failure = this.failures.get(failureKey);
+    if (failure !== undefined) return { ok: false, alias, error: failure, runtime: info };
+    if (this.active?.running.alias === alias && this.active.owner.runtime === runtime && this.active.lease !== undefined) return this.active.lease;
+    if (this.disposed) return { ok: false, alias, error: 'the run is shutting down', runtime: info };
     await this.release();
-    this.log(`${alias}: starting on ${this.runtime.name}`);
+    this.log(`${alias}: starting on ${runtime.name}`);
     let running: RunningModel;
     try {
-      running = await this.runtime.start(alias, {
+      running = await runtime.start(alias, {
         signal: this.abort.signal,
         timeoutMs: this.config.loadTimeoutMs,
         onProgress: (event) => {
@@ -95,10 +124,10 @@ export class ModelCoordinator {
         },
       });
     } catch (error) {
-      return this.fail(alias, describeFailure(error));
+      return this.fail(failureKey, alias, describeFailure(error), info);
     }
     // The sampler asks for the current processes: a reconnect may replace `running`.
-    const active: ActiveModel = { running, sampler: new ResourceSampler(() => this.runtime.processes(active.running)) };
+    const active: ActiveModel = { running, owner, sampler: new ResourceSampler(() => runtime.processes(active.running)) };
     active.sampler.start();
     this.active = active;
     this.log(
@@ -109,9 +138,9 @@ export class ModelCoordinator {
       await warmUp(running, this.config, this.abort.signal);
     } catch (error) {
       await this.release().catch(() => undefined);
-      return this.fail(alias, `warm-up request failed: ${(error as Error).message}`);
+      return this.fail(failureKey, alias, `warm-up request failed: ${(error as Error).message}`, info);
     }
-    active.lease = { ok: true, model: leasedModel(running), runtime: this.runtimeInfo };
+    active.lease = { ok: true, model: leasedModel(running), runtime: info };
     return active.lease;
   }
 
@@ -120,10 +149,11 @@ export class ModelCoordinator {
     if (active === null || active.running.alias !== alias || active.lease?.ok !== true || this.disposed) return null;
     // Another test found the new address first.
     if (active.running.baseURL !== staleBaseURL) return active.lease;
-    if (this.runtime.reconnect === undefined) return null;
-    this.log(`${alias}: nothing listens at ${staleBaseURL} any more; looking for ${this.runtime.name}'s service again`);
+    const { runtime } = active.owner;
+    if (runtime.reconnect === undefined) return null;
+    this.log(`${alias}: nothing listens at ${staleBaseURL} any more; looking for ${runtime.name}'s service again`);
     try {
-      active.running = await this.runtime.reconnect(active.running, {
+      active.running = await runtime.reconnect(active.running, {
         signal: this.abort.signal,
         timeoutMs: this.config.loadTimeoutMs,
         onProgress: (event) => this.log(`${alias}: ${event.message}`),
@@ -137,10 +167,10 @@ export class ModelCoordinator {
     return active.lease;
   }
 
-  private fail(alias: string, error: string): ModelLease {
-    this.failures.set(alias, error);
+  private fail(key: string, alias: string, error: string, runtime: CoordinatedRuntime['info']): ModelLease {
+    this.failures.set(key, error);
     this.log(`${alias}: FAILED to start: ${error.split('\n')[0]}`);
-    return { ok: false, alias, error, runtime: this.runtimeInfo };
+    return { ok: false, alias, error, runtime };
   }
 
   private async release(): Promise<void> {
@@ -148,7 +178,7 @@ export class ModelCoordinator {
     if (active === null) return;
     this.active = null;
     await active.sampler.stop();
-    await this.runtime.stop(active.running);
+    await active.owner.runtime.stop(active.running);
     this.log(`${active.running.alias}: unloaded`);
   }
 }

@@ -7,19 +7,21 @@ import { loadConfig } from '../config/env.ts';
 import { createRuntime } from '../runtimes/index.ts';
 import type { ControlAccess } from './control-client.ts';
 import { newControlSecret, startControlServer } from './control-server.ts';
-import { ModelCoordinator } from './coordinator.ts';
-import { makePlan, readPlan } from './plan.ts';
+import { ModelCoordinator, type CoordinatedRuntime } from './coordinator.ts';
+import { judgeRuntimeConfig, judgeSharesRuntime, makePlan, readPlan, type RunPlan } from './plan.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The coordinator's control server and this run's secret for it (see control-client.ts). */
     edgeEvalsControl: ControlAccess;
+    /** The judge of the run's answers, when EVAL_JUDGE names one. */
+    edgeEvalsJudge: RunPlan['judge'] | null;
   }
 }
 
 interface SharedRun {
   users: number;
-  ready: Promise<{ coordinator: ModelCoordinator; control: ControlAccess; close: () => Promise<void> }>;
+  ready: Promise<{ coordinator: ModelCoordinator; control: ControlAccess; plan: RunPlan; close: () => Promise<void> }>;
   abandon: () => void;
 }
 
@@ -35,8 +37,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const run = shared;
   run.users++;
-  const { control } = await run.ready;
+  const { control, plan } = await run.ready;
   project.provide('edgeEvalsControl', control);
+  project.provide('edgeEvalsJudge', plan.judge ?? null);
   return async () => {
     run.users--;
     if (run.users > 0) return;
@@ -64,9 +67,21 @@ function startRun(log: (message: string) => void): SharedRun {
     abandonRuntime = () => runtime.abandon();
     const info = await runtime.detect();
     log(`runtime ${plan.runtime}${info.version === null ? '' : ` (${info.version})`}: ${plan.reason}`);
-    const coordinator = new ModelCoordinator(runtime, { name: plan.runtime, version: info.version, reason: plan.reason }, config, log);
+    const candidates: CoordinatedRuntime = { runtime, info: { name: plan.runtime, version: info.version, reason: plan.reason } };
+    let judge = candidates;
+    if (plan.judge !== undefined && !judgeSharesRuntime(plan, config)) {
+      const judgeRuntime = await createRuntime(plan.judge.runtime, judgeRuntimeConfig(config));
+      abandonRuntime = () => {
+        runtime.abandon();
+        judgeRuntime.abandon();
+      };
+      const judgeInfo = await judgeRuntime.detect();
+      judge = { runtime: judgeRuntime, info: { name: plan.judge.runtime, version: judgeInfo.version, reason: plan.judge.reason } };
+    }
+    if (plan.judge !== undefined) log(`judge ${plan.judge.alias} on ${plan.judge.runtime} (${plan.judge.reason}), after every candidate answered`);
+    const coordinator = new ModelCoordinator(candidates, config, log, judge);
     const { url, secret, close } = await startControlServer(coordinator, newControlSecret());
-    return { coordinator, control: { url, secret }, close };
+    return { coordinator, control: { url, secret }, plan, close };
   })();
   return { users: 0, ready, abandon };
 }

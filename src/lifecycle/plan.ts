@@ -8,12 +8,16 @@ import { chooseRuntime } from '../runtimes/choose.ts';
 
 export const PLAN_ENV = 'EDGE_EVALS_PLAN';
 
+const RuntimeNameSchema = z.enum(['embedded', 'foundry', 'ollama', 'llama-server', 'openai']);
+
 const RunPlan = z.object({
-  runtime: z.enum(['embedded', 'foundry', 'ollama', 'llama-server', 'openai']),
+  runtime: RuntimeNameSchema,
   reason: z.string(),
   models: z.array(z.string()).min(1),
   /** The eval files the run was checked with before it started (relative to the project); all when absent. */
   evalFiles: z.array(z.string()).optional(),
+  /** The judge model, loaded after every candidate answered; absent without EVAL_JUDGE. */
+  judge: z.object({ alias: z.string(), runtime: RuntimeNameSchema, reason: z.string() }).optional(),
 });
 export type RunPlan = z.infer<typeof RunPlan>;
 
@@ -35,7 +39,30 @@ export function makePlan(config: EvalConfig, endpointModels?: readonly string[])
     const listed = name === 'openai' ? ' (`npm run eval` uses every model the endpoint lists)' : '';
     throw new ConfigError(`EVAL_MODELS is required with EVAL_RUNTIME=${name}: comma-separated model names or .gguf paths${listed}.`);
   }
-  return { runtime: name, reason, models: [...models] };
+  return { runtime: name, reason, models: [...models], ...(config.judge === null ? {} : { judge: judgePlan(config, name) }) };
+}
+
+/** The judge's runtime: EVAL_JUDGE_RUNTIME, else `openai` when it has a base URL of its own, else the candidates'. */
+function judgePlan(config: EvalConfig, candidates: RuntimeName): NonNullable<RunPlan['judge']> {
+  const judge = config.judge as NonNullable<EvalConfig['judge']>;
+  if (judge.runtime !== undefined && judge.runtime !== 'auto') return { alias: judge.alias, runtime: judge.runtime, reason: `EVAL_JUDGE_RUNTIME=${judge.runtime}` };
+  if (judge.baseURL !== undefined) return { alias: judge.alias, runtime: 'openai', reason: 'EVAL_JUDGE_BASE_URL' };
+  return { alias: judge.alias, runtime: candidates, reason: "the candidates' runtime" };
+}
+
+/**
+ * The configuration the judge's runtime is built from: the run's, with the judge's endpoint and
+ * key. A judge on the candidates' runtime and endpoint shares the candidates' runtime instance.
+ */
+export function judgeRuntimeConfig(config: EvalConfig): EvalConfig {
+  const judge = config.judge;
+  if (judge === null) return config;
+  return { ...config, baseURL: judge.baseURL ?? config.baseURL, apiKey: judge.baseURL === undefined ? (judge.apiKey ?? config.apiKey) : judge.apiKey };
+}
+
+/** Whether the judge is served by the candidates' runtime at the same endpoint, so one runtime serves both. */
+export function judgeSharesRuntime(plan: RunPlan, config: EvalConfig): boolean {
+  return plan.judge !== undefined && plan.judge.runtime === plan.runtime && (config.judge?.baseURL === undefined || config.judge.baseURL === config.baseURL);
 }
 
 export function readPlan(env: NodeJS.ProcessEnv = process.env): RunPlan | null {

@@ -2,7 +2,9 @@
 // their reasons, the run's one-line description and the trend series. The terminal,
 // Markdown and HTML renderers only lay these out.
 import { testId, wentAsPlanted, type AssertionResult, type CaseResult, type ModelResult, type Results, type RunSummary } from '../contract/results.ts';
+import { CRITERIA } from '../contract/criteria.ts';
 import { measuredTests, type HistoryRun } from '../results/files.ts';
+import { criterionCell, CRITERION_LABELS } from './criteria.ts';
 import { formatDuration, formatMB, formatMs, formatPercent, formatRate } from './format.ts';
 
 export interface ComparisonColumn {
@@ -15,14 +17,20 @@ export interface ComparisonColumn {
   extra?: boolean;
 }
 
+const CRITERION_DROP_ORDER = { accuracy: 0, completeness: 1, clarity: 2, speed: 3 } as const;
+
+// At 80 columns the criteria, E2E p50 and the checks stay; the other speed figures go first,
+// then (on narrower terminals) speed, clarity and completeness.
 const BASE_COLUMNS: readonly ComparisonColumn[] = [
   { header: 'Model', align: 'left', value: (model) => model.alias, dropOrder: 0 },
-  { header: 'Load', align: 'right', value: (model) => (model.startError !== null ? 'failed' : formatDuration(model.loadMs)), dropOrder: 2 },
-  { header: 'TTFT p50', align: 'right', value: (model) => formatMs(model.summary.ttftMs.p50), dropOrder: 0 },
-  { header: 'TTFT p95', align: 'right', value: (model) => formatMs(model.summary.ttftMs.p95), dropOrder: 3 },
-  { header: 'E2E p50', align: 'right', value: (model) => formatMs(model.summary.e2eMs.p50), dropOrder: 0 },
-  { header: 'tok/s', align: 'right', value: (model) => formatRate(model.summary.tokensPerSec.p50), dropOrder: 0 },
-  { header: 'Peak mem', align: 'right', value: (model) => formatMB(model.peakRssMB), dropOrder: 1 },
+  { header: 'Load', align: 'right', value: (model) => (model.startError !== null ? 'failed' : formatDuration(model.loadMs)), dropOrder: 7 },
+  { header: 'TTFT p50', align: 'right', value: (model) => formatMs(model.summary.ttftMs.p50), dropOrder: 4 },
+  { header: 'TTFT p95', align: 'right', value: (model) => formatMs(model.summary.ttftMs.p95), dropOrder: 8 },
+  // Always shown, so it says when a model could not start (Load, which also would, goes early).
+  { header: 'E2E p50', align: 'right', value: (model) => (model.startError !== null ? 'failed' : formatMs(model.summary.e2eMs.p50)), dropOrder: 0 },
+  { header: 'tok/s', align: 'right', value: (model) => formatRate(model.summary.tokensPerSec.p50), dropOrder: 5 },
+  { header: 'Peak mem', align: 'right', value: (model) => formatMB(model.peakRssMB), dropOrder: 6 },
+  ...CRITERIA.map((criterion): ComparisonColumn => ({ header: CRITERION_LABELS[criterion], align: 'right', value: (model) => criterionCell(model, criterion), dropOrder: CRITERION_DROP_ORDER[criterion] })),
   {
     header: 'Checks',
     align: 'right',
@@ -40,11 +48,18 @@ const SCORE_COLUMN: ComparisonColumn = {
   extra: true,
 };
 
-/** The table's columns; Score only for results that have scores (older files do not). */
+/**
+ * The table's columns: the criteria only for results with scored answers, Score only for
+ * results whose checks have scores (older files have neither).
+ */
 export function comparisonColumns(results: Results): readonly ComparisonColumn[] {
+  const criteria = results.models.some((model) => model.criteria?.some((summary) => summary.n > 0) === true);
   const scored = results.models.some((model) => model.score !== undefined && model.score !== null);
-  return scored ? [...BASE_COLUMNS, SCORE_COLUMN] : BASE_COLUMNS;
+  const base = criteria ? BASE_COLUMNS : BASE_COLUMNS.filter((column) => !CRITERION_HEADERS.has(column.header));
+  return scored ? [...base, SCORE_COLUMN] : base;
 }
+
+const CRITERION_HEADERS = new Set(Object.values(CRITERION_LABELS));
 
 /**
  * What Checks leaves out: `Not judged: 9 content checks of fixture-tiny, ...` (content is not
@@ -63,7 +78,8 @@ export function skippedChecksNote(results: Results): string | null {
  */
 export function modelVerdict(model: ModelResult, failures: readonly Failure[]): 'pass' | 'planted' | 'fail' {
   if (model.startError !== null || model.errored > 0) return 'fail';
-  const mine = failures.filter((failure) => failure.model === model.alias);
+  // The judge's failures on its answers are not the model's.
+  const mine = failures.filter((failure) => failure.model === model.alias && failure.judge !== true);
   if (mine.length === 0) return 'pass';
   return mine.every((failure) => failure.planted) ? 'planted' : 'fail';
 }
@@ -81,6 +97,8 @@ export interface Failure {
    * failure, listed apart from the others and not failing the run. Its reasons name the defects.
    */
   planted: boolean;
+  /** The judge's test of this answer failed (its verdict could not be read), not the candidate's. */
+  judge?: true;
 }
 
 function checkReason(check: AssertionResult): string {
@@ -92,7 +110,6 @@ function caseReasons(testCase: CaseResult): string[] {
   const checks = testCase.assertions.filter((check) => check.skipped !== true && (!check.pass || check.planted !== undefined)).map(checkReason);
   return testCase.error === null ? checks : [testCase.error, ...checks];
 }
-
 
 /**
  * Failed and errored tests with their reasons, expected failures (planted defects caught)
@@ -118,6 +135,20 @@ export function collectFailures(results: Results): Failure[] {
       status: testCase.status,
       reasons: reasons.length > 0 ? reasons : [testCase.status === 'error' ? 'error without a message' : 'failed without a reason'],
       planted: wentAsPlanted(testCase),
+    });
+  }
+  // The judge's test failed, not the candidate's: listed under the judge's name.
+  for (const testCase of results.cases) {
+    if (testCase.judgeErrors === undefined || testCase.judgeErrors.length === 0) continue;
+    failures.push({
+      name: `judge > ${testCase.name}`,
+      model: testCase.model,
+      prompt: testCase.prompt,
+      repeat: testCase.repeat,
+      status: 'error',
+      reasons: testCase.judgeErrors.map((error) => `${error.criterion}: ${error.error}; the judge replied: ${error.raw === '' ? '(nothing)' : error.raw}`),
+      planted: false,
+      judge: true,
     });
   }
   return failures;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { EvalConfig } from '../config/env.ts';
 import type { Results } from '../contract/results.ts';
 import { LATEST_RESULTS, loadHistory, PARTIAL_RESULTS, readBaselineFile, saveBaseline, saveToHistory, writeJsonAtomic } from '../results/files.ts';
+import { ratingsFileFor, readRatings, withRatings, type Rating } from '../results/ratings.ts';
 import { compareToBaseline, type GateVerdict } from '../stats/gate.ts';
 import { renderTerminalReport, shouldUseColor, terminalWidth } from './terminal.ts';
 import { DEFAULT_TREND_RUNS, GATE_VERDICT, HTML_REPORT, MARKDOWN_REPORT, shortPath, stepSummaryFile, writeReports } from './write.ts';
@@ -71,9 +72,12 @@ export function writeAndConclude(
 ): Conclusion {
   const { config, stream } = options;
   const resultsFile = path.join(config.resultsDir, LATEST_RESULTS);
-  writeJsonAtomic(resultsFile, results);
+  // People's ratings of answers that came back unchanged apply to this run too.
+  const ratings = readRatingsOrWarn(ratingsFileFor(resultsFile));
+  const rated = withRatings(results, ratings.ratings);
+  writeJsonAtomic(resultsFile, rated);
   rmSync(path.join(config.resultsDir, PARTIAL_RESULTS), { force: true });
-  return concludeRun(results, {
+  const conclusion = concludeRun(rated, {
     config,
     resultsFile,
     resultsFileCurrent: true,
@@ -81,6 +85,16 @@ export function writeAndConclude(
     unhandledErrors: options.unhandledErrors,
     terminal: { width: terminalWidth(stream), color: shouldUseColor(stream) },
   });
+  return ratings.warning === null ? conclusion : { ...conclusion, text: `${conclusion.text}warning: ${ratings.warning}\n` };
+}
+
+/** The ratings of a results folder; an unreadable ratings file is a warning at the end of a run, never its failure. */
+export function readRatingsOrWarn(file: string): { ratings: Rating[]; warning: string | null } {
+  try {
+    return { ratings: readRatings(file), warning: null };
+  } catch (error) {
+    return { ratings: [], warning: `people's ratings left out: ${(error as Error).message}` };
+  }
 }
 
 export function concludeRun(results: Results, options: ConcludeOptions): Conclusion {

@@ -27,6 +27,7 @@ import {
   type Failure,
 } from './comparison.ts';
 import { formatChange, formatMB, formatMs, formatRate, formatValue } from './format.ts';
+import { answerScores, CRITERIA_STYLE, criteriaNotes, criteriaSection, hasCriteria } from './html-criteria.ts';
 import { barChart, distributionChart, escapeHtml, lineChart } from './svg.ts';
 
 export interface HtmlOptions {
@@ -269,6 +270,7 @@ function responseCard(index: CaseIndex, alias: string, row: PromptRow, id: strin
     `<h4><span>${text(alias)}</span>${statusBadge(shown.status)}</h4>${repeatNote}${metricsParagraph(shown)}` +
     (shown.error === null ? '' : `<p class="error-text">${text(shown.error)}</p>`) +
     `<pre class="response">${shown.response === '' ? '<span class="note">(no response)</span>' : text(shown.response)}</pre>` +
+    answerScores(shown) +
     (checks.length === 0 ? '' : `<ul class="checks">${checks.join('')}</ul>`) +
     '</article>'
   );
@@ -311,6 +313,7 @@ export function renderHtml(results: Results, options: HtmlOptions = {}): string 
     ['summary', 'Summary'],
     ...(verdict === null ? [] : [['gate', 'Gate']]),
     ...(collectFailures(results).length === 0 ? [] : [['failures', 'Failures']]),
+    ...(hasCriteria(results) ? [['criteria', 'Criteria']] : []),
     ['charts', 'Charts'],
     ['matrix', 'Pass/fail'],
     ['responses', 'Responses'],
@@ -322,17 +325,18 @@ export function renderHtml(results: Results, options: HtmlOptions = {}): string 
     `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${text(`edge-evals results, ${describeTime(results.createdAt)}`)}</title>`,
-    `<style>${STYLE}</style></head><body>`,
+    `<style>${STYLE}${CRITERIA_STYLE}</style></head><body>`,
     `<header><h1>edge-evals results</h1><p class="meta">${text(describeRun(results))} · ${text(describeSettings(results))}<br>${text(describeMachine(results.machine))} · ${text(describeTime(results.createdAt))}</p>`,
     interruption === null ? '' : `<p class="verdict interrupted" id="interrupted">${text(interruption)}</p>`,
     `<nav>${sections.map(([id, label]) => `<a href="#${id}">${label}</a>`).join('')}</nav></header>`,
-    `<section id="summary"><h2>Summary</h2>${comparisonTable(results)}`,
+    `<section id="summary"><h2>Summary</h2>${comparisonTable(results)}${criteriaNotes(results)}`,
     recommendations.length === 0
       ? ''
       : `<h3>Recommendation</h3><ul>${recommendations.map((line) => `<li><strong>${text(line.category)}</strong>: ${text(line.model)} — ${text(line.reason)}</li>`).join('')}</ul>`,
     '</section>',
     verdict === null ? '' : gateSection(verdict),
     failuresSection(results),
+    criteriaSection(results),
     chartsSection(results),
     matrixSection(results, prompts, index),
     responsesSection(results, prompts, index),

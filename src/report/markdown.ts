@@ -24,6 +24,7 @@ import {
   visibleControls,
   type Failure,
 } from './comparison.ts';
+import { AGREEMENT_NOTE, agreementRows, describeCriteria, describeJudge } from './criteria.ts';
 import { formatChange, formatValue } from './format.ts';
 
 export interface MarkdownOptions {
@@ -79,6 +80,14 @@ function comparisonSection(results: Results): string[] {
     ),
     ...(note === null ? [] : ['', escapeMarkdown(note)]),
   ];
+}
+
+function agreementSection(results: Results): string[] {
+  const rows = agreementRows(results);
+  if (rows.length === 0) return [];
+  const headers = ['Criterion', 'Between', 'Answers', 'Weighted kappa', 'Spearman', 'Mean difference'];
+  const cells = rows.map((row) => [escapeMarkdown(row.criterion), escapeMarkdown(row.between), String(row.n), row.kappa, row.spearman, escapeMarkdown(row.meanDifference)]);
+  return ['', '### Agreement', '', ...table(headers, ['left', 'left', 'right', 'right', 'right', 'right'], cells), '', escapeMarkdown(AGREEMENT_NOTE)];
 }
 
 function gateRows(items: readonly GateItem[]): string[][] {
@@ -159,6 +168,8 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
   const interruption = describeInterruption(results);
   if (interruption !== null) lines.push(`> ⚠️ **${escapeMarkdown(interruption)}**`, '');
   lines.push(...comparisonSection(results));
+  for (const note of [describeCriteria(results), describeJudge(results)]) if (note !== null) lines.push('', escapeMarkdown(note));
+  lines.push(...agreementSection(results));
   const recommendations = recommendationLines(results);
   if (recommendations.length > 0) {
     lines.push('', '### Recommendation', '');

@@ -206,3 +206,59 @@ export function lineChart(title: string, xLabels: readonly string[], series: rea
   });
   return svg(height, title, parts.join(''));
 }
+
+export interface ScoreGroup {
+  /** The criterion: one group of bars, one bar per model. */
+  label: string;
+  bars: readonly { model: string; mean: number | null; low: number | null; high: number | null }[];
+}
+
+/**
+ * Scores on the fixed 1-5 scale, grouped by criterion, one bar per model in the model's colour,
+ * with the 95% interval as a whisker where there is one.
+ */
+export function scoreChart(title: string, groups: readonly ScoreGroup[], models: readonly string[]): string {
+  const rowHeight = 16;
+  const groupGap = 12;
+  const left = 12 + 14 * CHAR_WIDTH;
+  const plotWidth = CHART_WIDTH - left - RIGHT;
+  const x = (value: number) => left + (Math.min(5, Math.max(0, value)) / 5) * plotWidth;
+  const groupHeight = models.length * rowHeight + groupGap;
+  const plotBottom = TOP + groups.length * groupHeight;
+  const parts: string[] = [];
+  for (let tick = 0; tick <= 5; tick++) {
+    const position = round(x(tick));
+    parts.push(`<line x1="${position}" x2="${position}" y1="${TOP}" y2="${plotBottom}" class="grid"/><text x="${position}" y="${plotBottom + 18}" text-anchor="middle" class="tick">${tick}</text>`);
+  }
+  groups.forEach((group, groupIndex) => {
+    const top = TOP + groupIndex * groupHeight;
+    parts.push(`<text x="${left - 8}" y="${round(top + (models.length * rowHeight) / 2 + 4)}" text-anchor="end" class="label">${escapeHtml(group.label)}</text>`);
+    group.bars.forEach((bar) => {
+      const row = models.indexOf(bar.model);
+      const middle = top + row * rowHeight + rowHeight / 2;
+      const colour = seriesColour(row);
+      if (bar.mean === null) {
+        parts.push(`<text x="${left + 6}" y="${round(middle + 4)}" class="note">${escapeHtml(`${bar.model}: not scored`)}</text>`);
+        return;
+      }
+      const interval = bar.low === null || bar.high === null ? '' : `, 95% interval ${bar.low.toFixed(1)} to ${bar.high.toFixed(1)}`;
+      const summary = `${bar.model}, ${group.label}: ${bar.mean.toFixed(1)}/5${interval}`;
+      const whisker =
+        bar.low === null || bar.high === null
+          ? ''
+          : `<line x1="${round(x(bar.low))}" x2="${round(x(bar.high))}" y1="${round(middle)}" y2="${round(middle)}" stroke="#1b1f24" stroke-width="1.5"/>`;
+      parts.push(
+        `<g class="series" data-series="${escapeHtml(bar.model)}" data-criterion="${escapeHtml(group.label)}"><title>${escapeHtml(summary)}</title>` +
+          `<rect x="${left}" y="${round(middle - 6)}" width="${round(Math.max(1, x(bar.mean) - left))}" height="12" fill="${colour}" fill-opacity="0.85"/>` +
+          `${whisker}<text x="${round(x(Math.max(bar.mean, bar.high ?? bar.mean)) + 6)}" y="${round(middle + 4)}" class="value">${bar.mean.toFixed(1)}</text></g>`,
+      );
+    });
+  });
+  const legendTop = plotBottom + AXIS_HEIGHT;
+  models.forEach((model, index) => {
+    const legendX = 12 + (index % 3) * 236;
+    const legendY = legendTop + Math.floor(index / 3) * 20;
+    parts.push(`<rect x="${legendX}" y="${legendY}" width="12" height="12" fill="${seriesColour(index)}"/><text x="${legendX + 18}" y="${legendY + 10}" class="label">${escapeHtml(clipLabel(model, 30))}</text>`);
+  });
+  return svg(legendTop + Math.ceil(models.length / 3) * 20 + 4, title, parts.join(''));
+}

@@ -3,6 +3,7 @@
 // lesser importance are dropped before anything wraps) and uses colour only when asked.
 import type { Results } from '../contract/results.ts';
 import { describeItem, type GateVerdict } from '../stats/gate.ts';
+import { agreementRows, describeCriteria, describeJudge } from './criteria.ts';
 import {
   collectFailures,
   comparisonColumns,
@@ -31,6 +32,7 @@ export interface TerminalOptions {
 export const DEFAULT_TERMINAL_WIDTH = 80;
 const MIN_WIDTH = 40;
 const MIN_MODEL_COLUMN = 8;
+const WANTED_MODEL_COLUMN = 16;
 const COLUMN_GAP = 2;
 
 type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow';
@@ -103,7 +105,9 @@ function layoutTable(all: readonly ComparisonColumn[], cells: string[][], width:
   while (othersWidth(columns) + modelName > width && columns.some((column) => column.extra === true)) {
     columns = columns.filter((column) => column !== columns.find((candidate) => candidate.extra === true));
   }
-  while (othersWidth(columns) + MIN_MODEL_COLUMN > width) {
+  // Whole model names (up to a point) before more figures: a table of "fixture-ti…" rows says little.
+  const wantedModelWidth = Math.min(modelName, WANTED_MODEL_COLUMN);
+  while (othersWidth(columns) + wantedModelWidth > width) {
     const next = columns.filter((column) => column.dropOrder > 0).sort((a, b) => b.dropOrder - a.dropOrder)[0];
     if (next === undefined) break;
     columns = columns.filter((column) => column !== next);
@@ -162,6 +166,12 @@ export function renderTerminalReport(results: Results, options: TerminalOptions 
     if (skipped !== null) block(skipped, 0, 'dim');
     const dropped = all.filter((column) => !columns.includes(column)).map((column) => column.header);
     if (dropped.length > 0) block(`(not shown at this width: ${dropped.join(', ')})`, 0, 'dim');
+    for (const note of [describeCriteria(results), describeJudge(results)]) if (note !== null) block(note, 0, 'dim');
+    const agreement = agreementRows(results);
+    if (agreement.length > 0) {
+      out.push('', paint('bold', 'Agreement (weighted kappa, Spearman)'));
+      for (const row of agreement) block(`${row.criterion}, ${row.between}: ${row.kappa}, ${row.spearman} over ${row.n} answers`, 2);
+    }
   }
 
   const recommendations = recommendationLines(results);

@@ -6,14 +6,14 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EvalConfig } from '../config/env.ts';
-import type { CaseMeta } from '../contract/case-meta.ts';
+import type { CaseMeta, JudgeMeta } from '../contract/case-meta.ts';
 import type { Results } from '../contract/results.ts';
 import type { RunPlan } from '../lifecycle/plan.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import { buildResults } from './build.ts';
 
 export interface AssembleOptions {
-  config: Pick<EvalConfig, 'runtime' | 'repeats' | 'warmup' | 'maxTokens' | 'temperature' | 'seed'>;
+  config: Pick<EvalConfig, 'runtime' | 'repeats' | 'warmup' | 'maxTokens' | 'temperature' | 'seed' | 'weights'>;
   /** The run plan (model order, runtime) when known: `npm run eval` hands it to vitest. */
   plan: RunPlan | null;
   createdAt?: string;
@@ -36,7 +36,7 @@ export function describeThisMachine(): Results['machine'] {
   };
 }
 
-export function assembleResults(metas: readonly CaseMeta[], options: AssembleOptions): Results {
+export function assembleResults(metas: readonly CaseMeta[], options: AssembleOptions, verdicts: readonly JudgeMeta[] = []): Results {
   const { config, plan } = options;
   return buildResults({
     metas,
@@ -53,5 +53,7 @@ export function assembleResults(metas: readonly CaseMeta[], options: AssembleOpt
     createdAt: options.createdAt ?? new Date().toISOString(),
     fallbackRuntime: { name: plan?.runtime ?? config.runtime, version: null, reason: plan?.reason },
     interrupted: options.interrupted,
+    weights: config.weights,
+    verdicts,
   });
 }

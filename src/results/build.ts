@@ -1,9 +1,12 @@
 // From the recorded eval tests to the results contract: per-model and per-(model, prompt)
 // aggregates and the recommendations. Pure: the reporter gathers the inputs and writes files.
-import type { CaseMeta } from '../contract/case-meta.ts';
-import { RESULTS_SCHEMA_VERSION, testId, wentAsPlanted, type CaseResult, type GroupResult, type ModelResult, type Results } from '../contract/results.ts';
+import type { CaseMeta, JudgeMeta } from '../contract/case-meta.ts';
+import type { CriterionWeights } from '../contract/criteria.ts';
+import { RESULTS_SCHEMA_VERSION, testId, wentAsPlanted, type CaseResult, type CriteriaSettings, type GroupResult, type ModelResult, type Results } from '../contract/results.ts';
 import { RESOURCE_SAMPLE_INTERVAL_MS } from '../lifecycle/resources.ts';
 import { PERCENTILE_METHOD, summarizeMetrics } from '../stats/summary.ts';
+import { headlineMeans, headlineSources, sourceAgreement, summarizeCriteria, weightedScore, withSpeed } from './criteria.ts';
+import { judgeInfo, mergeVerdicts } from './verdicts.ts';
 import { recommend } from './recommend.ts';
 
 export interface BuildInput {
@@ -18,6 +21,10 @@ export interface BuildInput {
   fallbackRuntime: Results['runtime'];
   /** Set when the run stopped before it finished; the planned models without a case are listed. */
   interrupted?: { signal: string | null };
+  /** EVAL_WEIGHTS, normalised. */
+  weights: CriterionWeights;
+  /** What the judge phase recorded, when a judge was configured. */
+  verdicts?: readonly JudgeMeta[];
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
@@ -48,8 +55,7 @@ function meanScore(cases: readonly CaseResult[]): number | null {
   return scores.length === 0 ? null : scores.reduce((sum, score) => sum + score, 0) / scores.length;
 }
 
-function modelResult(alias: string, metas: readonly CaseMeta[]): ModelResult {
-  const cases = metas.map((meta) => meta.case);
+function modelResult(alias: string, metas: readonly CaseMeta[], cases: readonly CaseResult[], criteria: CriteriaSettings): ModelResult {
   const info = metas[0]?.model;
   const resources = cases.flatMap((testCase) => (testCase.resources === null ? [] : [testCase.resources]));
   const peaks = resources.flatMap((sample) => (sample.peakRssMB === null ? [] : [sample.peakRssMB]));
@@ -59,6 +65,7 @@ function modelResult(alias: string, metas: readonly CaseMeta[]): ModelResult {
     null,
   );
   const count = (status: CaseResult['status']) => cases.filter((testCase) => testCase.status === status).length;
+  const summaries = summarizeCriteria(cases, criteria.headline);
   return {
     alias,
     modelId: info?.modelId ?? null,
@@ -77,6 +84,8 @@ function modelResult(alias: string, metas: readonly CaseMeta[]): ModelResult {
     skipped: count('skip'),
     ...countChecks(cases),
     score: meanScore(cases),
+    criteria: summaries,
+    weightedScore: weightedScore(headlineMeans(summaries), criteria.weights),
   };
 }
 
@@ -97,14 +106,39 @@ function groupResult(cases: readonly CaseResult[]): GroupResult {
   };
 }
 
+/** Categories whose eval set weights of its own, from the cases' metas. */
+function categoryWeights(metas: readonly CaseMeta[]): Record<string, CriterionWeights> {
+  const weights: Record<string, CriterionWeights> = {};
+  for (const meta of metas) if (meta.criteriaWeights !== undefined) weights[meta.case.category] = meta.criteriaWeights;
+  return weights;
+}
+
 export function buildResults(input: BuildInput): Results {
   const byModel = groupBy(input.metas, (meta) => meta.case.model);
   const order = [...new Set([...(input.plannedModels ?? []), ...byModel.keys()])].filter((alias) => byModel.has(alias));
-  const models = order.map((alias) => modelResult(alias, byModel.get(alias) ?? []));
-  const cases = order.flatMap((alias) =>
-    (byModel.get(alias) ?? [])
-      .map((meta) => meta.case)
-      .sort((a, b) => a.category.localeCompare(b.category) || a.prompt.localeCompare(b.prompt) || a.repeat - b.repeat),
+  const judged = mergeVerdicts(
+    input.metas.map((meta) => meta.case),
+    input.verdicts ?? [],
+  );
+  const cases = withSpeed(
+    order.flatMap((alias) =>
+      judged.filter((testCase) => testCase.model === alias).sort((a, b) => a.category.localeCompare(b.category) || a.prompt.localeCompare(b.prompt) || a.repeat - b.repeat),
+    ),
+  );
+  const criteria: CriteriaSettings = {
+    weights: input.weights,
+    categoryWeights: categoryWeights(input.metas),
+    headline: headlineSources(cases),
+    judge: judgeInfo(input.verdicts ?? []),
+    agreement: sourceAgreement(cases),
+  };
+  const models = order.map((alias) =>
+    modelResult(
+      alias,
+      byModel.get(alias) ?? [],
+      cases.filter((testCase) => testCase.model === alias),
+      criteria,
+    ),
   );
   const groups = [...groupBy(cases, (testCase) => `${testCase.model} > ${testId(testCase)}`).values()].map(groupResult);
   const runtime = input.metas.find((meta) => meta.case.status !== 'error' || meta.model.startError === null)?.runtime ?? input.metas[0]?.runtime;
@@ -118,7 +152,8 @@ export function buildResults(input: BuildInput): Results {
     models,
     cases,
     groups,
-    recommendations: recommend(models, groups),
+    recommendations: recommend({ models, groups, cases, criteria }),
+    criteria,
     ...(input.interrupted === undefined
       ? {}
       : { interrupted: { signal: input.interrupted.signal, modelsNotReached: (input.plannedModels ?? []).filter((alias) => !byModel.has(alias)) } }),

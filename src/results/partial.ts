@@ -4,7 +4,8 @@
 // marked as interrupted, for `npm run eval` after the interruption and for `edge-evals report`.
 import { statSync } from 'node:fs';
 import { z } from 'zod';
-import type { CaseMeta } from '../contract/case-meta.ts';
+import type { CaseMeta, JudgeMeta } from '../contract/case-meta.ts';
+import { CriterionScore, CriterionWeights, JudgeError } from '../contract/criteria.ts';
 import { CaseResult, ModelResult, type Results } from '../contract/results.ts';
 import { assembleResults, type AssembleOptions } from './assemble.ts';
 import { describeJsonError, issuePath, readResultsText, ResultsFileError } from './files.ts';
@@ -14,23 +15,40 @@ const RecordedCase = z.object({
   case: CaseResult,
   model: ModelResult.pick({ alias: true, modelId: true, synthetic: true, knownAnswers: true, loadMs: true, downloadMs: true, startError: true }),
   runtime: z.object({ name: z.string(), version: z.string().nullable(), reason: z.string() }),
+  criteriaWeights: CriterionWeights.optional(),
+});
+
+/** A line of the judge phase: its verdicts on one answer (what judge-phase.ts records on `task.meta.edgeEvalsJudge`). */
+const RecordedVerdict = z.object({
+  verdict: z.object({
+    caseName: z.string(),
+    judge: z.object({ alias: z.string(), modelId: z.string().nullable(), runtime: z.string() }),
+    scores: z.array(CriterionScore),
+    errors: z.array(JudgeError),
+    startError: z.string().optional(),
+  }),
 });
 
 const MAX_LISTED_ISSUES = 3;
 
 export interface PartialCases {
   metas: CaseMeta[];
+  verdicts: JudgeMeta[];
   /** A last line that is not a whole case (the run died while writing it), skipped. */
   warnings: string[];
 }
 
-/** Why `line` is not a recorded case, or the case. */
-function parseLine(line: string, lineNumber: number): CaseMeta | string {
+/** Why `line` is not a recorded case or verdict, or what it records. */
+function parseLine(line: string, lineNumber: number): CaseMeta | { verdict: JudgeMeta } | string {
   let data: unknown;
   try {
     data = JSON.parse(line) as unknown;
   } catch (error) {
     return `not valid JSON: ${describeJsonError(line, error as Error, lineNumber)}`;
+  }
+  if (typeof data === 'object' && data !== null && 'verdict' in data) {
+    const verdict = RecordedVerdict.safeParse(data);
+    if (verdict.success) return verdict.data;
   }
   const parsed = RecordedCase.safeParse(data);
   if (!parsed.success) {
@@ -52,12 +70,13 @@ function parseLine(line: string, lineNumber: number): CaseMeta | string {
 export function parsePartialCases(text: string, label: string): PartialCases {
   const lines = text.split('\n');
   const lastContentIndex = lines.findLastIndex((line) => line.trim() !== '');
-  const result: PartialCases = { metas: [], warnings: [] };
+  const result: PartialCases = { metas: [], verdicts: [], warnings: [] };
   lines.forEach((line, index) => {
     if (line.trim() === '') return;
     const outcome = parseLine(line, index + 1);
     if (typeof outcome !== 'string') {
-      result.metas.push(outcome);
+      if ('verdict' in outcome) result.verdicts.push(outcome.verdict);
+      else result.metas.push(outcome);
       return;
     }
     if (index === lastContentIndex) {
@@ -84,12 +103,12 @@ export interface PartialResults {
  * without a single case is an error: there is nothing to report.
  */
 export function readPartialResults(file: string, options: Omit<AssembleOptions, 'interrupted'> & { signal: string | null }): PartialResults {
-  const { metas, warnings } = readPartialCases(file);
+  const { metas, verdicts, warnings } = readPartialCases(file);
   if (metas.length === 0) {
     throw new ResultsFileError(`Partial results file ${file} holds no measured case: the run stopped before its first case finished.`);
   }
   // Without a run to date it, the results date from the last case written.
   const createdAt = options.createdAt ?? statSync(file).mtime.toISOString();
-  const results = assembleResults(metas, { config: options.config, plan: options.plan, createdAt, interrupted: { signal: options.signal } });
+  const results = assembleResults(metas, { config: options.config, plan: options.plan, createdAt, interrupted: { signal: options.signal } }, verdicts);
   return { results, warnings };
 }

@@ -7,7 +7,9 @@ import path from 'node:path';
 import type { AssertionSpec } from '../assertions/index.ts';
 import type { EvalConfig } from '../config/env.ts';
 import type { ChatMessage } from '../contract/chat.ts';
+import type { CriterionWeights } from '../contract/criteria.ts';
 import { testId, type Expected, type TemplateVars } from '../contract/results.ts';
+import { mergeCriteria, type CriteriaSpec } from '../criteria/index.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import { loadRows, type Row } from './data.ts';
 import type { ParsedDefinition, ParsedPrompt } from './definition.ts';
@@ -26,6 +28,10 @@ export interface PlannedCase {
   messages: ChatMessage[];
   expected: Expected | undefined;
   vars: TemplateVars | undefined;
+  /** How the answer's criteria are scored: the prompt's settings over the eval's. */
+  criteria: CriteriaSpec | undefined;
+  /** The category's weights in the recommendation, when its eval sets them. */
+  criteriaWeights: CriterionWeights | undefined;
   /** The eval's checks, then the prompt's. */
   assertions: AssertionSpec[];
   /** Threshold overrides of the eval and of the prompt, resolved per model when the test runs. */
@@ -122,6 +128,8 @@ function planOne({ definition, prompt, promptIndex, row, defaults }: PromptPlan,
     messages,
     expected,
     vars: row?.vars,
+    criteria: mergeCriteria(definition.criteria, prompt.criteria),
+    criteriaWeights: definition.criteria?.weights,
     assertions,
     thresholds: [definition.thresholds, prompt.thresholds],
     repeats: prompt.repeats ?? definition.repeats ?? defaults.repeats,

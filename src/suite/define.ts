@@ -36,7 +36,7 @@ export function describeModel(register: (session: () => ModelSession, model: str
   describe(model, async () => {
     let session: ModelSession | undefined;
     beforeAll(async () => {
-      session = { control, config, lease: await acquireModel(control, model) };
+      session = { control, config, lease: await acquireModel(control, model), judged: (inject('edgeEvalsJudge') ?? null) !== null };
     }, config.loadTimeoutMs + 60_000);
     const current = () => {
       if (session === undefined) throw new Error(`the model ${model} was not acquired`);
@@ -60,6 +60,8 @@ function registerCase(planned: PlannedCase, session: () => ModelSession, model: 
           repeat,
           expected: planned.expected,
           vars: planned.vars,
+          criteria: planned.criteria,
+          criteriaWeights: planned.criteriaWeights,
         }, thresholds),
       caseTimeout(config),
     );

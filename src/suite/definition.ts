@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { AssertionSpecSchema, type AssertionSpec } from '../assertions/index.ts';
 import type { ChatMessage } from '../contract/chat.ts';
 import { Expected, TemplateVars } from '../contract/results.ts';
+import { CriteriaSpec, EvalCriteriaSpec } from '../criteria/index.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import { EvalFileError, type SourceLocation } from './location.ts';
 import { ThresholdOverridesSchema } from './thresholds.ts';
@@ -56,6 +57,8 @@ const EvalPromptSchema = z
     expected: Expected.optional(),
     assert: z.array(AssertionSpecSchema).default([]),
     thresholds: ThresholdOverridesSchema.optional(),
+    /** How the answer's criteria are scored: reference facts, the form asked for; `false` leaves one out. */
+    criteria: CriteriaSpec.optional(),
     ...RequestSettings,
   })
   .strict()
@@ -86,6 +89,8 @@ const EvalDefinitionSchema = z
     /** Checks applied to every prompt of this eval, before the prompt's own. */
     assert: z.array(AssertionSpecSchema).default([]),
     thresholds: ThresholdOverridesSchema.optional(),
+    /** Criteria settings for every prompt, and the category's weights in the recommendation. */
+    criteria: EvalCriteriaSpec.optional(),
     ...RequestSettings,
     prompts: z.array(EvalPromptSchema).min(1),
   })

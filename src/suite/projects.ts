@@ -19,7 +19,7 @@ export function modelProjects(): TestProjectInlineConfiguration[] {
     process.stderr.write(`[edge-evals] no eval projects: ${error.message}\n`);
     return [];
   }
-  return plan.models.map((model, index) => ({
+  const candidates: TestProjectInlineConfiguration[] = plan.models.map((model, index) => ({
     test: {
       name: model,
       // `npm run eval` checked the files it runs before starting vitest (cli/preflight.ts).
@@ -36,4 +36,27 @@ export function modelProjects(): TestProjectInlineConfiguration[] {
       teardownTimeout: 60_000,
     },
   }));
+  if (plan.judge === undefined) return candidates;
+  // The judge's project comes last, so the judge runs after every candidate answered.
+  const judge: TestProjectInlineConfiguration = {
+    test: {
+      name: judgeProjectName(plan.judge.alias),
+      include: [JUDGE_PHASE_FILE],
+      globalSetup: ['./src/lifecycle/global-setup.ts'],
+      sequence: { groupOrder: plan.models.length + 1 },
+      maxWorkers: 1,
+      isolate: false,
+      testTimeout: config.timeoutMs * 6 + 30_000,
+      hookTimeout: config.loadTimeoutMs + 60_000,
+    },
+  };
+  return [...candidates, judge];
+}
+
+/** The test file of the judge phase. */
+export const JUDGE_PHASE_FILE = 'src/suite/judge-phase.ts';
+
+/** `judge:<alias>`: apart from the candidates' projects, which are named after their model. */
+export function judgeProjectName(alias: string): string {
+  return `judge:${alias}`;
 }

@@ -11,7 +11,10 @@ import type { EvalConfig } from '../config/env.ts';
 import type { CaseMeta } from '../contract/case-meta.ts';
 import type { ChatMessage } from '../contract/chat.ts';
 import type { AssertionResult, CaseResult, CaseStatus, Expected, RequestMetrics, TemplateVars } from '../contract/results.ts';
-import { recentResources, reconnectModel, type ControlAccess } from '../lifecycle/control-client.ts';
+import type { CriterionScore, CriterionWeights } from '../contract/criteria.ts';
+import { describeScore } from '../criteria/describe.ts';
+import { scoreAnswer, type CriteriaSpec } from '../criteria/index.ts';
+import { recentResources, reconnectModel, recordAnswer, type ControlAccess } from '../lifecycle/control-client.ts';
 import type { ModelLease } from '../lifecycle/coordinator.ts';
 import { endpointApiKey } from '../runtimes/endpoint-key.ts';
 import type { PlannedCase } from './cases.ts';
@@ -24,6 +27,8 @@ export interface ModelSession {
   config: EvalConfig;
   /** Replaced when the model's service moved and was found again. */
   lease: ModelLease;
+  /** A judge phase follows the candidates: every answer is kept for it. */
+  judged: boolean;
 }
 
 export interface ChatSettings {
@@ -89,11 +94,18 @@ export interface CaseIdentity {
   repeat: number;
   expected?: Expected;
   vars?: TemplateVars;
+  /** How the answer's criteria are scored. */
+  criteria?: CriteriaSpec;
+  /** The category's weights in the recommendation, when its eval sets them. */
+  criteriaWeights?: CriterionWeights;
 }
 
 /** What one test measured and checked, written to its task meta and annotations by finish(). */
 export class CaseRecorder {
   private response = '';
+  /** The reply without reasoning, what the criteria are scored on; null until a reply came. */
+  private answer: string | null = null;
+  private messages: readonly ChatMessage[] = [];
   private metrics: RequestMetrics | null = null;
   private error: string | null = null;
   private settings: Pick<ChatSettings, 'temperature' | 'maxTokens'> | null = null;
@@ -131,6 +143,8 @@ export class CaseRecorder {
   async recordReply(outcome: ChatOutcome, settings: ChatSettings): Promise<void> {
     if (this.response !== '') await this.context.annotate(this.response, 'response');
     this.response = outcome.response;
+    this.answer = outcome.answer;
+    this.messages = settings.messages;
     this.metrics = outcome.metrics;
     this.settings = { temperature: settings.temperature, maxTokens: settings.maxTokens };
     if (outcome.error !== undefined) this.error = outcome.error;
@@ -188,6 +202,30 @@ export class CaseRecorder {
       : { alias: lease.alias, modelId: null, synthetic: false, knownAnswers: false, loadMs: null, downloadMs: null, startError: lease.error };
   }
 
+  /** The model-free scores of the reply (speed comes with the run's results); none without a reply. */
+  private scoreCriteria(): CriterionScore[] {
+    if (this.answer === null || this.error !== null) return [];
+    const question = this.messages.filter((message) => message.role === 'user').at(-1)?.content ?? '';
+    return scoreAnswer({ prompt: question, reply: this.answer, expected: this.identity.expected, criteria: this.identity.criteria, checks: this.checks });
+  }
+
+  /** The answer, with what the eval knows of a good one, for the judge phase after the candidates. */
+  private async keepForJudge(answer: string): Promise<void> {
+    const { identity } = this;
+    const accuracy = identity.criteria?.accuracy;
+    await recordAnswer(this.session.control, {
+      caseName: identity.name,
+      model: this.modelInfo().alias,
+      category: identity.category,
+      prompt: identity.promptId,
+      repeat: identity.repeat,
+      messages: [...this.messages],
+      answer,
+      ...(identity.expected === undefined ? {} : { expected: identity.expected }),
+      ...(accuracy === undefined || accuracy === false ? {} : { facts: accuracy }),
+    });
+  }
+
   /** Writes the case to the task meta and the annotations; throws when the test must fail or be skipped. */
   async finish(): Promise<void> {
     const { lease, control } = this.session;
@@ -195,6 +233,7 @@ export class CaseRecorder {
     const resources = lease.ok ? await recentResources(control, lease.model.alias).catch(() => null) : null;
     const status = statusOf(this.error, checks);
     const modelInfo = this.modelInfo();
+    const criteria = this.scoreCriteria();
     const result: CaseResult = {
       name: identity.name,
       model: modelInfo.alias,
@@ -212,11 +251,19 @@ export class CaseRecorder {
       ...(identity.expected === undefined ? {} : { expected: identity.expected }),
       ...(identity.vars === undefined ? {} : { vars: identity.vars }),
       ...(this.settings ?? {}),
+      ...(this.messages.length === 0 ? {} : { messages: [...this.messages] }),
+      criteria,
     };
-    context.task.meta.edgeEvals = { case: result, model: modelInfo, runtime: lease.runtime };
+    context.task.meta.edgeEvals = {
+      case: result,
+      model: modelInfo,
+      runtime: lease.runtime,
+      ...(identity.criteriaWeights === undefined ? {} : { criteriaWeights: identity.criteriaWeights }),
+    };
+    if (this.session.judged && this.answer !== null && this.error === null) await this.keepForJudge(this.answer);
 
-    // What a person reads in the vitest UI. Each annotation is a round trip to vitest's main
-    // process that the test waits for: two, sent together, however many checks there are.
+    // What a person reads in the vitest UI (and JUnit keeps as properties). Each annotation is a
+    // round trip to vitest's main process that the test waits for: three, sent together.
     const verdict = (check: AssertionResult) =>
       check.skipped === true ? 'SKIP' : check.planted !== undefined ? (check.pass ? 'MISSED' : 'EXPECTED FAIL') : check.pass ? 'PASS' : 'FAIL';
     const checkLines = checks.map((check) => `${verdict(check)} ${check.type}: ${check.reason}${check.planted === undefined ? '' : ` (planted defect: ${check.planted})`}`);
@@ -225,6 +272,7 @@ export class CaseRecorder {
     await Promise.all([
       this.response === '' ? null : context.annotate(this.response, 'response'),
       resultLines.length === 0 ? null : context.annotate(resultLines.join('\n'), anyWrong ? 'check-failed' : 'checks'),
+      criteria.length === 0 ? null : context.annotate(criteria.map(describeScore).join('\n'), 'criteria'),
     ]);
 
     if (status === 'error') throw new Error(this.error ?? 'unknown error');

@@ -36,7 +36,7 @@ beforeAll(async () => {
   const baseURL = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/v1`;
   folder = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-control-'));
   config = loadConfig({ cwd: folder, env: { EVAL_RUNTIME: 'openai', EVAL_BASE_URL: baseURL, EVAL_API_KEY: API_KEY, EVAL_WARMUP: '0' } });
-  coordinator = new ModelCoordinator(createOpenAIRuntime(config), { name: 'openai', version: null, reason: 'test' }, config, () => {});
+  coordinator = new ModelCoordinator({ runtime: createOpenAIRuntime(config), info: { name: 'openai', version: null, reason: 'test' } }, config, () => {});
   control = await startControlServer(coordinator, newControlSecret());
 });
 

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CaseMeta } from '../../src/contract/case-meta.ts';
+import type { CriterionWeights, TextCriterion } from '../../src/contract/criteria.ts';
 import { resultsJsonSchema } from '../../src/contract/json-schema.ts';
 import { Results, type AssertionResult, type CaseStatus } from '../../src/contract/results.ts';
+import { DEFAULT_WEIGHTS } from '../../src/config/weights.ts';
 import { buildResults } from '../../src/results/build.ts';
 import { buildMetrics } from '../support/results.ts';
 
@@ -10,7 +12,22 @@ const RUNTIME = { name: 'embedded', version: 'node-llama-cpp 3.21.1', reason: 'E
 
 const check = (pass: boolean, skipped = false): AssertionResult => ({ type: 'icontains', pass, score: pass ? 1 : 0, reason: 'r', ...(skipped ? { skipped } : {}) });
 
-function meta(model: string, prompt: string, options: { category?: string; status?: CaseStatus; e2eMs?: number; synthetic?: boolean; knownAnswers?: boolean; peak?: number; startError?: string; checks?: AssertionResult[]; repeat?: number } = {}): CaseMeta {
+interface MetaOptions {
+  category?: string;
+  status?: CaseStatus;
+  e2eMs?: number;
+  synthetic?: boolean;
+  knownAnswers?: boolean;
+  peak?: number;
+  startError?: string;
+  checks?: AssertionResult[];
+  repeat?: number;
+  /** Model-free scores of the answer, e.g. `{ accuracy: 5, completeness: 2 }`. */
+  scores?: Partial<Record<TextCriterion, number>>;
+  weights?: CriterionWeights;
+}
+
+function meta(model: string, prompt: string, options: MetaOptions = {}): CaseMeta {
   const status = options.status ?? 'pass';
   const started = options.startError === undefined;
   return {
@@ -27,9 +44,11 @@ function meta(model: string, prompt: string, options: { category?: string; statu
       response: 'hello',
       error: status === 'error' ? (options.startError ?? 'boom') : null,
       resources: options.peak === undefined ? null : { peakRssMB: options.peak, meanCpuPercent: 50, samples: Math.round(options.peak), intervalMs: 200 },
+      criteria: Object.entries(options.scores ?? {}).map(([criterion, score]) => ({ criterion: criterion as TextCriterion, score, reason: 'r', source: 'rules' as const, scorer: 'test' })),
     },
     model: { alias: model, modelId: started ? `${model}-id` : null, synthetic: options.synthetic ?? false, knownAnswers: options.knownAnswers ?? false, loadMs: started ? 120 : null, downloadMs: started ? 0 : null, startError: options.startError ?? null },
     runtime: RUNTIME,
+    ...(options.weights === undefined ? {} : { criteriaWeights: options.weights }),
   };
 }
 
@@ -42,6 +61,7 @@ function build(metas: CaseMeta[], plannedModels?: string[]) {
     edgeEvalsVersion: '0.1.0',
     createdAt: '2026-11-26T00:00:00.000Z',
     fallbackRuntime: { name: 'embedded', version: null },
+    weights: DEFAULT_WEIGHTS,
   });
 }
 
@@ -98,45 +118,73 @@ describe('buildResults', () => {
     expect(results.groups.map((group) => `${group.category}/${group.prompt}: ${group.passRate}`)).toEqual(['chat/summary: 1', 'code/summary: 0']);
   });
 
-  it('recommends the fastest good-enough model for development and the most accurate for quality', () => {
+  it('recommends by the weighted criteria, and states the trade-off with numbers', () => {
+    const good = { accuracy: 5, completeness: 5, clarity: 4 };
+    const terse = { accuracy: 4, completeness: 2, clarity: 5 };
     const results = build([
-      meta('small', 'a', { category: 'chat', e2eMs: 100 }),
-      meta('small', 'b', { category: 'reasoning', e2eMs: 100, status: 'fail' }),
-      meta('large', 'a', { category: 'chat', e2eMs: 1000 }),
-      meta('large', 'b', { category: 'reasoning', e2eMs: 1000 }),
+      meta('small', 'a', { category: 'chat', e2eMs: 100, scores: terse }),
+      meta('small', 'b', { category: 'reasoning', e2eMs: 100, scores: terse }),
+      meta('large', 'a', { category: 'chat', e2eMs: 310, scores: good }),
+      meta('large', 'b', { category: 'reasoning', e2eMs: 310, scores: good }),
       meta('broken', 'a', { category: 'chat', status: 'error', startError: 'x' }),
     ]);
-    const pick = (category: string) => results.recommendations.find((entry) => entry.category === category)?.model;
-    // small passes 50%, large 100%: small is not within 80% of the best, so development is large too.
-    expect(pick('quality')).toBe('large');
-    expect(pick('reasoning')).toBe('large');
-    expect(pick('chat')).toBe('small');
-    expect(pick('development')).toBe('large');
-    expect(results.recommendations.map((entry) => entry.model)).not.toContain('broken');
-    // The trade-off, from both sides: what quality costs in speed, what speed costs in quality.
-    expect(results.recommendations.map((entry) => entry.category)).toEqual(['development', 'quality', 'speed', 'chat', 'reasoning']);
-    expect(results.recommendations.find((entry) => entry.category === 'quality')?.reason).toBe(
-      'highest pass rate: 100% of tests passed, E2E p50 1000 ms, 10.0x slower than small (50% passed)',
+    const line = (category: string) => results.recommendations.find((entry) => entry.category === category);
+    const weighted = Object.fromEntries(results.models.map((model) => [model.alias, model.weightedScore]));
+    expect(weighted.small).toBeCloseTo(0.4 * 4 + 0.3 * 2 + 0.2 * 5 + 0.1 * 5, 10);
+    // large is 3.1x slower: speed 5 - log2(3.1) = 3.4.
+    expect(weighted.large).toBeCloseTo(0.4 * 5 + 0.3 * 5 + 0.2 * 4 + 0.1 * 3.4, 10);
+    expect(weighted.broken).toBeNull();
+    expect(line('overall')?.model).toBe('large');
+    expect(line('overall')?.reason).toBe(
+      'best weighted score (weights: accuracy 0.4, completeness 0.3, clarity 0.2, speed 0.1): weighted score 4.6/5, accuracy 5.0/5, completeness 5.0/5, clarity 4.0/5, E2E p50 310 ms, 3.1x slower than small, whose completeness is 2.0/5',
     );
-    expect(results.recommendations.find((entry) => entry.category === 'speed')).toEqual({
+    expect(line('quality')?.model).toBe('large');
+    // small's quality, (0.4·4 + 0.3·2 + 0.2·5) / 0.9 = 3.6, is not within 0.5 points of large's 4.8.
+    expect(line('development')?.model).toBe('large');
+    expect(results.recommendations.map((entry) => entry.model)).not.toContain('broken');
+    // The other side of the trade-off: the fastest model, and what its speed costs.
+    expect(results.recommendations.map((entry) => entry.category)).toEqual(['overall', 'quality', 'development', 'speed', 'chat', 'reasoning']);
+    expect(line('speed')).toEqual({
       category: 'speed',
       model: 'small',
-      reason: 'fastest model: 50% of tests passed, E2E p50 100 ms, 10.0x faster than the slowest',
+      reason: 'fastest model: accuracy 4.0/5, completeness 2.0/5, clarity 5.0/5, E2E p50 100 ms, 3.1x faster than large, whose completeness is 5.0/5 against 2.0',
     });
   });
 
-  it('picks a faster model for development when it is good enough', () => {
+  it('picks a faster model for development when it is good enough, and says what it gives up', () => {
+    const results = build([
+      meta('small', 'a', { e2eMs: 100, scores: { accuracy: 5, completeness: 4, clarity: 5 } }),
+      meta('large', 'a', { e2eMs: 1000, scores: { accuracy: 5, completeness: 5, clarity: 5 } }),
+    ]);
+    const development = results.recommendations.find((entry) => entry.category === 'development');
+    expect(development?.model).toBe('small');
+    expect(development?.reason).toContain('10.0x faster than large, whose completeness is 5.0/5 against 4.0');
+  });
+
+  it('uses a category\'s own weights for its line', () => {
+    const codeWeights = { accuracy: 1, completeness: 0, clarity: 0, speed: 0 };
+    const results = build([
+      meta('fast', 'sort', { category: 'code', e2eMs: 100, scores: { accuracy: 3, completeness: 5, clarity: 5 }, weights: codeWeights }),
+      meta('slow', 'sort', { category: 'code', e2eMs: 900, scores: { accuracy: 5, completeness: 2, clarity: 2 }, weights: codeWeights }),
+    ]);
+    expect(results.criteria?.categoryWeights).toEqual({ code: codeWeights });
+    const code = results.recommendations.find((entry) => entry.category === 'code');
+    expect(code?.model).toBe('slow');
+    expect(code?.reason).toContain('its own weights: accuracy 1, completeness 0, clarity 0, speed 0');
+  });
+
+  it('falls back on the pass rate when no criterion was scored', () => {
     const results = build([
       meta('small', 'a', { e2eMs: 100 }),
-      meta('small', 'b', { e2eMs: 100 }),
+      meta('small', 'b', { e2eMs: 100, status: 'fail' }),
       meta('large', 'a', { e2eMs: 1000 }),
       meta('large', 'b', { e2eMs: 1000 }),
     ]);
     const development = results.recommendations.find((entry) => entry.category === 'development');
-    expect(development?.model).toBe('small');
-    expect(development?.reason).toContain('10.0x faster than the slowest');
-    // The fastest model is already the development pick: no separate speed line.
-    expect(results.recommendations.map((entry) => entry.category)).not.toContain('speed');
+    expect(development?.model).toBe('large');
+    expect(development?.reason).toContain('fastest model within 80% of the best pass rate');
+    // The fastest model is already a pick (overall, on speed alone): no separate speed line.
+    expect(results.recommendations.map((entry) => entry.category)).toEqual(['overall', 'quality', 'development', 'chat']);
   });
 
   it('says "synthetic, known answers" for synthetic models whose content was judged', () => {

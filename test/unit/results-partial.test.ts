@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_WEIGHTS } from '../../src/config/weights.ts';
 import { Results } from '../../src/contract/results.ts';
 import { ResultsFileError } from '../../src/results/files.ts';
 import { parsePartialCases, readPartialCases, readPartialResults } from '../../src/results/partial.ts';
@@ -13,7 +14,7 @@ const folder = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-partial-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 const LABEL = 'Partial results file results/partial.jsonl';
-const CONFIG = { runtime: 'auto' as const, repeats: 2, warmup: 1, maxTokens: 128, temperature: 0, seed: 7 };
+const CONFIG = { runtime: 'auto' as const, repeats: 2, warmup: 1, maxTokens: 128, temperature: 0, seed: 7, weights: DEFAULT_WEIGHTS };
 const PLAN = { runtime: 'embedded' as const, reason: 'EVAL_RUNTIME=embedded', models: ['fixture-tiny', 'fixture-small', 'fixture-medium'] };
 
 const cases = [
@@ -37,6 +38,23 @@ describe('parsePartialCases', () => {
     const parsed = parsePartialCases(whole, LABEL);
     expect(parsed.warnings).toEqual([]);
     expect(parsed.metas).toEqual(cases);
+  });
+
+  it('reads the judge phase\'s lines as verdicts, and merges them into the cases they judged', () => {
+    const verdict = {
+      caseName: cases[1]?.case.name ?? '',
+      judge: { alias: 'big-judge', modelId: 'big-judge-q4', runtime: 'ollama' },
+      scores: [{ criterion: 'accuracy' as const, score: 4.6, reason: 'right', source: 'judge' as const, scorer: 'judge:big-judge', method: 'logprob-weighted' as const }],
+      errors: [],
+    };
+    const parsed = parsePartialCases(`${whole}${JSON.stringify({ verdict })}\n`, LABEL);
+    expect(parsed.metas).toEqual(cases);
+    expect(parsed.verdicts).toEqual([verdict]);
+    const file = path.join(folder, 'judged.jsonl');
+    writeFileSync(file, `${whole}${JSON.stringify({ verdict })}\n`);
+    const { results } = readPartialResults(file, { config: CONFIG, plan: PLAN, signal: 'SIGINT' });
+    expect(results.cases.find((testCase) => testCase.name === verdict.caseName)?.criteria?.find((score) => score.source === 'judge')?.score).toBe(4.6);
+    expect(results.criteria?.judge).toMatchObject({ alias: 'big-judge', scoring: 'logprob-weighted', verdicts: 1 });
   });
 
   it('skips a last line cut short by a crash, with a warning that names the line', () => {
@@ -66,8 +84,8 @@ describe('parsePartialCases', () => {
   });
 
   it('finds no case in an empty file', () => {
-    expect(parsePartialCases('', LABEL)).toEqual({ metas: [], warnings: [] });
-    expect(parsePartialCases('\n \n', LABEL)).toEqual({ metas: [], warnings: [] });
+    expect(parsePartialCases('', LABEL)).toEqual({ metas: [], verdicts: [], warnings: [] });
+    expect(parsePartialCases('\n \n', LABEL)).toEqual({ metas: [], verdicts: [], warnings: [] });
   });
 });
 

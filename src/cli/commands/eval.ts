@@ -13,6 +13,7 @@ import { writeAndConclude } from '../../report/conclude.ts';
 import { LATEST_RESULTS, PARTIAL_RESULTS, readBaselineFile } from '../../results/files.ts';
 import { readPartialResults } from '../../results/partial.ts';
 import { chooseRuntime } from '../../runtimes/choose.ts';
+import { JUDGE_PHASE_FILE, judgeProjectName } from '../../suite/projects.ts';
 import { PROJECT_ROOT } from '../../util/paths.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 import { preflight } from '../preflight.ts';
@@ -134,9 +135,17 @@ export async function evalCommand(args: string[]): Promise<number> {
   }
   process.stderr.write(`[edge-evals] runtime: ${plan.runtime} (${plan.reason})\n`);
   process.stderr.write(`[edge-evals] models: ${plan.models.join(', ')}\n`);
+  if (plan.judge !== undefined) process.stderr.write(`[edge-evals] judge: ${plan.judge.alias} on ${plan.judge.runtime} (${plan.judge.reason}), after the candidates\n`);
 
   const startedAt = Date.now();
-  const projects = plan.models.flatMap((model) => ['--project', model]);
+  const projects = [...plan.models, ...(plan.judge === undefined ? [] : [judgeProjectName(plan.judge.alias)])].flatMap((project) => ['--project', project]);
+  if (plan.judge !== undefined) {
+    // vitest runs a file when its path contains one of the filters: the judge's file must be one.
+    if (vitest.fileFilters.length > 0) vitestArgs.push(JUDGE_PHASE_FILE);
+    if (vitestArgs.some((arg) => arg.startsWith('--shard'))) {
+      process.stderr.write('[edge-evals] warning: with --shard the judge runs in one shard only, and judges the answers of that shard\n');
+    }
+  }
   // --watch keeps the UI open even when stdin is not a terminal (vitest would run once and exit).
   const mode = ui ? ['--ui', '--watch'] : ['run'];
   // The preflight decided whether `only` is allowed (CI unset, empty or "false"); vitest

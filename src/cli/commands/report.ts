@@ -6,11 +6,12 @@ import path from 'node:path';
 import { loadConfig } from '../../config/env.ts';
 import type { Results } from '../../contract/results.ts';
 import { readPlan } from '../../lifecycle/plan.ts';
-import { incompleteRunReason, judgeRun } from '../../report/conclude.ts';
+import { incompleteRunReason, judgeRun, readRatingsOrWarn } from '../../report/conclude.ts';
 import { renderTerminalReport, shouldUseColor, terminalWidth } from '../../report/terminal.ts';
 import { DEFAULT_TREND_RUNS, HTML_REPORT, MARKDOWN_REPORT, shortPath, stepSummaryFile, writeReports } from '../../report/write.ts';
 import { loadHistory, readBaselineFile, readResultsFile } from '../../results/files.ts';
 import { readPartialResults } from '../../results/partial.ts';
+import { ratingsFileFor, withRatings } from '../../results/ratings.ts';
 import { compareToBaseline } from '../../stats/gate.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 
@@ -92,7 +93,10 @@ export async function reportCommand(args: string[]): Promise<number> {
   const resultsFile = path.resolve(parsed.resultsFile);
   const folder = path.dirname(resultsFile);
   // Both files are read and checked before anything is written.
-  const { results, warnings } = readResults(resultsFile);
+  const read = readResults(resultsFile);
+  const ratings = readRatingsOrWarn(ratingsFileFor(resultsFile));
+  const results = withRatings(read.results, ratings.ratings);
+  const warnings = ratings.warning === null ? read.warnings : [...read.warnings, ratings.warning];
   const baseline = parsed.baselineFile === undefined ? null : readBaselineFile(path.resolve(parsed.baselineFile), { origin: '--baseline' });
   // The same judgement as at the end of a run: an interrupted run never passes.
   const verdict = baseline === null ? null : judgeRun(compareToBaseline(results, baseline, loadConfig().gate), incompleteRunReason(results, 'passed', 0));
