@@ -8,21 +8,20 @@
 //      verdict cache, then again from the cache.
 //
 //   node --import tsx scripts/bench/criteria-cost.ts [--judge fixture-small] [--rounds 200] [--judge-rounds 1]
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { TEXT_CRITERIA } from '../../src/contract/criteria.ts';
 import type { AssertionResult } from '../../src/contract/results.ts';
-import { PLANTED_TRUTH_FIXTURES, PlantedTruth } from '../../src/embedded/synthetic/manifest.ts';
 import type { SyntheticAlias } from '../../src/embedded/synthetic/index.ts';
 import { scoreAnswer } from '../../src/criteria/index.ts';
 import { judgeCriterion } from '../../src/judge/judge.ts';
 import { EndpointFeatures, type JudgeEndpoint } from '../../src/judge/request.ts';
 import type { PlannedCase } from '../../src/suite/cases.ts';
 import { percentile } from '../../src/stats/summary.ts';
-import { collectEvalFiles } from '../../src/suite/collect.ts';
 import { fixture, loadAverage, machineLine, median, nodeLlamaCppVersion, printTable, startServe } from './embedded-shared.ts';
+import { plantedAnswers, questionOf } from './planted-answers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,19 +33,7 @@ const { values } = parseArgs({
 const judgeAlias = values.judge as SyntheticAlias;
 const rounds = Number(values.rounds);
 const judgeRounds = Number(values['judge-rounds']);
-const MODELS = ['fixture-tiny', 'fixture-small', 'fixture-medium'];
-
-const collection = await collectEvalFiles(['evals/chat.eval.ts', 'evals/code.eval.ts', 'evals/reasoning.eval.ts', 'evals/summary.eval.ts']);
-if (collection.problems.length > 0) throw new Error(collection.problems.join('\n'));
-// defineEval collects whole planned cases; evalTest only their names.
-const cases = collection.evals.flatMap((entry) => entry.cases).filter((entry): entry is PlannedCase => 'messages' in entry);
-const answers = MODELS.flatMap((model) => {
-  const truth = PlantedTruth.parse(JSON.parse(readFileSync(path.join(PLANTED_TRUTH_FIXTURES, `${model}.json`), 'utf8')));
-  return truth.answers.flatMap((answer) => {
-    const planned = cases.find((candidate) => candidate.id === answer.prompt);
-    return planned === undefined ? [] : [{ model, planned, text: answer.text, codeWorks: !answer.defects.some((defect) => defect.fails.includes('python')) }];
-  });
-});
+const answers = await plantedAnswers();
 
 console.log(`# Criteria cost per answer: ${machineLine()}, node-llama-cpp ${nodeLlamaCppVersion()}`);
 console.log(`# ${answers.length} planted answers (3 models x 6 shipped prompts); load average at start: ${loadAverage()}`);
@@ -58,7 +45,7 @@ for (let round = 0; round < rounds + 10; round++) {
   for (const answer of answers) {
     const started = performance.now();
     scoreAnswer({
-      prompt: answer.planned.messages.at(-1)?.content ?? '',
+      prompt: questionOf(answer.planned),
       reply: answer.text,
       expected: answer.planned.expected,
       criteria: answer.planned.criteria,
