@@ -2,32 +2,101 @@
 // file, its text from a model: some patterns backtrack exponentially on some texts (`(a+)+$`
 // on forty a's and a b takes minutes), and a match runs synchronously, so it would hold the
 // test worker with every timeout in it. The match runs in a worker thread instead, which is
-// terminated at the deadline (that interrupts the regex engine too); it costs a few tens of ms.
+// terminated at the deadline (that interrupts the regex engine too).
+//
+// One worker serves the process's checks, one match at a time, so each deadline counts from
+// the moment its own match starts. It is started by the first check and replaced after a
+// deadline; it never keeps a process alive (unref). A fresh worker per check cost 25-50 ms, most
+// of what a test costs against a fast server.
 import { Worker } from 'node:worker_threads';
 
 /** How long a regex check may take on one reply. */
 export const REGEX_DEADLINE_MS = 5_000;
 
 const MATCHER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const match = new RegExp(workerData.pattern, workerData.flags).exec(workerData.text);
-parentPort.postMessage(match === null ? null : { index: match.index, text: match[0] });
+const { parentPort } = require('node:worker_threads');
+parentPort.on('message', ({ pattern, flags, text }) => {
+  let reply;
+  try {
+    const match = new RegExp(pattern, flags).exec(text);
+    reply = { match: match === null ? null : { index: match.index, text: match[0] } };
+  } catch (error) {
+    reply = { error: String(error instanceof Error ? error.message : error) };
+  }
+  parentPort.postMessage(reply);
+});
 `;
 
 export type RegexOutcome = { match: { index: number; text: string } | null } | { timedOut: true };
 
-export function matchWithDeadline(pattern: string, flags: string | undefined, text: string, deadlineMs = REGEX_DEADLINE_MS): Promise<RegexOutcome> {
+type MatcherReply = { match: { index: number; text: string } | null } | { error: string };
+
+interface MatchRequest {
+  pattern: string;
+  flags: string | undefined;
+  text: string;
+  deadlineMs: number;
+  resolve: (outcome: RegexOutcome) => void;
+  reject: (error: Error) => void;
+}
+
+const waiting: MatchRequest[] = [];
+let running: { request: MatchRequest; timer: NodeJS.Timeout } | null = null;
+let matcher: Worker | null = null;
+
+function settle(outcome: RegexOutcome | Error): void {
+  if (running === null) return;
+  const { request, timer } = running;
+  running = null;
+  clearTimeout(timer);
+  if (outcome instanceof Error) request.reject(outcome);
+  else request.resolve(outcome);
+  startNext();
+}
+
+/** Stop the worker (stuck in a match, or broken): the next match starts a new one. */
+function retire(worker: Worker): void {
+  if (matcher === worker) matcher = null;
+  worker.removeAllListeners();
+  // A listener stays for errors that may still come while it stops.
+  worker.on('error', () => undefined);
+  void worker.terminate();
+}
+
+function startMatcher(): Worker {
   // No execArgv of ours (a loader, --input-type=module): the matcher is plain CommonJS.
-  const worker = new Worker(MATCHER, { eval: true, execArgv: [], workerData: { pattern, flags, text } });
-  let timer: NodeJS.Timeout | undefined;
+  const worker = new Worker(MATCHER, { eval: true, execArgv: [] });
+  worker.on('message', (reply: MatcherReply) => settle('error' in reply ? new Error(reply.error) : { match: reply.match }));
+  worker.on('error', (error) => {
+    retire(worker);
+    settle(error);
+  });
+  worker.on('exit', (code) => {
+    retire(worker);
+    settle(new Error(`the regex worker exited (code ${code}) without an answer`));
+  });
+  // After the listeners: adding a 'message' listener refs the worker again.
+  worker.unref();
+  return worker;
+}
+
+function startNext(): void {
+  if (running !== null) return;
+  const request = waiting.shift();
+  if (request === undefined) return;
+  matcher ??= startMatcher();
+  const worker = matcher;
+  const timer = setTimeout(() => {
+    retire(worker);
+    settle({ timedOut: true });
+  }, request.deadlineMs);
+  running = { request, timer };
+  worker.postMessage({ pattern: request.pattern, flags: request.flags, text: request.text });
+}
+
+export function matchWithDeadline(pattern: string, flags: string | undefined, text: string, deadlineMs = REGEX_DEADLINE_MS): Promise<RegexOutcome> {
   return new Promise<RegexOutcome>((resolve, reject) => {
-    timer = setTimeout(() => resolve({ timedOut: true }), deadlineMs);
-    worker.once('message', (match: { index: number; text: string } | null) => resolve({ match }));
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the regex worker exited (code ${code}) without an answer`)));
-  }).finally(() => {
-    clearTimeout(timer);
-    // Settled either way, the worker goes (terminating a finished one is harmless).
-    void worker.terminate();
+    waiting.push({ pattern, flags, text, deadlineMs, resolve, reject });
+    startNext();
   });
 }
