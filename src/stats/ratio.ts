@@ -1,0 +1,104 @@
+// How much a metric changed between two runs, test by test: the ratio current / baseline of
+// each test's median, and the model's change as the geometric mean of those ratios (a test
+// twice as slow and one twice as fast cancel out, whatever their sizes in ms). The interval
+// comes from a two-level bootstrap (tests drawn with replacement, then each test's repeats on
+// both sides), so it widens both when tests disagree and when repeats scatter.
+import type { PairedSamples } from './rank-test.ts';
+import { randomIndex, seededRandom } from './random.ts';
+import { quantileOfSorted } from './summary.ts';
+
+export interface TestRatio {
+  baselineMedian: number;
+  currentMedian: number;
+  /** currentMedian / baselineMedian */
+  ratio: number;
+}
+
+export interface RatioEstimate {
+  /** Geometric mean over tests of the per-test ratios. */
+  ratio: number;
+  /** Ends of the bootstrap interval of the ratio, two-sided at `intervalLevel`. */
+  low: number;
+  high: number;
+  tests: TestRatio[];
+  /**
+   * Spread of a single request, as the standard deviation of log values within a test (pooled
+   * over tests and both sides; about the coefficient of variation when small). When no test has
+   * two requests on a side, it is estimated from how the per-test ratios scatter. Null when
+   * neither is possible (one test, one request a side).
+   */
+  logSpread: number | null;
+}
+
+export interface RatioOptions {
+  /** Two-sided coverage of the interval, e.g. 0.9. */
+  intervalLevel: number;
+  resamples?: number;
+  seed?: number;
+}
+
+const DEFAULT_RESAMPLES = 2_000;
+const DEFAULT_SEED = 7;
+
+function median(values: readonly number[]): number {
+  return quantileOfSorted([...values].sort((a, b) => a - b), 0.5);
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+function resample(values: readonly number[], random: () => number): number[] {
+  return values.map(() => values[randomIndex(random, values.length)] as number);
+}
+
+/** Pooled within-test variance of log values, or the scatter of per-test log ratios. */
+function logSpread(logs: readonly { baseline: number[]; current: number[] }[], effects: readonly number[]): number | null {
+  let squares = 0;
+  let freedom = 0;
+  for (const test of logs) {
+    for (const side of [test.baseline, test.current]) {
+      if (side.length < 2) continue;
+      const centre = mean(side);
+      squares += side.reduce((sum, value) => sum + (value - centre) ** 2, 0);
+      freedom += side.length - 1;
+    }
+  }
+  if (freedom > 0) return Math.sqrt(squares / freedom);
+  if (effects.length < 2) return null;
+  // Each effect is the difference of two single requests: its variance is twice a request's.
+  const centre = mean(effects);
+  return Math.sqrt(effects.reduce((sum, effect) => sum + (effect - centre) ** 2, 0) / (effects.length - 1) / 2);
+}
+
+/** Tests with at least one value on each side; null when there is none. */
+export function estimateRatio(samples: readonly PairedSamples[], options: RatioOptions): RatioEstimate | null {
+  const usable = samples.filter((test) => test.baseline.length > 0 && test.current.length > 0);
+  if (usable.length === 0) return null;
+  const logs = usable.map((test) => ({ baseline: test.baseline.map(Math.log), current: test.current.map(Math.log) }));
+  const effects = logs.map((test) => median(test.current) - median(test.baseline));
+
+  const random = seededRandom(options.seed ?? DEFAULT_SEED);
+  const draws: number[] = [];
+  for (let draw = 0; draw < (options.resamples ?? DEFAULT_RESAMPLES); draw++) {
+    let sum = 0;
+    for (let index = 0; index < logs.length; index++) {
+      const test = logs[randomIndex(random, logs.length)] as (typeof logs)[number];
+      sum += median(resample(test.current, random)) - median(resample(test.baseline, random));
+    }
+    draws.push(sum / logs.length);
+  }
+  draws.sort((a, b) => a - b);
+  const tail = (1 - options.intervalLevel) / 2;
+  return {
+    ratio: Math.exp(mean(effects)),
+    low: Math.exp(quantileOfSorted(draws, tail)),
+    high: Math.exp(quantileOfSorted(draws, 1 - tail)),
+    tests: usable.map((test) => {
+      const baselineMedian = median(test.baseline);
+      const currentMedian = median(test.current);
+      return { baselineMedian, currentMedian, ratio: currentMedian / baselineMedian };
+    }),
+    logSpread: logSpread(logs, effects),
+  };
+}
