@@ -3,24 +3,35 @@
 // the comparison table with the recommendation. Cases are also appended, one JSON line each,
 // to results/partial.jsonl as they finish, so a crash or Ctrl-C loses nothing measured
 // (after Ctrl-C, `npm run eval` concludes the run from it: src/cli/commands/eval.ts).
-// It does nothing in runs without eval tests (`npm test`).
+// Around the eval tests it calibrates the machine (src/lifecycle/calibration.ts), before the
+// first model starts and after the last test. It does nothing in runs without eval tests
+// (`npm test`), and calibrates nothing when merging shards (their machines are not this one).
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
+import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, TestSpecification, Vitest } from 'vitest/node';
 import { loadConfig, type EvalConfig } from '../src/config/env.ts';
+import type { Calibration } from '../src/contract/results.ts';
+import { calibrateMachine } from '../src/lifecycle/calibration.ts';
 import { readPlan } from '../src/lifecycle/plan.ts';
 import { writeAndConclude } from '../src/report/conclude.ts';
 import { assembleResults } from '../src/results/assemble.ts';
 import { PARTIAL_RESULTS } from '../src/results/files.ts';
+
+const EVAL_FILE = /\.eval\.[cm]?[jt]s$/;
 
 export default class EdgeEvalsReporter implements Reporter {
   private vitest: Vitest | undefined;
   private config: EvalConfig | undefined;
   /** partial.jsonl, open for appending from the first case on: one write per case, no open and close. */
   private partialFd: number | null = null;
+  private calibrationAtStart: Calibration | null = null;
 
   onInit(vitest: Vitest): void {
     this.vitest = vitest;
+  }
+
+  async onTestRunStart(specifications: ReadonlyArray<TestSpecification>): Promise<void> {
+    if (specifications.some((specification) => EVAL_FILE.test(specification.moduleId))) this.calibrationAtStart = await calibrateMachine();
   }
 
   onTestCaseResult(testCase: TestCase): void {
@@ -34,7 +45,7 @@ export default class EdgeEvalsReporter implements Reporter {
     writeSync(this.partialFd, `${JSON.stringify(meta ?? { verdict })}\n`);
   }
 
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
+  async onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): Promise<void> {
     const tests = testModules.flatMap((module) => [...module.children.allTests()]);
     const metas = tests.flatMap((test) => test.meta().edgeEvals ?? []);
     const verdicts = tests.flatMap((test) => test.meta().edgeEvalsJudge ?? []);
@@ -42,8 +53,10 @@ export default class EdgeEvalsReporter implements Reporter {
     this.partialFd = null;
     if (metas.length === 0) return;
     const config = this.settings();
+    const start = this.calibrationAtStart;
+    const calibration = start === null ? null : { start, end: await calibrateMachine() };
     // vitest cancelled the run itself (--bail): the results say so, like those of a Ctrl-C.
-    const results = assembleResults(metas, { config, plan: readPlan(), interrupted: reason === 'interrupted' ? { signal: null } : undefined }, verdicts);
+    const results = assembleResults(metas, { config, plan: readPlan(), calibration, interrupted: reason === 'interrupted' ? { signal: null } : undefined }, verdicts);
     // latest.json, then history, baseline gate and saving, Markdown/HTML reports: src/report/conclude.ts.
     const conclusion = writeAndConclude(results, { config, state: reason, unhandledErrors: unhandledErrors.length, stream: process.stdout });
     this.log(`\n${conclusion.text}`);

@@ -11,9 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
+import { DEFAULT_GATE_SETTINGS } from '../../src/config/gate-settings.ts';
 import type { Results } from '../../src/contract/results.ts';
+import { describeFinding, verdictTitle } from '../../src/report/gate.ts';
 import { readResultsFile } from '../../src/results/files.ts';
-import { compareToBaseline, DEFAULT_TOLERANCES } from '../../src/stats/gate.ts';
+import { compareToBaseline } from '../../src/stats/gate.ts';
 import { PROJECT_ROOT } from '../../src/util/paths.ts';
 
 const { values } = parseArgs({
@@ -73,10 +75,10 @@ try {
   }
   let tripped = 0;
   for (let index = 1; index < results.length; index++) {
-    const verdict = compareToBaseline(results[index] as Results, results[index - 1] as Results, DEFAULT_TOLERANCES);
-    if (!verdict.ok) tripped++;
-    process.stdout.write(`run ${index + 1} vs run ${index}: ${verdict.title}\n`);
-    for (const item of verdict.regressions) process.stdout.write(`    ${item.label} ${item.model}${item.test === null ? '' : ` > ${item.test}`}: ${item.baseline?.toFixed(1)} -> ${item.current.toFixed(1)}\n`);
+    const verdict = compareToBaseline(results[index] as Results, results[index - 1] as Results, DEFAULT_GATE_SETTINGS);
+    if (verdict.outcome === 'regression') tripped++;
+    process.stdout.write(`run ${index + 1} vs run ${index}: ${verdictTitle(verdict)}\n`);
+    for (const finding of verdict.findings.filter((item) => item.outcome !== 'within')) process.stdout.write(`    ${describeFinding(finding)}\n`);
   }
   process.stdout.write(`\nDefault gate tripped on ${tripped} of ${results.length - 1} unchanged consecutive pairs.\n`);
 } finally {

@@ -7,6 +7,8 @@ import type { ServerTimings } from '../contract/results.ts';
 export interface ChunkUsage {
   completionTokens: number | null;
   promptTokens: number | null;
+  /** `prompt_tokens_details.cached_tokens` (OpenAI, vLLM, newer llama.cpp). */
+  cachedPromptTokens: number | null;
 }
 
 export interface ChunkInfo {
@@ -18,6 +20,8 @@ export interface ChunkInfo {
   finishReason: string | null;
   usage: ChunkUsage | null;
   timings: ServerTimings | null;
+  /** llama.cpp's `timings.cache_n`: prompt tokens reused from the cache. */
+  cachedPromptTokens: number | null;
 }
 
 type Fields = Record<string, unknown>;
@@ -40,8 +44,9 @@ function duration(value: unknown): number | null {
 
 function readUsage(value: unknown): ChunkUsage | null {
   if (!isFields(value)) return null;
-  const usage = { completionTokens: count(value.completion_tokens), promptTokens: count(value.prompt_tokens) };
-  return usage.completionTokens === null && usage.promptTokens === null ? null : usage;
+  const details = isFields(value.prompt_tokens_details) ? value.prompt_tokens_details : {};
+  const usage = { completionTokens: count(value.completion_tokens), promptTokens: count(value.prompt_tokens), cachedPromptTokens: count(details.cached_tokens) };
+  return usage.completionTokens === null && usage.promptTokens === null && usage.cachedPromptTokens === null ? null : usage;
 }
 
 /** llama.cpp `timings` ({prompt_n, prompt_ms, predicted_n, predicted_ms, ...}); null unless all four are sound. */
@@ -56,10 +61,11 @@ function readTimings(value: unknown): ServerTimings | null {
 }
 
 export function readChunk(chunk: unknown): ChunkInfo {
-  const info: ChunkInfo = { content: '', reasoning: '', toolCalls: false, finishReason: null, usage: null, timings: null };
+  const info: ChunkInfo = { content: '', reasoning: '', toolCalls: false, finishReason: null, usage: null, timings: null, cachedPromptTokens: null };
   if (!isFields(chunk)) return info;
   info.usage = readUsage(chunk.usage);
   info.timings = readTimings(chunk.timings);
+  info.cachedPromptTokens = isFields(chunk.timings) ? count(chunk.timings.cache_n) : null;
   const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
   for (const choice of choices) {
     // We never ask for n > 1; a server that sends other indices anyway is not mixed in.

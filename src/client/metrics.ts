@@ -70,6 +70,7 @@ export function computeMetrics(events: readonly TimedEvent[], streamCloseMs: num
   // vLLM's continuous usage stats repeat usage on every chunk: the last one is the total.
   const usage = lastNonNull(read, (event) => event.usage);
   const server = lastNonNull(read, (event) => event.timings);
+  const cacheCount = lastNonNull(read, (event) => event.cachedPromptTokens);
   const { outputTokens, tokenSource, disagreement } = reconcileTokenCount(usage, server, output.length);
   // Decode speed needs a decode interval: at least two tokens spread over at least two events.
   const decodeMs = ttftMs !== null && e2eMs !== null && e2eMs > ttftMs && outputTokens > 1 ? e2eMs - ttftMs : null;
@@ -80,7 +81,9 @@ export function computeMetrics(events: readonly TimedEvent[], streamCloseMs: num
     streamCloseMs,
     tpotMs: decodeMs === null ? null : decodeMs / (outputTokens - 1),
     outputTokens,
-    promptTokens: usage?.promptTokens ?? server?.promptTokens ?? null,
+    // llama.cpp's prompt_n counts only the prompt tokens it computed; cache_n the ones it reused.
+    promptTokens: usage?.promptTokens ?? (server === null ? null : server.promptTokens + (cacheCount ?? 0)),
+    cachedPromptTokens: usage?.cachedPromptTokens ?? cacheCount,
     tokensPerSec: e2eMs !== null && e2eMs > 0 ? outputTokens / (e2eMs / 1000) : null,
     decodeTokensPerSec: decodeMs === null ? null : (outputTokens - 1) / (decodeMs / 1000),
     tokenSource,

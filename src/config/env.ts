@@ -7,12 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import type { CriterionWeights } from '../contract/criteria.ts';
-import { parseTolerances, type GateTolerances } from '../stats/gate.ts';
 import { closestNames } from '../util/suggest.ts';
+import { parseTolerances, type GateSettings } from './gate-settings.ts';
 import { DEFAULT_WEIGHTS, parseWeights } from './weights.ts';
 
 export const RUNTIME_CHOICES = ['auto', 'embedded', 'foundry', 'ollama', 'llama-server', 'openai'] as const;
 export const PYTHON_SANDBOX_CHOICES = ['prefer', 'require'] as const;
+export const PROMPT_CACHE_CHOICES = ['cold', 'warm'] as const;
+export type PromptCacheMode = (typeof PROMPT_CACHE_CHOICES)[number];
 
 const integer = (min: number, fallback: number) =>
   z
@@ -29,13 +31,14 @@ const integer = (min: number, fallback: number) =>
       return parsed;
     });
 
-const number = (fallback: number, min: number, max: number) =>
+/** A number within min..max, or null when unset. */
+const optionalNumber = (min: number, max: number) =>
   z
     .string()
     .trim()
     .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return fallback;
+    .transform((value, ctx): number | null => {
+      if (value === undefined || value === '') return null;
       const parsed = Number(value);
       if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
         ctx.addIssue({ code: 'custom', message: `expected a number from ${min} to ${max}` });
@@ -43,6 +46,8 @@ const number = (fallback: number, min: number, max: number) =>
       }
       return parsed;
     });
+
+const number = (fallback: number, min: number, max: number) => optionalNumber(min, max).transform((value) => value ?? fallback);
 
 /** One of `choices`, case-insensitive; empty or unset gives the first. */
 const choice = <const Choices extends readonly [string, ...string[]]>(choices: Choices) =>
@@ -108,7 +113,11 @@ export const EnvSchema = z.object({
       return z.NEVER;
     }
   }),
-  EVAL_MIN_PASS_RATE: number(1, 0, 1),
+  EVAL_MIN_PASS_RATE: optionalNumber(0, 1),
+  EVAL_GATE_CONFIDENCE: number(0.95, 0.5, 0.999),
+  EVAL_GATE_INCONCLUSIVE: choice(['lenient', 'strict']),
+  EVAL_GATE_NORMALIZE: choice(['none', 'calibration']),
+  EVAL_PROMPT_CACHE: choice(PROMPT_CACHE_CHOICES),
   EVAL_WEIGHTS: optionalString.transform((value, ctx) => {
     try {
       return value === undefined ? DEFAULT_WEIGHTS : parseWeights(value);
@@ -166,8 +175,10 @@ export interface EvalConfig {
   resultsDir: string;
   baselinePath: string | undefined;
   saveBaselinePath: string | undefined;
-  /** What the gate tolerates against the baseline (EVAL_GATE_TOLERANCES, EVAL_MIN_PASS_RATE). */
-  gate: GateTolerances;
+  /** How the gate judges a run against the baseline (EVAL_GATE_*, EVAL_MIN_PASS_RATE). */
+  gate: GateSettings;
+  /** Whether measured requests may reuse a cached prompt (EVAL_PROMPT_CACHE). */
+  promptCache: PromptCacheMode;
   /** Weights of the criteria in the recommendation (EVAL_WEIGHTS), normalised. */
   weights: CriterionWeights;
   /** Runs kept under <resultsDir>/history; 0 keeps none. */
@@ -293,7 +304,14 @@ export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = 
     resultsDir: resolveFrom(env.EVAL_RESULTS_DIR ?? 'results'),
     baselinePath: env.EVAL_BASELINE === undefined ? undefined : resolveFrom(env.EVAL_BASELINE),
     saveBaselinePath: env.EVAL_SAVE_BASELINE === undefined ? undefined : resolveFrom(env.EVAL_SAVE_BASELINE),
-    gate: { ...env.EVAL_GATE_TOLERANCES, minPassRate: env.EVAL_MIN_PASS_RATE },
+    gate: {
+      tolerances: env.EVAL_GATE_TOLERANCES,
+      alpha: Math.round((1 - env.EVAL_GATE_CONFIDENCE) * 1e6) / 1e6,
+      inconclusive: env.EVAL_GATE_INCONCLUSIVE,
+      minPassRate: env.EVAL_MIN_PASS_RATE,
+      normalize: env.EVAL_GATE_NORMALIZE,
+    },
+    promptCache: env.EVAL_PROMPT_CACHE,
     weights: env.EVAL_WEIGHTS,
     historyLimit: env.EVAL_HISTORY_LIMIT,
     repeats: env.EVAL_REPEATS,

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { Agreement, CriterionScore, CriterionSummary, CriterionWeights, JudgeError, ScoreSource } from './criteria.ts';
 import { ChatMessage } from './chat.ts';
 
-export const RESULTS_SCHEMA_VERSION = 1;
+export const RESULTS_SCHEMA_VERSION = 2;
 
 /** Where the output token count of a request came from, most trusted first (docs/METRICS.md). */
 export const TokenSource = z.enum(['usage', 'server-timings', 'stream-events']);
@@ -34,6 +34,12 @@ export const RequestMetrics = z.object({
   tpotMs: z.number().nullable(),
   outputTokens: z.number().int().nonnegative(),
   promptTokens: z.number().int().nonnegative().nullable(),
+  /**
+   * Prompt tokens the server took from its cache instead of computing them
+   * (`usage.prompt_tokens_details.cached_tokens`, llama.cpp's `timings.cache_n`); null when it
+   * does not say.
+   */
+  cachedPromptTokens: z.number().int().nonnegative().nullable(),
   /** n / E2E, in tokens per second. */
   tokensPerSec: z.number().nullable(),
   /** (n - 1) / (E2E - TTFT), in tokens per second. */
@@ -91,6 +97,10 @@ export type CaseStatus = z.infer<typeof CaseStatus>;
 export const Resources = z.object({
   peakRssMB: z.number().nullable(),
   meanCpuPercent: z.number().nullable(),
+  /** Mean 1-minute load average of the machine over the sampled window (null where the OS has none). */
+  loadAverage: z.number().nullable(),
+  /** CPU used by every process other than the model's and edge-evals', in % of one core. */
+  otherCpuPercent: z.number().nullable(),
   samples: z.number().int().nonnegative(),
   intervalMs: z.number().positive(),
 });
@@ -183,6 +193,9 @@ export const ModelResult = z.object({
   downloadMs: z.number().nullable(),
   peakRssMB: z.number().nullable(),
   meanCpuPercent: z.number().nullable(),
+  /** How busy the machine was while the model's tests ran: see Resources. */
+  loadAverage: z.number().nullable(),
+  otherCpuPercent: z.number().nullable(),
   /** Set when the model could not be started; its cases are then errors. */
   startError: z.string().nullable(),
   summary: MetricSummaries,
@@ -257,6 +270,16 @@ export const CriteriaSettings = z.object({
 });
 export type CriteriaSettings = z.infer<typeof CriteriaSettings>;
 
+/** A short fixed workload timed at the start or the end of a run, to compare machine states. */
+export const Calibration = z.object({
+  /** Wall time of a fixed CPU workload run on every core at once, in ms (median of a few). */
+  cpuMs: z.number().positive(),
+  /** Median round trip of a small HTTP request over 127.0.0.1, in ms. */
+  loopbackMs: z.number().positive(),
+  loadAverage: z.number().nullable(),
+});
+export type Calibration = z.infer<typeof Calibration>;
+
 export const Results = z.object({
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
   createdAt: z.string(),
@@ -280,6 +303,11 @@ export const Results = z.object({
     maxTokens: z.number().int().positive(),
     temperature: z.number(),
     seed: z.number().int().nullable(),
+    /**
+     * `cold`: every measured request prefilled its whole prompt; `warm`: each was sent once
+     * before, unmeasured. null for results from before edge-evals controlled the cache.
+     */
+    promptCache: z.enum(['cold', 'warm']).nullable(),
     percentileMethod: z.literal('linear'),
     resourceSampleIntervalMs: z.number().positive(),
   }),
@@ -288,6 +316,8 @@ export const Results = z.object({
   groups: z.array(GroupResult),
   recommendations: z.array(Recommendation),
   criteria: CriteriaSettings.optional(),
+  /** Calibration at the start and the end of the run; null when not taken (merged shards, a run concluded after Ctrl-C). */
+  calibration: z.object({ start: Calibration, end: Calibration }).nullable(),
   /**
    * Present only when the run stopped before it finished (Ctrl-C, SIGTERM, vitest's --bail):
    * the results then hold just the cases measured until then. The gate never passes such a

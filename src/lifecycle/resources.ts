@@ -1,15 +1,38 @@
 // Memory and CPU of a model server's process tree, sampled at a fixed interval while the
-// model's tests run (docs/METRICS.md: peak RSS and mean CPU, interval stated).
+// model's tests run (docs/METRICS.md: peak RSS and mean CPU, interval stated), and how busy the
+// machine was meanwhile: the load average, and the CPU taken by every process that is neither
+// the model's nor edge-evals' own (vitest, its workers, the checks they run). A model slowed
+// down by another job on the machine then shows it in its results.
+import os from 'node:os';
 import type { Resources } from '../contract/results.ts';
-import { sampleProcessTree } from '../util/process-tree.ts';
+import { sampleProcessTrees, type ProcessSample } from '../util/process-tree.ts';
 
 export const RESOURCE_SAMPLE_INTERVAL_MS = 200;
+
+interface CpuPoint {
+  atMs: number;
+  /** CPU time of the model's processes; null when it has none on this machine. */
+  modelMs: number | null;
+  /** CPU time of the model's and edge-evals' processes, with their children that ended. */
+  oursMs: number;
+  /** Busy time of every core of the machine. */
+  machineMs: number;
+}
+
+/** Busy (not idle) time summed over the machine's cores, in ms. */
+function machineBusyMs(): number {
+  return os.cpus().reduce((sum, cpu) => sum + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq, 0);
+}
+
+const sum = (tree: readonly ProcessSample[], pick: (member: ProcessSample) => number) => tree.reduce((total, member) => total + pick(member), 0);
 
 export class ResourceSampler {
   private peakRssBytes: number | null = null;
   private samples = 0;
-  private firstCpu: { atMs: number; cpuMs: number } | null = null;
-  private lastCpu: { atMs: number; cpuMs: number } | null = null;
+  private first: CpuPoint | null = null;
+  private last: CpuPoint | null = null;
+  private loadSum = 0;
+  private loadSamples = 0;
   private timer: NodeJS.Timeout | null = null;
   private sampling: Promise<void> = Promise.resolve();
   private busy = false;
@@ -17,6 +40,8 @@ export class ResourceSampler {
   constructor(
     private readonly pids: () => Promise<number[]>,
     private readonly intervalMs = RESOURCE_SAMPLE_INTERVAL_MS,
+    /** The root of edge-evals' own processes: the vitest process the coordinator runs in. */
+    private readonly harnessPid = process.pid,
   ) {}
 
   start(): void {
@@ -37,15 +62,22 @@ export class ResourceSampler {
     return this.snapshot();
   }
 
-  /** Usage so far: the peak since start(), CPU averaged over the sampled window. */
+  /** Usage so far: the peak since start(), CPU and load averaged over the sampled window. */
   snapshot(): Resources {
-    const cpu =
-      this.firstCpu !== null && this.lastCpu !== null && this.lastCpu.atMs > this.firstCpu.atMs
-        ? ((this.lastCpu.cpuMs - this.firstCpu.cpuMs) / (this.lastCpu.atMs - this.firstCpu.atMs)) * 100
-        : null;
+    const { first, last } = this;
+    const window = first !== null && last !== null && last.atMs > first.atMs ? last.atMs - first.atMs : null;
+    const percent = (pick: (point: CpuPoint) => number | null) => {
+      if (window === null || first === null || last === null) return null;
+      const [from, to] = [pick(first), pick(last)];
+      return from === null || to === null ? null : round(((to - from) / window) * 100);
+    };
+    const others = percent((point) => point.machineMs - point.oursMs);
     return {
       peakRssMB: this.peakRssBytes === null ? null : round(this.peakRssBytes / (1024 * 1024)),
-      meanCpuPercent: cpu === null ? null : round(cpu),
+      meanCpuPercent: percent((point) => point.modelMs),
+      loadAverage: this.loadSamples === 0 ? null : round(this.loadSum / this.loadSamples),
+      // Clock ticks of the machine and of processes are counted apart: a few % either way is rounding.
+      otherCpuPercent: others === null ? null : Math.max(0, others),
       samples: this.samples,
       intervalMs: this.intervalMs,
     };
@@ -54,16 +86,24 @@ export class ResourceSampler {
   private async sampleOnce(): Promise<void> {
     this.busy = true;
     try {
+      // A runtime that serves from elsewhere (an OpenAI-compatible URL) has no processes here;
+      // the machine's load is sampled all the same.
       const roots = await this.pids();
-      if (roots.length === 0) return;
-      const tree = await sampleProcessTree(roots);
-      if (tree.length === 0) return;
-      const rss = tree.reduce((total, process) => total + process.rssBytes, 0);
-      const cpuMs = tree.reduce((total, process) => total + process.cpuMs, 0);
-      const point = { atMs: performance.now(), cpuMs };
-      this.firstCpu ??= point;
-      this.lastCpu = point;
-      this.peakRssBytes = Math.max(this.peakRssBytes ?? 0, rss);
+      const [model = [], ours = []] = await sampleProcessTrees([roots, [...roots, this.harnessPid]]);
+      const point: CpuPoint = {
+        atMs: performance.now(),
+        modelMs: model.length === 0 ? null : sum(model, (member) => member.cpuMs),
+        oursMs: sum(ours, (member) => member.cpuMs + member.reapedChildrenCpuMs),
+        machineMs: machineBusyMs(),
+      };
+      this.first ??= point;
+      this.last = point;
+      if (model.length > 0) this.peakRssBytes = Math.max(this.peakRssBytes ?? 0, sum(model, (member) => member.rssBytes));
+      // Windows has no load average (os.loadavg() gives zeros there).
+      if (process.platform !== 'win32') {
+        this.loadSum += os.loadavg()[0] ?? 0;
+        this.loadSamples++;
+      }
       this.samples++;
     } catch {
       // A sample lost to a process that just exited is not worth failing a run for.

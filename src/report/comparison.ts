@@ -177,10 +177,36 @@ export function describeInterruption(results: Results): string | null {
   return `Interrupted${signal}: ${countLabel(results.cases.length, 'case')} measured before the run stopped${notReached}. Partial results: never a baseline, never passed by the gate.`;
 }
 
-/** `max 256 tokens, temperature 0, seed 42, 1 warm-up` */
+/** `max 256 tokens, temperature 0, seed 42, 1 warm-up, cold prompt cache` */
 export function describeSettings(results: Results): string {
-  const { maxTokens, temperature, seed, warmup } = results.settings;
-  return `max ${maxTokens} tokens, temperature ${temperature}${seed === null ? '' : `, seed ${seed}`}, ${countLabel(warmup, 'warm-up')}`;
+  const { maxTokens, temperature, seed, warmup, promptCache } = results.settings;
+  const cache = promptCache === null ? '' : `, ${promptCache} prompt cache`;
+  return `max ${maxTokens} tokens, temperature ${temperature}${seed === null ? '' : `, seed ${seed}`}, ${countLabel(warmup, 'warm-up')}${cache}`;
+}
+
+/**
+ * How busy the machine was: `Machine load: load average 0.4, other processes 12% of a core;
+ * calibration 25 ms CPU, 0.41 ms loopback at the start, 26 ms, 0.40 ms at the end`. Null when
+ * nothing was recorded (results from before edge-evals recorded it, a merged run).
+ */
+export function describeMachineLoad(results: Results): string | null {
+  const mean = (values: (number | null)[]) => {
+    const known = values.filter((value): value is number => value !== null);
+    return known.length === 0 ? null : known.reduce((sum, value) => sum + value, 0) / known.length;
+  };
+  const load = mean(results.models.map((model) => model.loadAverage));
+  const others = mean(results.models.map((model) => model.otherCpuPercent));
+  const parts = [
+    ...(load === null ? [] : [`load average ${load.toFixed(1)}`]),
+    ...(others === null ? [] : [`other processes ${Math.round(others)}% of a core`]),
+  ];
+  const calibration = results.calibration;
+  const calibrated = calibration === null
+    ? ''
+    : `; calibration ${formatMs(calibration.start.cpuMs)} CPU, ${calibration.start.loopbackMs.toFixed(2)} ms loopback at the start, ` +
+      `${formatMs(calibration.end.cpuMs)}, ${calibration.end.loopbackMs.toFixed(2)} ms at the end`;
+  if (parts.length === 0 && calibrated === '') return null;
+  return `Machine load during the tests: ${parts.length === 0 ? 'not sampled' : parts.join(', ')}${calibrated}`;
 }
 
 /** Control characters (terminal escapes, NUL) from model output, made visible and inert. */

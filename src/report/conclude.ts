@@ -56,9 +56,7 @@ export function incompleteRunReason(results: Results, state: RunState, unhandled
  * did not complete never passes, since what was not measured cannot have been compared.
  */
 export function judgeRun(verdict: GateVerdict, incompleteReason: string | null): GateVerdict {
-  if (!verdict.ok || incompleteReason === null) return verdict;
-  const title = `Gate not passed: ${incompleteReason} (no regressions in what was measured)`;
-  return { ...verdict, ok: false, title, message: [title, ...verdict.message.split('\n').slice(1)].join('\n') };
+  return incompleteReason === null ? verdict : { ...verdict, ok: false, incomplete: incompleteReason };
 }
 
 /**

@@ -5,13 +5,14 @@
 import { metricsLine } from '../client/metrics.ts';
 import { testId, type CaseResult, type Results } from '../contract/results.ts';
 import type { HistoryRun } from '../results/files.ts';
-import { describeScope, type GateItem, type GateVerdict } from '../stats/gate.ts';
+import type { Finding, GateVerdict } from '../stats/gate.ts';
 import {
   collectFailures,
   comparableRuns,
   comparisonColumns,
   describeInterruption,
   describeMachine,
+  describeMachineLoad,
   describeRun,
   describeSettings,
   describeTime,
@@ -26,7 +27,8 @@ import {
   visibleControls,
   type Failure,
 } from './comparison.ts';
-import { formatChange, formatMB, formatMs, formatRate, formatValue } from './format.ts';
+import { formatMB, formatMs, formatRate } from './format.ts';
+import { describeConfidence, describeMachineComparison, describeWarning, findingCells, notableFindings, verdictTitle } from './gate.ts';
 import { answerScores, CRITERIA_STYLE, criteriaNotes, criteriaSection, hasCriteria } from './html-criteria.ts';
 import { barChart, distributionChart, escapeHtml, lineChart } from './svg.ts';
 
@@ -54,7 +56,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .badge { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 12px; border: 1px solid currentColor; }
 .verdict { padding: 8px 12px; border-radius: 6px; border: 1px solid; font-weight: 600; }
 .verdict.ok { color: var(--pass); background: #dafbe1; } .verdict.failed { color: var(--fail); background: #ffebe9; }
-.verdict.interrupted { color: #7d4e00; background: #fff8c5; }
+.verdict.interrupted, .verdict.inconclusive { color: #7d4e00; background: #fff8c5; }
 .matrix td { text-align: center; min-width: 64px; }
 .matrix td.cell-pass { background: #dafbe1; } .matrix td.cell-fail { background: #ffebe9; } .matrix td.cell-partial { background: #fff8c5; }
 .matrix td a { color: inherit; text-decoration: none; display: block; }
@@ -96,25 +98,32 @@ function comparisonTable(results: Results): string {
   return note === null ? table : `${table}<p class="note">${text(note)}</p>`;
 }
 
-function gateTable(items: readonly GateItem[]): string {
-  const rows = items.map(
-    (item) =>
-      `<tr><td>${text(describeScope(item))}</td><td>${text(item.label)}</td>` +
-      `<td class="num">${item.baseline === null ? 'none' : text(formatValue(item.baseline, item.unit))}</td>` +
-      `<td class="num">${text(formatValue(item.current, item.unit))}</td>` +
-      `<td class="num">${item.baseline === null ? '' : text(formatChange(item.change, item.relativeChange, item.unit))}</td>` +
-      `<td>${text(item.tolerance)}</td></tr>`,
-  );
-  return `<table><thead><tr><th>Test</th><th>Metric</th><th>Baseline</th><th>Current</th><th>Change</th><th>Tolerance</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+function gateTable(findings: readonly Finding[]): string {
+  const rows = findings.map((finding) => {
+    const cells = findingCells(finding);
+    return (
+      `<tr data-outcome="${finding.outcome}"><td>${text(cells.scope)}</td><td>${text(cells.metric)}</td>` +
+      `<td class="num">${text(cells.baseline)}</td><td class="num">${text(cells.current)}</td><td class="num">${text(cells.change)}</td>` +
+      `<td>${text(cells.tolerance)}</td><td>${text(cells.evidence)}</td></tr>`
+    );
+  });
+  return `<table><thead><tr><th>Test</th><th>Metric</th><th>Baseline</th><th>Current</th><th>Change [interval]</th><th>Tolerance</th><th>Evidence</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function gateSection(verdict: GateVerdict): string {
-  const parts = [`<section id="gate"><h2>Gate</h2><p class="verdict ${verdict.ok ? 'ok' : 'failed'}">${text(verdict.title)}</p>`];
-  if (verdict.regressions.length > 0) parts.push(`<h3>Regressions</h3>${gateTable(verdict.regressions)}`);
-  if (verdict.improvements.length > 0) parts.push(`<h3>Improvements</h3>${gateTable(verdict.improvements)}`);
-  if (verdict.warnings.length > 0) {
-    parts.push(`<h3>Warnings</h3><ul>${verdict.warnings.map((warning) => `<li>${text(warning.message)}</li>`).join('')}</ul>`);
+  const state = !verdict.ok ? 'failed' : verdict.outcome === 'inconclusive' ? 'inconclusive' : 'ok';
+  const parts = [`<section id="gate"><h2>Gate</h2><p class="verdict ${state}">${text(verdictTitle(verdict))}</p>`];
+  const findings = notableFindings(verdict);
+  const sections: [string, Finding['outcome']][] = [['Regressions', 'regression'], ['Too noisy to tell', 'inconclusive'], ['Improvements', 'improvement']];
+  for (const [heading, outcome] of sections) {
+    const selected = findings.filter((finding) => finding.outcome === outcome);
+    if (selected.length > 0) parts.push(`<h3>${heading}</h3>${gateTable(selected)}`);
   }
+  if (verdict.warnings.length > 0) {
+    parts.push(`<h3>Warnings</h3><ul>${verdict.warnings.map((warning) => `<li>${text(describeWarning(warning))}</li>`).join('')}</ul>`);
+  }
+  const machine = describeMachineComparison(verdict);
+  parts.push(`<p class="note">${machine === null ? '' : `${text(machine)} · `}${text(describeConfidence(verdict))}</p>`);
   parts.push('</section>');
   return parts.join('');
 }
@@ -309,6 +318,7 @@ export function renderHtml(results: Results, options: HtmlOptions = {}): string 
   const trend = comparableRuns(options.history ?? [], results);
   const recommendations = recommendationLines(results);
   const interruption = describeInterruption(results);
+  const load = describeMachineLoad(results);
   const sections = [
     ['summary', 'Summary'],
     ...(verdict === null ? [] : [['gate', 'Gate']]),
@@ -326,7 +336,7 @@ export function renderHtml(results: Results, options: HtmlOptions = {}): string 
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${text(`edge-evals results, ${describeTime(results.createdAt)}`)}</title>`,
     `<style>${STYLE}${CRITERIA_STYLE}</style></head><body>`,
-    `<header><h1>edge-evals results</h1><p class="meta">${text(describeRun(results))} · ${text(describeSettings(results))}<br>${text(describeMachine(results.machine))} · ${text(describeTime(results.createdAt))}</p>`,
+    `<header><h1>edge-evals results</h1><p class="meta">${text(describeRun(results))} · ${text(describeSettings(results))}<br>${text(describeMachine(results.machine))} · ${text(describeTime(results.createdAt))}${load === null ? '' : `<br>${text(load)}`}</p>`,
     interruption === null ? '' : `<p class="verdict interrupted" id="interrupted">${text(interruption)}</p>`,
     `<nav>${sections.map(([id, label]) => `<a href="#${id}">${label}</a>`).join('')}</nav></header>`,
     `<section id="summary"><h2>Summary</h2>${comparisonTable(results)}${criteriaNotes(results)}`,

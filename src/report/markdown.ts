@@ -3,13 +3,14 @@
 // so a response cannot inject links, images or HTML into the summary.
 import type { Results } from '../contract/results.ts';
 import type { HistoryRun } from '../results/files.ts';
-import { describeScope, type GateItem, type GateVerdict } from '../stats/gate.ts';
+import type { Finding, GateVerdict } from '../stats/gate.ts';
 import {
   collectFailures,
   comparableRuns,
   comparisonColumns,
   describeInterruption,
   describeMachine,
+  describeMachineLoad,
   describeRun,
   describeSettings,
   describeTime,
@@ -25,7 +26,7 @@ import {
   type Failure,
 } from './comparison.ts';
 import { AGREEMENT_NOTE, agreementRows, describeCriteria, describeJudge } from './criteria.ts';
-import { formatChange, formatValue } from './format.ts';
+import { describeConfidence, describeMachineComparison, describeWarning, findingCells, notableFindings, verdictTitle } from './gate.ts';
 
 export interface MarkdownOptions {
   verdict?: GateVerdict | null;
@@ -90,27 +91,28 @@ function agreementSection(results: Results): string[] {
   return ['', '### Agreement', '', ...table(headers, ['left', 'left', 'right', 'right', 'right', 'right'], cells), '', escapeMarkdown(AGREEMENT_NOTE)];
 }
 
-function gateRows(items: readonly GateItem[]): string[][] {
-  return items.map((item) => [
-    escapeMarkdown(describeScope(item)),
-    item.label,
-    item.baseline === null ? 'none' : escapeMarkdown(formatValue(item.baseline, item.unit)),
-    escapeMarkdown(formatValue(item.current, item.unit)),
-    item.baseline === null ? '' : escapeMarkdown(formatChange(item.change, item.relativeChange, item.unit)),
-    escapeMarkdown(item.tolerance),
-  ]);
+function gateRows(findings: readonly Finding[]): string[][] {
+  return findings.map((finding) => {
+    const cells = findingCells(finding);
+    return [cells.scope, cells.metric, cells.baseline, cells.current, cells.change, cells.tolerance, cells.evidence].map(escapeMarkdown);
+  });
 }
 
 function gateSection(verdict: GateVerdict): string[] {
-  const headers = ['Test', 'Metric', 'Baseline', 'Current', 'Change', 'Tolerance'];
-  const aligns: ('left' | 'right')[] = ['left', 'left', 'right', 'right', 'right', 'left'];
-  const lines = ['', `### ${verdict.ok ? '✅' : '❌'} ${escapeMarkdown(verdict.title)}`];
-  if (verdict.regressions.length > 0) lines.push('', '**Regressions**', '', ...table(headers, aligns, gateRows(verdict.regressions)));
-  if (verdict.improvements.length > 0) lines.push('', '**Improvements**', '', ...table(headers, aligns, gateRows(verdict.improvements)));
-  if (verdict.warnings.length > 0) lines.push('', '**Warnings**', '', ...verdict.warnings.map((warning) => `- ⚠️ ${escapeMarkdown(warning.message)}`));
-  if (verdict.regressions.length === 0 && verdict.improvements.length === 0) {
-    lines.push('', `${verdict.compared} figures compared; every one within tolerance.`);
+  const headers = ['Test', 'Metric', 'Baseline', 'Current', 'Change [interval]', 'Tolerance', 'Evidence'];
+  const aligns: ('left' | 'right')[] = ['left', 'left', 'right', 'right', 'right', 'left', 'left'];
+  const icon = !verdict.ok ? '❌' : verdict.outcome === 'inconclusive' ? '⚠️' : '✅';
+  const lines = ['', `### ${icon} ${escapeMarkdown(verdictTitle(verdict))}`];
+  const findings = notableFindings(verdict);
+  const sections: [string, Finding['outcome']][] = [['Regressions', 'regression'], ['Too noisy to tell', 'inconclusive'], ['Improvements', 'improvement']];
+  for (const [heading, outcome] of sections) {
+    const selected = findings.filter((finding) => finding.outcome === outcome);
+    if (selected.length > 0) lines.push('', `**${heading}**`, '', ...table(headers, aligns, gateRows(selected)));
   }
+  if (verdict.warnings.length > 0) lines.push('', '**Warnings**', '', ...verdict.warnings.map((warning) => `- ⚠️ ${escapeMarkdown(describeWarning(warning))}`));
+  if (findings.length === 0) lines.push('', `${verdict.findings.length} figures compared; every change beyond its tolerance ruled out.`);
+  const machine = describeMachineComparison(verdict);
+  lines.push('', `<sub>${machine === null ? '' : `${escapeMarkdown(machine)} · `}${escapeMarkdown(describeConfidence(verdict))}</sub>`);
   return lines;
 }
 
@@ -165,6 +167,8 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
     `${escapeMarkdown(describeMachine(results.machine))} · ${escapeMarkdown(describeTime(results.createdAt))}`,
     '',
   ];
+  const load = describeMachineLoad(results);
+  if (load !== null) lines.push(`<sub>${escapeMarkdown(load)}</sub>`, '');
   const interruption = describeInterruption(results);
   if (interruption !== null) lines.push(`> ⚠️ **${escapeMarkdown(interruption)}**`, '');
   lines.push(...comparisonSection(results));

@@ -2,13 +2,14 @@
 // failures and the gate verdict. Fits the given width (80 columns by default, columns of
 // lesser importance are dropped before anything wraps) and uses colour only when asked.
 import type { Results } from '../contract/results.ts';
-import { describeItem, type GateVerdict } from '../stats/gate.ts';
+import type { GateVerdict } from '../stats/gate.ts';
 import { agreementRows, describeCriteria, describeJudge } from './criteria.ts';
 import {
   collectFailures,
   comparisonColumns,
   describeInterruption,
   describeMachine,
+  describeMachineLoad,
   describeRun,
   describeSettings,
   modelVerdict,
@@ -17,6 +18,7 @@ import {
   visibleControls,
   type ComparisonColumn,
 } from './comparison.ts';
+import { describeConfidence, describeFinding, describeMachineComparison, describeTests, describeWarning, notableFindings, verdictTitle } from './gate.ts';
 
 export interface TerminalOptions {
   /** Columns available; lines never exceed it. */
@@ -138,6 +140,8 @@ export function renderTerminalReport(results: Results, options: TerminalOptions 
   block(`${describeSettings(results)} · ${describeMachine(results.machine)}`, 0, 'dim');
   const interruption = describeInterruption(results);
   if (interruption !== null) block(interruption, 0, 'yellow');
+  const load = describeMachineLoad(results);
+  if (load !== null) block(load, 0, 'dim');
   out.push('');
 
   if (results.models.length === 0) {
@@ -195,12 +199,22 @@ export function renderTerminalReport(results: Results, options: TerminalOptions 
   const verdict = options.verdict;
   if (verdict !== undefined && verdict !== null) {
     out.push('');
-    block(verdict.title, 0, verdict.ok ? 'green' : 'red');
-    for (const item of verdict.regressions) bullet('✗', 'red', describeItem(item));
-    const improvements = verdict.improvements.slice(0, options.maxImprovements ?? 5);
-    for (const item of improvements) bullet('↑', 'green', describeItem(item));
-    if (verdict.improvements.length > improvements.length) block(`... and ${verdict.improvements.length - improvements.length} more improvements`, 2, 'dim');
-    for (const warning of verdict.warnings) bullet('!', 'yellow', warning.message);
+    const style: Style = !verdict.ok ? 'red' : verdict.outcome === 'inconclusive' ? 'yellow' : 'green';
+    block(verdictTitle(verdict), 0, style);
+    const findings = notableFindings(verdict);
+    const improvements = findings.filter((finding) => finding.outcome === 'improvement');
+    const shownImprovements = improvements.slice(0, options.maxImprovements ?? 5);
+    for (const finding of findings) {
+      if (finding.outcome === 'improvement' && !shownImprovements.includes(finding)) continue;
+      const [symbol, colour]: [string, Style] = finding.outcome === 'regression' ? ['✗', 'red'] : finding.outcome === 'inconclusive' ? ['?', 'yellow'] : ['↑', 'green'];
+      bullet(symbol, colour, describeFinding(finding));
+      if (finding.kind === 'latency' && finding.outcome !== 'improvement') block(`most changed: ${describeTests(finding).join('; ')}`, 4, 'dim');
+    }
+    if (improvements.length > shownImprovements.length) block(`... and ${improvements.length - shownImprovements.length} more improvements`, 2, 'dim');
+    for (const warning of verdict.warnings) bullet('!', 'yellow', describeWarning(warning));
+    const machine = describeMachineComparison(verdict);
+    if (machine !== null) block(machine, 2, 'dim');
+    block(describeConfidence(verdict), 2, 'dim');
   }
   return `${out.join('\n')}\n`;
 }

@@ -8,6 +8,7 @@ import type { Results } from '../contract/results.ts';
 import { writeJsonAtomic, type HistoryRun } from '../results/files.ts';
 import type { GateVerdict } from '../stats/gate.ts';
 import { writeFileAtomic } from '../util/files.ts';
+import { verdictTitle } from './gate.ts';
 import { renderHtml } from './html.ts';
 import { renderMarkdown } from './markdown.ts';
 
@@ -48,7 +49,8 @@ export function writeReports(
     written.files.push(targets.htmlFile);
   }
   if (targets.verdictFile !== null && extras.verdict !== null) {
-    writeJsonAtomic(targets.verdictFile, extras.verdict);
+    // The data as the gate returned it, with the line CI shows as the check's title.
+    writeJsonAtomic(targets.verdictFile, { title: verdictTitle(extras.verdict), ...extras.verdict });
     written.files.push(targets.verdictFile);
   }
   if (targets.stepSummaryFile !== null) {

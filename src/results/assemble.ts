@@ -13,12 +13,13 @@ import { PROJECT_ROOT } from '../util/paths.ts';
 import { buildResults } from './build.ts';
 
 export interface AssembleOptions {
-  config: Pick<EvalConfig, 'runtime' | 'repeats' | 'warmup' | 'maxTokens' | 'temperature' | 'seed' | 'weights'>;
+  config: Pick<EvalConfig, 'runtime' | 'repeats' | 'warmup' | 'maxTokens' | 'temperature' | 'seed' | 'weights' | 'promptCache'>;
   /** The run plan (model order, runtime) when known: `npm run eval` hands it to vitest. */
   plan: RunPlan | null;
   createdAt?: string;
   /** Set for a run that stopped before it finished. */
   interrupted?: { signal: string | null };
+  calibration?: Results['calibration'];
 }
 
 export function edgeEvalsVersion(): string {
@@ -47,6 +48,7 @@ export function assembleResults(metas: readonly CaseMeta[], options: AssembleOpt
       maxTokens: config.maxTokens,
       temperature: config.temperature,
       seed: config.seed,
+      promptCache: config.promptCache,
     },
     machine: describeThisMachine(),
     edgeEvalsVersion: edgeEvalsVersion(),
@@ -55,5 +57,6 @@ export function assembleResults(metas: readonly CaseMeta[], options: AssembleOpt
     interrupted: options.interrupted,
     weights: config.weights,
     verdicts,
+    calibration: options.calibration,
   });
 }

@@ -25,6 +25,8 @@ export interface BuildInput {
   weights: CriterionWeights;
   /** What the judge phase recorded, when a judge was configured. */
   verdicts?: readonly JudgeMeta[];
+  /** The machine calibrations taken at the start and the end of the run, when both were. */
+  calibration?: Results['calibration'];
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
@@ -59,7 +61,7 @@ function modelResult(alias: string, metas: readonly CaseMeta[], cases: readonly 
   const info = metas[0]?.model;
   const resources = cases.flatMap((testCase) => (testCase.resources === null ? [] : [testCase.resources]));
   const peaks = resources.flatMap((sample) => (sample.peakRssMB === null ? [] : [sample.peakRssMB]));
-  // Each snapshot averages CPU from the load to that test: the one with most samples covers most.
+  // Each snapshot averages CPU and load from the model's load to that test: the one with most samples covers most.
   const widest = resources.reduce<(typeof resources)[number] | null>(
     (best, sample) => (best === null || sample.samples > best.samples ? sample : best),
     null,
@@ -75,6 +77,8 @@ function modelResult(alias: string, metas: readonly CaseMeta[], cases: readonly 
     downloadMs: info?.downloadMs ?? null,
     peakRssMB: peaks.length === 0 ? null : Math.max(...peaks),
     meanCpuPercent: widest?.meanCpuPercent ?? null,
+    loadAverage: widest?.loadAverage ?? null,
+    otherCpuPercent: widest?.otherCpuPercent ?? null,
     startError: info?.startError ?? null,
     summary: summarizeMetrics(cases),
     cases: cases.length,
@@ -154,6 +158,7 @@ export function buildResults(input: BuildInput): Results {
     groups,
     recommendations: recommend({ models, groups, cases, criteria }),
     criteria,
+    calibration: input.calibration ?? null,
     ...(input.interrupted === undefined
       ? {}
       : { interrupted: { signal: input.interrupted.signal, modelsNotReached: (input.plannedModels ?? []).filter((alias) => !byModel.has(alias)) } }),

@@ -10,6 +10,7 @@ import { RESULTS_SCHEMA_VERSION, Results, RunSummary, testId, type CaseResult } 
 import { copyFileAtomic, writeFileAtomic } from '../util/files.ts';
 import { writeJsonFileAtomic } from '../util/json-file.ts';
 import { jsonErrorOffset, lineAndColumn } from '../util/json-position.ts';
+import { upgradeResultsData } from './upgrade.ts';
 
 export const DEFAULT_HISTORY_LIMIT = 20;
 export const HISTORY_FOLDER = 'history';
@@ -104,7 +105,8 @@ function readJson(file: string, label: string, options: ReadOptions): unknown {
   }
 }
 
-function validate<T>(schema: z.ZodType<T>, data: unknown, label: string): T {
+function validate<T>(schema: z.ZodType<T>, raw: unknown, label: string): T {
+  const data = upgradeResultsData(raw);
   const version = typeof data === 'object' && data !== null ? (data as { schemaVersion?: unknown }).schemaVersion : undefined;
   if (typeof version === 'number' && version !== RESULTS_SCHEMA_VERSION) {
     throw new ResultsFileError(

@@ -5,6 +5,7 @@
 import type { TestContext } from 'vitest';
 import { caseScore, evaluateAssertions, type AssertionContext, type CheckSpec, type ThresholdSpec } from '../assertions/index.ts';
 import { metricsLine } from '../client/metrics.ts';
+import { controlPromptCache } from '../client/prompt-cache.ts';
 import { streamChat } from '../client/stream-chat.ts';
 import type { ChatOutcome } from '../client/types.ts';
 import type { EvalConfig } from '../config/env.ts';
@@ -58,26 +59,31 @@ export function statusOf(error: string | null, checks: readonly AssertionResult[
 }
 
 /**
- * Streams one chat completion from the session's model. When nothing listens at its address
+ * Streams one chat completion from the session's model, its prompt cache in the state
+ * EVAL_PROMPT_CACHE asks for (client/prompt-cache.ts). When nothing listens at its address
  * any more (Foundry Local restarted on a new port), the coordinator looks for the service and
  * the request, which never reached a server, is sent again.
  */
 export async function sendChat(session: ModelSession, settings: ChatSettings, signal: AbortSignal): Promise<ChatOutcome> {
   const { lease, config } = session;
   if (!lease.ok) throw new Error(`model ${lease.alias} could not be started: ${lease.error}`);
-  const send = (model: RunningModelInfo) =>
+  const cache = controlPromptCache(lease.runtime.name, config.promptCache, settings.messages);
+  const send = (model: RunningModelInfo, maxTokens = settings.maxTokens) =>
     streamChat({
       baseURL: model.baseURL,
       apiKey: endpointApiKey(lease.runtime.name, config),
       model: model.modelId,
-      messages: settings.messages,
-      maxTokens: settings.maxTokens,
+      messages: cache.messages,
+      maxTokens,
       temperature: settings.temperature,
       seed: config.seed,
       timeoutMs: config.timeoutMs,
       maxReplyBytes: config.maxReplyBytes,
       signal,
+      extraBody: cache.extraBody,
     });
+  // Warm: the prompt goes into the server's cache first; a failure here shows in the measured request.
+  if (cache.prime) await send(lease.model, 1);
   const outcome = await send(lease.model);
   if (outcome.unreachable !== true) return outcome;
   const moved = await reconnectModel(session.control, lease.model.alias, lease.model.baseURL).catch(() => null);

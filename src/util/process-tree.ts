@@ -9,6 +9,8 @@ export interface ProcessSample {
   rssBytes: number;
   /** User + system CPU time consumed so far, in ms. */
   cpuMs: number;
+  /** CPU time of its children that ended and were waited for, in ms (Linux; 0 elsewhere). */
+  reapedChildrenCpuMs: number;
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -22,12 +24,15 @@ function readProcStat(pid: number): ProcessSample | null {
     const ppid = Number(fields[1]);
     const utime = Number(fields[11]);
     const stime = Number(fields[12]);
+    const cutime = Number(fields[13]);
+    const cstime = Number(fields[14]);
     const rssPages = Number(fields[21]);
     return {
       pid,
       ppid,
       rssBytes: rssPages * PAGE_SIZE,
       cpuMs: ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND,
+      reapedChildrenCpuMs: ((cutime + cstime) * 1000) / CLOCK_TICKS_PER_SECOND,
     };
   } catch {
     return null; // the process ended between listing and reading
@@ -57,6 +62,7 @@ async function snapshot(): Promise<ProcessSample[]> {
       ppid: Number(ppid),
       rssBytes: Number(rssKb) * 1024,
       cpuMs: parseCpuTime(time ?? '0'),
+      reapedChildrenCpuMs: 0,
     }));
 }
 
@@ -70,7 +76,16 @@ function parseCpuTime(text: string): number {
 
 /** The processes of the trees rooted at `roots` (roots included), with their usage. */
 export async function sampleProcessTree(roots: readonly number[]): Promise<ProcessSample[]> {
+  return treeOf(await snapshot(), roots);
+}
+
+/** Several trees from one snapshot of the process table, so that they are seen at the same moment. */
+export async function sampleProcessTrees(rootSets: readonly (readonly number[])[]): Promise<ProcessSample[][]> {
   const all = await snapshot();
+  return rootSets.map((roots) => treeOf(all, roots));
+}
+
+function treeOf(all: readonly ProcessSample[], roots: readonly number[]): ProcessSample[] {
   const children = new Map<number, ProcessSample[]>();
   for (const sample of all) {
     const siblings = children.get(sample.ppid) ?? [];

@@ -58,7 +58,7 @@ describe('the HTML report in Chromium', () => {
     expect(response).toContain('<img src=x onerror=alert(2)>');
     expect(await card.locator('ul.checks li.fail').innerText()).toContain('✗ contains: expected "def" in the response');
 
-    expect(await page.locator('p.verdict.failed').innerText()).toBe('Gate failed: 6 regressions against the baseline');
+    expect(await page.locator('p.verdict.failed').innerText()).toBe('Gate failed: 3 regressions against the baseline');
     const charts = page.locator('#charts svg');
     expect(await charts.count()).toBe(4);
     const box = await charts.first().boundingBox();

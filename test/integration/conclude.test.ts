@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { concludeRun, type ConcludeOptions } from '../../src/report/conclude.ts';
 import { readBaselineFile, saveBaseline, writeJsonAtomic } from '../../src/results/files.ts';
-import { DEFAULT_TOLERANCES } from '../../src/stats/gate.ts';
+import { DEFAULT_GATE_SETTINGS } from '../../src/config/gate-settings.ts';
 import { buildResults, sampleResults, scaleLatencies } from '../support/results.ts';
 
 let dir: string;
@@ -14,16 +14,20 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const passing = buildResults([
-  { model: 'small', prompt: 'chat/greeting', e2eMs: 300 },
-  { model: 'small', prompt: 'code/sort', e2eMs: 500 },
-  { model: 'small', prompt: 'math/add', e2eMs: 400 },
-]);
+// Three repeats of three tests: enough for the gate to rule out a change beyond its tolerance.
+const passing = buildResults(
+  [0, 1, 2].flatMap((repeat) => [
+    { model: 'small', prompt: 'chat/greeting', repeat, ttftMs: 20 + repeat, e2eMs: 300 + repeat },
+    { model: 'small', prompt: 'code/sort', repeat, ttftMs: 30 + repeat, e2eMs: 500 + repeat },
+    { model: 'small', prompt: 'math/add', repeat, ttftMs: 25 + repeat, e2eMs: 400 + repeat },
+  ]),
+  { settings: { repeats: 3 } },
+);
 
 function options(overrides: Partial<ConcludeOptions['config']> = {}, rest: Partial<ConcludeOptions> = {}): ConcludeOptions {
   const resultsDir = path.join(dir, 'results');
   return {
-    config: { resultsDir, baselinePath: undefined, saveBaselinePath: undefined, gate: DEFAULT_TOLERANCES, historyLimit: 20, ...overrides },
+    config: { resultsDir, baselinePath: undefined, saveBaselinePath: undefined, gate: DEFAULT_GATE_SETTINGS, historyLimit: 20, ...overrides },
     resultsFile: path.join(resultsDir, 'latest.json'),
     state: 'passed',
     unhandledErrors: 0,
@@ -52,26 +56,32 @@ describe('concludeRun', () => {
     const conclusion = concludeRun(passing, options({ baselinePath }));
     expect(conclusion.exitCode).toBe(0);
     expect(conclusion.text).toContain('Gate passed: no regressions against the baseline');
-    const verdict = JSON.parse(readFileSync(path.join(dir, 'results', 'gate.json'), 'utf8')) as { ok: boolean; regressions: unknown[] };
-    expect(verdict).toMatchObject({ ok: true, regressions: [] });
+    const verdict = JSON.parse(readFileSync(path.join(dir, 'results', 'gate.json'), 'utf8')) as { ok: boolean; outcome: string; title: string; findings: { outcome: string }[] };
+    expect(verdict).toMatchObject({ ok: true, outcome: 'pass', title: 'Gate passed: no regressions against the baseline' });
+    expect(verdict.findings.map((finding) => finding.outcome)).toEqual(verdict.findings.map(() => 'within'));
   });
 
-  it('fails against a baseline with 50% lower latencies and names the regressed metrics', () => {
+  it('fails against a baseline with 50% lower latencies and names the regressed metrics with their evidence', () => {
     const baselinePath = path.join(dir, 'b.json');
     saveBaseline(baselinePath, scaleLatencies(passing, 0.5), null);
     const conclusion = concludeRun(passing, options({ baselinePath }));
     expect(conclusion.exitCode).toBe(1);
-    expect(conclusion.text).toContain('Gate failed: 1 regression against the baseline');
-    expect(conclusion.text).toContain('✗ small (all prompts): E2E p50 400 ms, baseline 200 ms, +200 ms (+100%)');
-    expect(readFileSync(path.join(dir, 'results', 'report.md'), 'utf8')).toContain('| small (all prompts) | E2E p50 | 200 ms | 400 ms | +200 ms (+100%) | 50% or 20 ms |');
+    expect(conclusion.text).toContain('Gate failed: 2 regressions against the baseline');
+    expect(conclusion.text).toMatch(/✗ small: TPOT \+100% \[\+\d+%, \+\d+%\] \(\d+\.\d ms → \d+\.\d ms\): slower beyond the 20%\s+tolerance \(p < 0\.001; 3 tests, 9 and 9 requests\)/);
+    expect(conclusion.text).toContain('most changed: ');
+    const markdown = readFileSync(path.join(dir, 'results', 'report.md'), 'utf8');
+    // Markdown-escaped: `\\[`, `&lt;`.
+    expect(markdown).toMatch(/\| small \| TTFT \| 12\.\d ms \| 25\.\d ms \| \+100% \\\[\+\d+%, \+\d+%\\\] \| 5 ms floor \(\+39%\) \| p &lt; 0\.001; 3 tests, 9 and 9 requests\. most changed: /);
   });
 
-  it('lets the gate accept failures within the minimum pass rate, but never an interrupted run', () => {
+  it('judges failures as pass-rate changes and against a minimum, but never passes an interrupted run', () => {
     const flaky = sampleResults();
     const baselinePath = path.join(dir, 'b.json');
     saveBaseline(baselinePath, flaky, null);
-    expect(concludeRun(flaky, options({ baselinePath }, { state: 'failed' })).exitCode).toBe(1);
-    const tolerant = { ...DEFAULT_TOLERANCES, minPassRate: 0 };
+    // The same failures as the baseline's are no regression; a minimum of 100% makes them one.
+    expect(concludeRun(flaky, options({ baselinePath }, { state: 'failed' })).exitCode).toBe(0);
+    expect(concludeRun(flaky, options({ baselinePath, gate: { ...DEFAULT_GATE_SETTINGS, minPassRate: 1 } }, { state: 'failed' })).exitCode).toBe(1);
+    const tolerant = DEFAULT_GATE_SETTINGS;
     expect(concludeRun(flaky, options({ baselinePath, gate: tolerant }, { state: 'failed' })).exitCode).toBe(0);
     const interrupted = concludeRun(flaky, options({ baselinePath, gate: tolerant }, { state: 'interrupted' }));
     expect(interrupted.exitCode).toBe(1);
@@ -92,11 +102,11 @@ describe('concludeRun', () => {
     const conclusion = concludeRun(partial, options({ baselinePath, saveBaselinePath }, { state: 'passed' }));
     expect(conclusion.exitCode).toBe(1);
     expect(conclusion.text).toContain('Gate not passed: the run was interrupted');
-    expect(conclusion.text).toMatch(/^Interrupted \(SIGINT\): 3 cases measured before the run stopped; not reached:\n {2}large\. Partial results: never a baseline, never passed by the gate\.$/m);
+    expect(conclusion.text).toMatch(/^Interrupted \(SIGINT\): 9 cases measured before the run stopped; not reached:\n {2}large\. Partial results: never a baseline, never passed by the gate\.$/m);
     expect(conclusion.text).toContain('warning: not saving a baseline from an interrupted run');
     expect(existsSync(saveBaselinePath)).toBe(false);
     expect(existsSync(path.join(dir, 'results', 'history'))).toBe(false);
-    expect(readFileSync(path.join(dir, 'results', 'report.md'), 'utf8')).toContain('> ⚠️ **Interrupted (SIGINT): 3 cases measured');
+    expect(readFileSync(path.join(dir, 'results', 'report.md'), 'utf8')).toContain('> ⚠️ **Interrupted (SIGINT): 9 cases measured');
   });
 
   it('saves a baseline that records where it came from, but not from an interrupted run', () => {

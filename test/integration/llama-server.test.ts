@@ -1,6 +1,7 @@
 // The llama-server adapter against the llama-server stand-in: one server per model on a free
 // port, ready only when /health says so, llama.cpp timings, stopped with its process tree.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { controlPromptCache } from '../../src/client/prompt-cache.ts';
 import { streamChat } from '../../src/client/stream-chat.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { RuntimeError } from '../../src/contract/runtime.ts';
@@ -51,6 +52,19 @@ describe('llama-server (stand-in)', () => {
     expect(outcome.error).toBeUndefined();
     expect(outcome.metrics.server?.predictedTokens).toBe(outcome.metrics.outputTokens);
     expect(outcome.metrics.server?.promptTokens).toBeGreaterThan(0);
+  }, SLOW);
+
+  it('reports a repeated prompt as taken from the cache, unless the request turns the cache off, and the harness records it', async () => {
+    const ask = (extraBody?: Record<string, unknown>) =>
+      streamChat({ baseURL: model.baseURL, model: model.modelId, messages: [{ role: 'user', content: 'Tell me a story.' }], maxTokens: 4, temperature: 0, timeoutMs: 60_000, extraBody });
+    const first = await ask();
+    expect(first.metrics.cachedPromptTokens).toBe(0);
+    const again = await ask();
+    expect(again.metrics.promptTokens).toBe(first.metrics.promptTokens);
+    expect(again.metrics.cachedPromptTokens).toBe((first.metrics.promptTokens ?? 0) - 1);
+    // What EVAL_PROMPT_CACHE=cold sends to llama-server.
+    const cold = controlPromptCache('llama-server', 'cold', [{ role: 'user', content: 'Tell me a story.' }]);
+    expect((await ask(cold.extraBody)).metrics.cachedPromptTokens).toBe(0);
   }, SLOW);
 
   it('stops the server with its whole process tree', async () => {

@@ -45,11 +45,13 @@ describe('edge-evals report', () => {
       EVAL_MIN_PASS_RATE: '0.5',
     });
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toContain('Gate failed: 5 regressions against the baseline');
-    expect(run.stdout).toContain('✗ fixture-small (all prompts): E2E p50 223 ms, baseline 111 ms, +111 ms');
+    expect(run.stdout).toContain('Gate failed: 3 regressions against the baseline (1 too noisy to tell)');
+    expect(run.stdout).toContain('✗ fixture-small: TPOT +100% [+98%, +102%] (2.2 ms → 4.4 ms): slower beyond the');
+    // 0 of 2 passed, under the minimum of 50%, though 2 repeats cannot show it is.
+    expect(run.stdout).toContain('? fixture-tiny-with-a-rather-long-alias > code/sort-function: pass rate 0/2');
     const jobSummary = readFileSync(summary, 'utf8');
     expect(jobSummary.startsWith('# earlier step\n## edge-evals results')).toBe(true);
-    expect(jobSummary).toContain('### ❌ Gate failed: 5 regressions against the baseline');
+    expect(jobSummary).toContain('### ❌ Gate failed: 3 regressions against the baseline (1 too noisy to tell)');
     expect(readFileSync(path.join(folder, 'custom.md'), 'utf8')).toBe(jobSummary.slice('# earlier step\n'.length, -1));
     expect(readFileSync(path.join(folder, 'custom.html'), 'utf8')).toContain('<p class="verdict failed">');
   });

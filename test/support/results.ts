@@ -14,6 +14,8 @@ export interface CaseSpec {
   ttftMs?: number;
   e2eMs?: number;
   outputTokens?: number;
+  /** Prompt tokens the server said it took from its cache (default 0: a cold prompt). */
+  cachedPromptTokens?: number | null;
   response?: string;
   assertions?: AssertionResult[];
   error?: string | null;
@@ -26,6 +28,8 @@ export interface ModelSpec {
   startError?: string | null;
   synthetic?: boolean;
   knownAnswers?: boolean;
+  loadAverage?: number | null;
+  otherCpuPercent?: number | null;
 }
 
 export interface ResultsSpec {
@@ -35,10 +39,11 @@ export interface ResultsSpec {
   settings?: Partial<Results['settings']>;
   models?: Record<string, ModelSpec>;
   recommendations?: Results['recommendations'];
+  calibration?: Results['calibration'];
 }
 
 /** The metrics of a request measured at these times, derived as docs/METRICS.md defines them. */
-export function buildMetrics({ ttftMs, e2eMs, outputTokens }: { ttftMs: number; e2eMs: number; outputTokens: number }): RequestMetrics {
+export function buildMetrics({ ttftMs, e2eMs, outputTokens, cachedPromptTokens = 0 }: { ttftMs: number; e2eMs: number; outputTokens: number; cachedPromptTokens?: number | null }): RequestMetrics {
   return {
     ttftMs,
     ttfotMs: ttftMs,
@@ -47,6 +52,7 @@ export function buildMetrics({ ttftMs, e2eMs, outputTokens }: { ttftMs: number; 
     tpotMs: outputTokens > 1 ? (e2eMs - ttftMs) / (outputTokens - 1) : null,
     outputTokens,
     promptTokens: 12,
+    cachedPromptTokens,
     tokensPerSec: outputTokens / (e2eMs / 1000),
     decodeTokensPerSec: outputTokens > 1 ? (outputTokens - 1) / ((e2eMs - ttftMs) / 1000) : null,
     tokenSource: 'usage',
@@ -64,7 +70,7 @@ export function buildCase(spec: CaseSpec): CaseResult {
   const ttftMs = spec.ttftMs ?? 20;
   const e2eMs = spec.e2eMs ?? 200;
   const outputTokens = spec.outputTokens ?? 32;
-  const metrics = status === 'error' ? null : buildMetrics({ ttftMs, e2eMs, outputTokens });
+  const metrics = status === 'error' ? null : buildMetrics({ ttftMs, e2eMs, outputTokens, cachedPromptTokens: spec.cachedPromptTokens });
   const assertions = spec.assertions ?? [
     { type: 'contains', pass: status === 'pass', score: status === 'pass' ? 1 : 0, reason: status === 'pass' ? 'found "ok"' : 'expected "ok" in the response' },
   ];
@@ -124,6 +130,8 @@ export function buildResults(caseSpecs: CaseSpec[], spec: ResultsSpec = {}): Res
       downloadMs: 0,
       peakRssMB: modelSpec.peakRssMB === undefined ? 400 : modelSpec.peakRssMB,
       meanCpuPercent: 90,
+      loadAverage: modelSpec.loadAverage === undefined ? 0.5 : modelSpec.loadAverage,
+      otherCpuPercent: modelSpec.otherCpuPercent === undefined ? 5 : modelSpec.otherCpuPercent,
       startError: modelSpec.startError ?? null,
       summary: summarizeMetrics(own),
       cases: own.length,
@@ -164,6 +172,7 @@ export function buildResults(caseSpecs: CaseSpec[], spec: ResultsSpec = {}): Res
       maxTokens: 256,
       temperature: 0,
       seed: 42,
+      promptCache: 'cold',
       percentileMethod: 'linear',
       resourceSampleIntervalMs: 200,
       ...spec.settings,
@@ -172,6 +181,7 @@ export function buildResults(caseSpecs: CaseSpec[], spec: ResultsSpec = {}): Res
     cases,
     groups,
     recommendations: spec.recommendations ?? [],
+    calibration: spec.calibration === undefined ? null : spec.calibration,
   };
 }
 
@@ -190,13 +200,16 @@ function scaleSummary(summary: Summary, factor: number): Summary {
   };
 }
 
-/** The same results with every TTFT and E2E figure multiplied by `factor` (0.5 = 50% lower). */
+/** The same results as measured on a server `factor` times as slow (0.5 = twice as fast): every time scales, every rate inversely. */
 export function scaleLatencies<T extends Results>(results: T, factor: number): T {
   const scaleSummaries = (summaries: MetricSummaries): MetricSummaries => ({
     ...summaries,
     ttftMs: scaleSummary(summaries.ttftMs, factor),
     e2eMs: scaleSummary(summaries.e2eMs, factor),
+    tpotMs: scaleSummary(summaries.tpotMs, factor),
   });
+  const scale = (value: number | null) => (value === null ? null : value * factor);
+  const rate = (value: number | null) => (value === null ? null : value / factor);
   return {
     ...results,
     models: results.models.map((model) => ({ ...model, summary: scaleSummaries(model.summary) })),
@@ -208,8 +221,11 @@ export function scaleLatencies<T extends Results>(results: T, factor: number): T
             ...testCase,
             metrics: {
               ...testCase.metrics,
-              ttftMs: testCase.metrics.ttftMs === null ? null : testCase.metrics.ttftMs * factor,
-              e2eMs: testCase.metrics.e2eMs === null ? null : testCase.metrics.e2eMs * factor,
+              ttftMs: scale(testCase.metrics.ttftMs),
+              e2eMs: scale(testCase.metrics.e2eMs),
+              tpotMs: scale(testCase.metrics.tpotMs),
+              tokensPerSec: rate(testCase.metrics.tokensPerSec),
+              decodeTokensPerSec: rate(testCase.metrics.decodeTokensPerSec),
             },
           },
     ),

@@ -23,6 +23,7 @@ const METRICS: RequestMetrics = {
   tpotMs: 20,
   outputTokens: 40,
   promptTokens: 10,
+  cachedPromptTokens: null,
   tokensPerSec: 40 / 0.9,
   decodeTokensPerSec: 50,
   tokenSource: 'usage',

@@ -88,8 +88,9 @@ describe('ChatCompletionRequest', () => {
 });
 
 describe('timingsJson', () => {
-  it('gives llama.cpp field names and rates in tokens per second', () => {
+  it('gives llama.cpp field names and rates in tokens per second, and never a cached prompt token', () => {
     expect(timingsJson({ promptTokens: 20, promptMs: 10, predictedTokens: 50, predictedMs: 250 })).toEqual({
+      cache_n: 0,
       prompt_n: 20,
       prompt_ms: 10,
       prompt_per_second: 2000,

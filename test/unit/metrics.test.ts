@@ -59,15 +59,25 @@ describe('token counts and derived rates', () => {
     expect(counted.decodeTokensPerSec).toBe(50);
   });
 
+  it('records the prompt tokens served from the cache: usage details first, then llama.cpp cache_n', () => {
+    const fromUsage = computeMetrics([at(10, content('a')), at(20, { choices: [], usage: { completion_tokens: 1, prompt_tokens: 15, prompt_tokens_details: { cached_tokens: 14 } } })], 21);
+    expect([fromUsage.promptTokens, fromUsage.cachedPromptTokens]).toEqual([15, 14]);
+    // llama.cpp's prompt_n counts the prompt tokens it computed, cache_n those it reused.
+    const timings = { cache_n: 14, prompt_n: 1, prompt_ms: 7, predicted_n: 1, predicted_ms: 1 };
+    const fromTimings = computeMetrics([at(10, content('a')), at(20, { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], timings })], 21);
+    expect([fromTimings.promptTokens, fromTimings.cachedPromptTokens]).toEqual([15, 14]);
+    expect(computeMetrics([at(10, content('a'))], 11).cachedPromptTokens).toBeNull();
+  });
+
   it('flags usage and timings that disagree, and a count below the number of output events', () => {
-    expect(reconcileTokenCount({ completionTokens: 9, promptTokens: 1 }, { promptTokens: 1, promptMs: 1, predictedTokens: 8, predictedMs: 1 }, 8)).toEqual({
+    expect(reconcileTokenCount({ completionTokens: 9, promptTokens: 1, cachedPromptTokens: null }, { promptTokens: 1, promptMs: 1, predictedTokens: 8, predictedMs: 1 }, 8)).toEqual({
       outputTokens: 9,
       tokenSource: 'usage',
       disagreement: true,
     });
-    expect(reconcileTokenCount({ completionTokens: 2, promptTokens: null }, null, 5).disagreement).toBe(true);
+    expect(reconcileTokenCount({ completionTokens: 2, promptTokens: null, cachedPromptTokens: null }, null, 5).disagreement).toBe(true);
     // more tokens than events is normal: one event may carry several tokens
-    expect(reconcileTokenCount({ completionTokens: 12, promptTokens: null }, null, 5).disagreement).toBe(false);
+    expect(reconcileTokenCount({ completionTokens: 12, promptTokens: null, cachedPromptTokens: null }, null, 5).disagreement).toBe(false);
     expect(reconcileTokenCount(null, null, 5)).toEqual({ outputTokens: 5, tokenSource: 'stream-events', disagreement: false });
   });
 

@@ -33,8 +33,10 @@ describe('renderHtml', () => {
 
   it('has the comparison table, the verdict and the failures with reasons', () => {
     expect(html).toContain('<tr data-model="fixture-small"><th scope="row">fixture-small</th><td class="num">1.20 s</td><td class="num">15.5 ms</td>');
-    expect(html).toContain('<p class="verdict failed">Gate failed: 6 regressions against the baseline</p>');
-    expect(html).toContain('<td>fixture-small (all prompts)</td><td>E2E p50</td><td class="num">111 ms</td><td class="num">223 ms</td><td class="num">+111 ms (+100%)</td><td>50% or 20 ms</td>');
+    expect(html).toContain('<p class="verdict failed">Gate failed: 3 regressions against the baseline</p>');
+    expect(html).toContain(
+      '<tr data-outcome="regression"><td>fixture-small</td><td>TPOT</td><td class="num">2.2 ms</td><td class="num">4.4 ms</td><td class="num">+100% [+98%, +102%]</td><td>20% tolerance</td><td>p = 0.005; 3 tests, 6 and 6 requests. most changed: ',
+    );
     expect(html).toContain('<h2>Failures (3)</h2>');
   });
 

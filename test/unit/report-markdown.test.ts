@@ -25,23 +25,30 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('Checks counts judged checks; not judged (content, on synthetic models): 4 of fixture-small, 4 of');
   });
 
-  it('renders a failed gate with baseline, current, change and tolerance of each regression', () => {
+  it('renders a failed gate with baseline, current, the change with its interval, the tolerance and the evidence of each regression', () => {
     const verdict = compareToBaseline(results, scaleLatencies(results, 0.5));
     const markdown = renderMarkdown(results, { verdict });
-    expect(markdown).toContain('### ❌ Gate failed: 6 regressions against the baseline');
-    expect(markdown).toContain('| Test | Metric | Baseline | Current | Change | Tolerance |');
-    expect(markdown).toContain('| fixture-small (all prompts) | E2E p50 | 111 ms | 223 ms | +111 ms (+100%) | 50% or 20 ms |');
-    expect(markdown).toContain('| fixture-tiny-with-a-rather-long-alias &gt; code/sort-function | pass rate | 0% | 0% | ±0 pts | minimum 100% |');
+    expect(markdown).toContain('### ❌ Gate failed: 3 regressions against the baseline');
+    expect(markdown).toContain('| Test | Metric | Baseline | Current | Change [interval] | Tolerance | Evidence |');
+    expect(markdown).toContain(
+      '| fixture-small | TPOT | 2.2 ms | 4.4 ms | +100% \\[+98%, +102%\\] | 20% tolerance | p = 0.005; 3 tests, 6 and 6 requests. most changed: chat/greeting +100% (1.8 ms → 3.6 ms);',
+    );
+    // The tiny model's TTFT doubled from 3.5 ms: under the 5 ms floor, so not a regression.
+    expect(markdown).not.toContain('| fixture-tiny-with-a-rather-long-alias | TTFT |');
+    expect(markdown).toContain('<sub>Machine: baseline load 0.5, others 5% of a core; this run load 0.5, others 5% of a core · Findings decided at 95% confidence');
   });
 
   it('renders a passed gate with its improvements and warnings', () => {
-    const passing = buildResults(['chat/greeting', 'code/sort', 'math/add'].map((prompt) => ({ model: 'fixture-small', prompt, ttftMs: 40, e2eMs: 400 })));
+    const passing = buildResults(
+      ['chat/greeting', 'code/sort', 'math/add'].flatMap((prompt) => [0, 1, 2].map((repeat) => ({ model: 'fixture-small', prompt, repeat, ttftMs: 40 + repeat, e2eMs: 400 + repeat }))),
+      { settings: { repeats: 3 } },
+    );
     const verdict = compareToBaseline(passing, { ...scaleLatencies(passing, 3), runtime: { name: 'ollama', version: '0.12.0' } });
     expect(verdict.ok).toBe(true);
     const markdown = renderMarkdown(passing, { verdict });
     expect(markdown).toContain('### ✅ Gate passed: no regressions against the baseline (2 improvements, 1 warning)');
     expect(markdown).toContain('**Improvements**');
-    expect(markdown).toContain('| fixture-small (all prompts) | E2E p50 | 1.20 s | 400 ms | -800 ms (-67%) | 50% or 20 ms |');
+    expect(markdown).toContain('| fixture-small | TPOT | 34.8 ms | 11.6 ms | -67% \\[-67%, -67%\\] | 20% tolerance | p &lt; 0.001; 3 tests, 9 and 9 requests.');
     expect(markdown).toContain('- ⚠️ runtime differs: baseline ollama 0.12.0, this run embedded 3.21.1');
   });
 

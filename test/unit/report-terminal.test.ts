@@ -18,8 +18,8 @@ describe('renderTerminalReport', () => {
     expect(report).toContain('Model                 Load  TTFT p50  TTFT p95  E2E p50  tok/s  Peak mem  Checks');
     expect(report).toMatch(/^fixture-small {7}1\.20 s {3}15\.5 ms {3}18\.8 ms {3}223 ms {2}215\.8 {4}512 MB {5}6\/6$/m);
     expect(report).toMatch(/^fixture-tiny-with… {2}400 ms/m);
-    expect(report).toContain('Gate failed: 6 regressions against the baseline');
-    expect(report).toContain('  ✗ fixture-small (all prompts): E2E p50 223 ms, baseline 111 ms, +111 ms');
+    expect(report).toContain('Gate failed: 3 regressions against the baseline');
+    expect(report).toContain('  ✗ fixture-small: TPOT +100% [+98%, +102%] (2.2 ms → 4.4 ms): slower beyond the\n    20% tolerance (p = 0.005; 3 tests, 6 and 6 requests)\n    most changed: chat/greeting +100%');
     expect(report).toContain('Failures (3)');
     expect(report).toContain('Recommendation\n  chat: fixture-tiny-with-a-rather-long-alias - fastest time to first token');
   });

@@ -43,7 +43,7 @@ function meta(model: string, prompt: string, options: MetaOptions = {}): CaseMet
       assertions: options.checks ?? (status === 'error' ? [] : [check(status === 'pass')]),
       response: 'hello',
       error: status === 'error' ? (options.startError ?? 'boom') : null,
-      resources: options.peak === undefined ? null : { peakRssMB: options.peak, meanCpuPercent: 50, samples: Math.round(options.peak), intervalMs: 200 },
+      resources: options.peak === undefined ? null : { peakRssMB: options.peak, meanCpuPercent: 50, loadAverage: 0.5, otherCpuPercent: 10, samples: Math.round(options.peak), intervalMs: 200 },
       criteria: Object.entries(options.scores ?? {}).map(([criterion, score]) => ({ criterion: criterion as TextCriterion, score, reason: 'r', source: 'rules' as const, scorer: 'test' })),
     },
     model: { alias: model, modelId: started ? `${model}-id` : null, synthetic: options.synthetic ?? false, knownAnswers: options.knownAnswers ?? false, loadMs: started ? 120 : null, downloadMs: started ? 0 : null, startError: options.startError ?? null },
@@ -56,7 +56,7 @@ function build(metas: CaseMeta[], plannedModels?: string[]) {
   return buildResults({
     metas,
     plannedModels,
-    settings: { repeats: 1, warmup: 1, maxTokens: 256, temperature: 0, seed: 42 },
+    settings: { repeats: 1, warmup: 1, maxTokens: 256, temperature: 0, seed: 42, promptCache: 'cold' },
     machine: { cpu: 'test CPU', cores: 2, memoryGB: 24, os: 'linux', node: 'v20' },
     edgeEvalsVersion: '0.1.0',
     createdAt: '2026-11-26T00:00:00.000Z',

@@ -41,7 +41,7 @@ describe('writeJsonAtomic', () => {
     writeJsonAtomic(file, { first: true });
     writeJsonAtomic(file, sample());
     expect(readResultsFile(file)).toEqual(sample());
-    expect(readFileSync(file, 'utf8')).toMatch(/^\{\n {2}"schemaVersion": 1,/);
+    expect(readFileSync(file, 'utf8')).toMatch(/^\{\n {2}"schemaVersion": 2,/);
     expect(readdirSync(path.dirname(file))).toEqual(['latest.json']);
   });
 
@@ -100,17 +100,37 @@ describe('readBaselineFile and readResultsFile', () => {
     delete broken.machine;
     writeFileSync(file, JSON.stringify(broken));
     const error = errorOf(() => readBaselineFile(file, { origin: '--baseline' }));
-    expect(error.message.split('\n')[0]).toBe(`Baseline file ${file} (from --baseline) is not an edge-evals results file (schema version 1):`);
+    expect(error.message.split('\n')[0]).toBe(`Baseline file ${file} (from --baseline) is not an edge-evals results file (schema version 2):`);
     expect(error.message).toContain('  machine: ');
     expect(error.message).toMatch(/ {2}models\[0\]\.summary\.ttftMs\.p50: .*expected number/);
   });
 
   it('names the schema version a file was written with when it is not ours', () => {
     const file = path.join(folder, 'future.json');
-    writeFileSync(file, JSON.stringify({ ...sample(), schemaVersion: 2 }));
+    writeFileSync(file, JSON.stringify({ ...sample(), schemaVersion: 3 }));
     expect(errorOf(() => readBaselineFile(file)).message).toBe(
-      `Baseline file ${file} uses results schema version 2; this edge-evals reads version 1. Re-create it with this version.`,
+      `Baseline file ${file} uses results schema version 3; this edge-evals reads version 2. Re-create it with this version.`,
     );
+  });
+
+  it('reads a version 1 file (before prompt caches and machine load were recorded) with those fields as not recorded', () => {
+    const file = path.join(folder, 'version-1.json');
+    const current = sample();
+    const strip = <T extends object>(value: T, ...keys: string[]) => Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key)));
+    const older = {
+      ...strip(current, 'calibration'),
+      schemaVersion: 1,
+      settings: strip(current.settings, 'promptCache'),
+      models: current.models.map((model) => strip(model, 'loadAverage', 'otherCpuPercent')),
+      cases: current.cases.map((testCase) => ({ ...testCase, metrics: testCase.metrics === null ? null : strip(testCase.metrics, 'cachedPromptTokens') })),
+    };
+    writeFileSync(file, JSON.stringify(older));
+    const read = readBaselineFile(file);
+    expect(read.schemaVersion).toBe(2);
+    expect(read.settings.promptCache).toBeNull();
+    expect(read.calibration).toBeNull();
+    expect(read.models.map((model) => [model.loadAverage, model.otherCpuPercent])).toEqual(current.models.map(() => [null, null]));
+    expect(read.cases.every((testCase) => testCase.metrics === null || testCase.metrics.cachedPromptTokens === null)).toBe(true);
   });
 
   it('says a JSON that is not an object is not a results file', () => {

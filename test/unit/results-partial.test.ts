@@ -14,7 +14,7 @@ const folder = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-partial-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 const LABEL = 'Partial results file results/partial.jsonl';
-const CONFIG = { runtime: 'auto' as const, repeats: 2, warmup: 1, maxTokens: 128, temperature: 0, seed: 7, weights: DEFAULT_WEIGHTS };
+const CONFIG = { runtime: 'auto' as const, repeats: 2, warmup: 1, maxTokens: 128, temperature: 0, seed: 7, weights: DEFAULT_WEIGHTS, promptCache: 'cold' as const };
 const PLAN = { runtime: 'embedded' as const, reason: 'EVAL_RUNTIME=embedded', models: ['fixture-tiny', 'fixture-small', 'fixture-medium'] };
 
 const cases = [

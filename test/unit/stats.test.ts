@@ -70,6 +70,7 @@ function metrics(overrides: Partial<RequestMetrics>): RequestMetrics {
     tpotMs: 10,
     outputTokens: 41,
     promptTokens: 12,
+    cachedPromptTokens: 0,
     tokensPerSec: 82,
     decodeTokensPerSec: 100,
     tokenSource: 'usage',

@@ -3,7 +3,10 @@
 // the model is loaded, then `{"status":"ok"}`; its chat stream opens with a role-only chunk
 // (sent during prefill, before any token), ends with a finish chunk and, when asked, a usage
 // chunk, and carries llama.cpp's `timings` on the last chunk. Tokens come from the embedded
-// runtime, which loads the same .gguf file.
+// runtime, which loads the same .gguf file. Like llama.cpp, it keeps the last prompt and
+// reports it reused (`cache_n`, `prompt_tokens_details.cached_tokens`) when the next request
+// sends the same messages, unless that request says `cache_prompt: false`; it recognises only
+// an identical prompt, not a shared prefix, and the backend still computes it (the times are real).
 import { existsSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import os from 'node:os';
@@ -31,14 +34,14 @@ interface BackendTimings {
   predicted_ms?: number;
 }
 
-/** llama.cpp's result_timings::to_json(). */
-function timingsJson(timings: BackendTimings): Record<string, number> {
-  const promptN = timings.prompt_n ?? 0;
+/** llama.cpp's result_timings::to_json(), with `cacheN` of the prompt's tokens taken from the cache. */
+function timingsJson(timings: BackendTimings, cacheN: number): Record<string, number> {
+  const promptN = (timings.prompt_n ?? 0) - cacheN;
   const promptMs = timings.prompt_ms ?? 0;
   const predictedN = timings.predicted_n ?? 0;
   const predictedMs = timings.predicted_ms ?? 0;
   return {
-    cache_n: 0,
+    cache_n: cacheN,
     prompt_n: promptN,
     prompt_ms: promptMs,
     prompt_per_token_ms: promptN === 0 ? 0 : promptMs / promptN,
@@ -53,6 +56,8 @@ function timingsJson(timings: BackendTimings): Record<string, number> {
 class LlamaServerStandIn {
   private loaded = false;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The messages of the last request, whose prompt llama.cpp keeps in its slot. */
+  private cachedPrompt: string | null = null;
 
   constructor(
     private readonly backend: EmbeddedBackend,
@@ -96,6 +101,9 @@ class LlamaServerStandIn {
 
   private async chat(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readJson(request);
+    const prompt = JSON.stringify(body.messages ?? null);
+    const reused = body.cache_prompt !== false && prompt === this.cachedPrompt;
+    this.cachedPrompt = prompt;
     const stream = body.stream === true;
     const wantsUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
     const base = { created: Math.floor(Date.now() / 1000), id: `chatcmpl-${randomUUID().replace(/-/g, '').slice(0, 32)}`, model: this.modelName, system_fingerprint: FINGERPRINT, object: 'chat.completion.chunk' };
@@ -117,12 +125,12 @@ class LlamaServerStandIn {
     }
     let content = '';
     let finish = 'length';
-    let usage: unknown = null;
+    let usage: Record<string, unknown> | null = null;
     let timings: BackendTimings = {};
     for await (const event of readEvents(upstream)) {
       if (event.kind === 'done') break;
       const chunk = event.chunk as { choices?: { delta?: { content?: string }; finish_reason?: string | null }[]; usage?: unknown; timings?: BackendTimings };
-      if (chunk.usage !== undefined && chunk.usage !== null) usage = chunk.usage;
+      if (typeof chunk.usage === 'object' && chunk.usage !== null) usage = chunk.usage as Record<string, unknown>;
       if (chunk.timings !== undefined) timings = chunk.timings;
       const choice = chunk.choices?.[0];
       if (typeof choice?.finish_reason === 'string') finish = choice.finish_reason;
@@ -131,19 +139,22 @@ class LlamaServerStandIn {
       content += piece;
       if (stream) writeEvent(response, { choices: [{ finish_reason: null, index: 0, delta: { content: piece } }], ...base });
     }
+    // llama.cpp evaluates the last prompt token again even when the whole prompt is cached.
+    const cacheN = reused ? Math.max(0, (timings.prompt_n ?? 0) - 1) : 0;
+    if (usage !== null) usage = { ...usage, prompt_tokens_details: { cached_tokens: cacheN } };
     if (!stream) {
       return sendJson(response, 200, {
         choices: [{ finish_reason: finish, index: 0, message: { role: 'assistant', content } }],
         ...base,
         object: 'chat.completion',
         usage,
-        timings: timingsJson(timings),
+        timings: timingsJson(timings, cacheN),
       });
     }
     const finishChunk: Record<string, unknown> = { choices: [{ finish_reason: finish, index: 0, delta: {} }], ...base };
     const usageChunk: Record<string, unknown> | null = wantsUsage ? { choices: [], ...base, usage } : null;
     // The timings go on whichever chunk is last.
-    (usageChunk ?? finishChunk).timings = timingsJson(timings);
+    (usageChunk ?? finishChunk).timings = timingsJson(timings, cacheN);
     writeEvent(response, finishChunk);
     if (usageChunk !== null) writeEvent(response, usageChunk);
     writeEvent(response, '[DONE]');
