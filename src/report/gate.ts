@@ -2,6 +2,7 @@
 // terminal, Markdown, HTML and the title in gate.json) says it with these functions, so they
 // all say the same thing about the same finding.
 import type { Finding, GateVerdict, GateWarning, LatencyFinding, MemoryFinding, Outcome, PassCount, PassRateFinding } from '../stats/gate.ts';
+import type { PlanRow } from '../stats/plan.ts';
 import { formatChange, formatMB, formatMs, formatPercent } from './format.ts';
 
 const METRIC_LABELS: Record<LatencyFinding['metric'], string> = { ttftMs: 'TTFT', tpotMs: 'TPOT' };
@@ -296,4 +297,18 @@ export function findingCells(finding: Finding): FindingCells {
         evidence: 'one peak per run',
       };
   }
+}
+
+/** One line of `edge-evals report --power`: what the spread in a results file asks of EVAL_REPEATS. */
+export function describePlanRow(row: PlanRow): string {
+  const head = `${row.model} ${METRIC_LABELS[row.metric]}`;
+  if (row.spread === null) return `${head}: one request a test shows no spread; run once with EVAL_REPEATS=3 to measure it`;
+  const seen = `spread ${Math.round(row.spread * 100)}% a request over ${plural(row.repeats, 'repeat')} of ${plural(row.tests, 'test')}`;
+  const threshold = `the ${formatRatio(row.threshold)} threshold`;
+  const repeats = (count: number | null) => (count === null ? 'over 1000 repeats' : plural(count, 'repeat'));
+  const catchIt =
+    row.change <= row.threshold
+      ? `a ${formatRatio(row.change)} slowdown stays within ${threshold}: never a regression (lower EVAL_GATE_TOLERANCES to catch it)`
+      : `${repeats(row.toCatch)} to call a ${formatRatio(row.change)} slowdown a regression`;
+  return `${head}: ${seen}; ${catchIt}; ${repeats(row.toPass)} to pass an unchanged run against ${threshold}`;
 }

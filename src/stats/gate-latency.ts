@@ -83,14 +83,29 @@ function measured(cases: readonly CaseResult[]): Map<string, RequestMetrics[]> {
 
 const positive = (values: readonly (number | null)[]) => values.filter((value): value is number => value !== null && Number.isFinite(value) && value > 0);
 
-function median(values: readonly number[]): number | null {
+/** A metric's measured values, test by test (failed requests and missing values left out). */
+export function latencySamples(cases: readonly CaseResult[], metric: LatencyMetric): Map<string, number[]> {
+  const samples = new Map<string, number[]>();
+  for (const [test, metrics] of measured(cases)) {
+    const values = positive(metrics.map((request) => request[metric]));
+    if (values.length > 0) samples.set(test, values);
+  }
+  return samples;
+}
+
+export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-const geometricMean = (values: readonly number[]) => Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
+/** The ratio a change must pass: 1 + the relative tolerance, or more where the floor (in ms) is larger. */
+export function thresholdFor(tolerance: Tolerance, typicalBaseline: number): number {
+  return 1 + Math.max(tolerance.relative, tolerance.absolute / typicalBaseline);
+}
+
+export const geometricMean = (values: readonly number[]) => Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
 
 function decide(p: LatencyFinding['p'], alpha: number): Outcome {
   if (p.regression <= alpha) return 'regression';
@@ -133,7 +148,7 @@ export function compareLatency(input: LatencyInput): LatencyFinding | null {
   if (estimate === null) return null;
   const baselineTypical = geometricMean(estimate.tests.map((test) => test.baselineMedian));
   // The floor, in ms, as a ratio of this model's typical value.
-  const threshold = 1 + Math.max(input.tolerance.relative, input.tolerance.absolute / baselineTypical);
+  const threshold = thresholdFor(input.tolerance, baselineTypical);
   const p = {
     regression: stratifiedRankTest(samples, threshold, 'above'),
     improvement: stratifiedRankTest(samples, 1 / threshold, 'below'),

@@ -56,6 +56,14 @@ describe('edge-evals report', () => {
     expect(readFileSync(path.join(folder, 'custom.html'), 'utf8')).toContain('<p class="verdict failed">');
   });
 
+  it('plans repeats from the spread in a results file with --power, writing no report', async () => {
+    const run = await report([resultsFile, '--power', '50%'], { EVAL_GATE_TOLERANCES: 'tpot=10%' });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('Repeats the gate needs, from the spread in this file (95% confidence, 80% power):');
+    expect(run.stdout).toMatch(/^ {2}fixture-small TPOT: spread 1% a request over 2 repeats of 3 tests; 2 repeats to call a \+50% slowdown a regression; 2 repeats to pass an unchanged run against the \+10% threshold$/m);
+    expect(run.stdout).toContain('fixture-tiny-with-a-rather-long-alias TTFT: spread 0% a request over 2 repeats of 3 tests; a +50% slowdown stays within the +72% threshold');
+  });
+
   it('passes the gate against its own results saved as a baseline', async () => {
     const baselineFile = path.join(folder, 'same.json');
     saveBaseline(baselineFile, results, null);

@@ -2,7 +2,9 @@
 // samples, a single repeat, pass rates over repeats, memory, and the machine states.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GATE_SETTINGS, type GateSettings } from '../../src/config/gate-settings.ts';
+import { describePlanRow } from '../../src/report/gate.ts';
 import { compareToBaseline, type Finding, type LatencyFinding, type PassRateFinding } from '../../src/stats/gate.ts';
+import { planRepeats } from '../../src/stats/plan.ts';
 import { buildResults, type CaseSpec, type ResultsSpec } from '../support/results.ts';
 
 const OUTPUT_TOKENS = 21;
@@ -228,5 +230,28 @@ describe('compareToBaseline: memory, coverage and the machine', () => {
     const uncalibrated = compareToBaseline(run(scaled(1)), baseline, settings({ normalize: 'calibration' }));
     expect(uncalibrated.warnings).toContainEqual({ kind: 'no-calibration', side: 'current' });
     expect(uncalibrated.machine.normalization).toBeNull();
+  });
+});
+
+describe('planRepeats (edge-evals report --power)', () => {
+  // TPOT 10, 12.2 and 14.9 ms: log values 0.2 apart, a spread of 0.2 (about 20%) a request.
+  const spread = run({ 'chat/greeting': { tpot: [0, 0.2, 0.4].map((log) => 10 * Math.exp(log)) } });
+
+  it('plans from the spread of one results file, against the tolerance', () => {
+    const tpot = planRepeats(spread, DEFAULT_GATE_SETTINGS, 1.5).find((row) => row.metric === 'tpotMs');
+    // 2 x 0.2^2 x (z0.95 + z0.8)^2 / (3/pi x log(1.5 / 1.2)^2) = 10.4; from 1.2 to 1: 15.6.
+    expect(tpot).toEqual({ model: 'small', metric: 'tpotMs', tests: 1, repeats: 3, spread: expect.closeTo(0.2, 12), threshold: 1.2, change: 1.5, toCatch: 11, toPass: 16 });
+    expect(describePlanRow(tpot!)).toBe(
+      'small TPOT: spread 20% a request over 3 repeats of 1 test; 11 repeats to call a +50% slowdown a regression; 16 repeats to pass an unchanged run against the +20% threshold',
+    );
+  });
+
+  it('says when the slowdown asked for can never be a regression, and when there is no spread to plan from', () => {
+    const within = planRepeats(spread, DEFAULT_GATE_SETTINGS, 1.1).find((row) => row.metric === 'tpotMs');
+    expect(within?.toCatch).toBeNull();
+    expect(describePlanRow(within!)).toContain('a +10% slowdown stays within the +20% threshold: never a regression (lower EVAL_GATE_TOLERANCES to catch it)');
+    const single = planRepeats(run({ 'chat/greeting': { tpot: [10] } }), DEFAULT_GATE_SETTINGS, 1.5)[1];
+    expect(single?.spread).toBeNull();
+    expect(describePlanRow(single!)).toBe('small TPOT: one request a test shows no spread; run once with EVAL_REPEATS=3 to measure it');
   });
 });

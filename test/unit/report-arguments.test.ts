@@ -10,7 +10,10 @@ describe('parseReportArguments', () => {
       htmlFile: 'b.html',
       baselineFile: 'b.json',
       historyRuns: 3,
+      powerChange: undefined,
     });
+    expect(parseReportArguments(['r.json', '--power', '25%'])?.powerChange).toBe(1.25);
+    expect(parseReportArguments(['r.json', '--power=50'])?.powerChange).toBe(1.5);
     expect(parseReportArguments(['r.json'])).toMatchObject({ markdownFile: undefined, historyRuns: 10 });
     expect(parseReportArguments(['r.json', '-h'])).toBeNull();
   });
@@ -32,5 +35,7 @@ describe('parseReportArguments', () => {
     expect(messageOf(['a.json', '--history', 'lots'])).toBe("--history expects a whole number of runs (0 or more), got 'lots'");
     expect(messageOf(['a.json', '--history', '-1'])).toBe("--history expects a whole number of runs (0 or more), got '-1'");
     expect(messageOf(['a.json', '--pdf'])).toBe("unknown option '--pdf'");
+    expect(messageOf(['a.json', '--power', 'big'])).toBe("--power expects a slowdown in percent, e.g. 25%, got 'big'");
+    expect(messageOf(['a.json', '--power', '0%'])).toBe("--power expects a slowdown in percent, e.g. 25%, got '0%'");
   });
 });

@@ -7,12 +7,15 @@ import { loadConfig } from '../../config/env.ts';
 import type { Results } from '../../contract/results.ts';
 import { readPlan } from '../../lifecycle/plan.ts';
 import { incompleteRunReason, judgeRun, readRatingsOrWarn } from '../../report/conclude.ts';
+import { describePlanRow } from '../../report/gate.ts';
 import { renderTerminalReport, shouldUseColor, terminalWidth } from '../../report/terminal.ts';
 import { DEFAULT_TREND_RUNS, HTML_REPORT, MARKDOWN_REPORT, shortPath, stepSummaryFile, writeReports } from '../../report/write.ts';
 import { loadHistory, readBaselineFile, readResultsFile } from '../../results/files.ts';
 import { readPartialResults } from '../../results/partial.ts';
 import { ratingsFileFor, withRatings } from '../../results/ratings.ts';
 import { compareToBaseline } from '../../stats/gate.ts';
+import { planRepeats } from '../../stats/plan.ts';
+import { DEFAULT_POWER } from '../../stats/power.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 
 const USAGE = `Usage: edge-evals report <results.json | partial.jsonl> [options]
@@ -24,7 +27,11 @@ Options:
   --markdown <file>   Markdown report (default: ${MARKDOWN_REPORT} next to the results file)
   --html <file>       HTML report (default: ${HTML_REPORT} next to the results file)
   --baseline <file>   gate the results against a baseline; exit code 1 on a regression
-                      (tolerances: EVAL_GATE_TOLERANCES, EVAL_MIN_PASS_RATE)
+                      (settings: EVAL_GATE_TOLERANCES, EVAL_GATE_CONFIDENCE,
+                      EVAL_GATE_INCONCLUSIVE, EVAL_GATE_NORMALIZE, EVAL_MIN_PASS_RATE)
+  --power <percent>   instead of the reports: from the spread in the file, the repeats
+                      (EVAL_REPEATS) the gate needs to call a slowdown of this size a
+                      regression, and to pass an unchanged run, e.g. --power 25%
   --history <n>       show the trend over the last n runs in <results folder>/history
                       (default ${DEFAULT_TREND_RUNS}; 0 for none)
   -h, --help          this help
@@ -38,9 +45,11 @@ export interface ReportArguments {
   htmlFile: string | undefined;
   baselineFile: string | undefined;
   historyRuns: number;
+  /** `--power`: the slowdown to plan repeats for, as a ratio (1.25 for 25%); undefined without it. */
+  powerChange: number | undefined;
 }
 
-const VALUE_FLAGS = ['--markdown', '--html', '--baseline', '--history'] as const;
+const VALUE_FLAGS = ['--markdown', '--html', '--baseline', '--history', '--power'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
 /** Parse the arguments; null means: print the help. */
@@ -66,12 +75,18 @@ export function parseReportArguments(args: readonly string[]): ReportArguments |
   const historyText = values.get('--history');
   const historyRuns = historyText === undefined ? DEFAULT_TREND_RUNS : Number(historyText);
   if (!Number.isInteger(historyRuns) || historyRuns < 0) throw new UsageError(`--history expects a whole number of runs (0 or more), got '${historyText ?? ''}'`, USAGE);
+  const powerText = values.get('--power');
+  const percent = powerText === undefined ? undefined : Number(powerText.replace(/%$/, ''));
+  if (percent !== undefined && !(Number.isFinite(percent) && percent > 0 && percent <= 1000)) {
+    throw new UsageError(`--power expects a slowdown in percent, e.g. 25%, got '${powerText ?? ''}'`, USAGE);
+  }
   return {
     resultsFile: positional[0] as string,
     markdownFile: values.get('--markdown'),
     htmlFile: values.get('--html'),
     baselineFile: values.get('--baseline'),
     historyRuns,
+    powerChange: percent === undefined ? undefined : 1 + percent / 100,
   };
 }
 
@@ -97,6 +112,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   const ratings = readRatingsOrWarn(ratingsFileFor(resultsFile));
   const results = withRatings(read.results, ratings.ratings);
   const warnings = ratings.warning === null ? read.warnings : [...read.warnings, ratings.warning];
+  if (parsed.powerChange !== undefined) return printRepeatsPlan(results, parsed.powerChange);
   const baseline = parsed.baselineFile === undefined ? null : readBaselineFile(path.resolve(parsed.baselineFile), { origin: '--baseline' });
   // The same judgement as at the end of a run: an interrupted run never passes.
   const verdict = baseline === null ? null : judgeRun(compareToBaseline(results, baseline, loadConfig().gate), incompleteRunReason(results, 'passed', 0));
@@ -119,4 +135,16 @@ export async function reportCommand(args: string[]): Promise<number> {
   for (const skipped of history.skipped) process.stderr.write(`warning: history file left out of the trend: ${skipped.reason}\n`);
   for (const warning of written.warnings) process.stderr.write(`warning: ${warning}\n`);
   return verdict !== null && !verdict.ok ? EXIT_FAILURE : EXIT_OK;
+}
+
+function printRepeatsPlan(results: Results, change: number): number {
+  const settings = loadConfig().gate;
+  const rows = planRepeats(results, settings, change);
+  const confidence = `${Math.round((1 - settings.alpha) * 1000) / 10}% confidence, ${Math.round(DEFAULT_POWER * 100)}% power`;
+  const lines = [
+    `Repeats the gate needs, from the spread in this file (${confidence}):`,
+    ...(rows.length === 0 ? ['  no measured request to plan from'] : rows.map((row) => `  ${describePlanRow(row)}`)),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT_OK;
 }
