@@ -117,9 +117,7 @@ export function describeTests(finding: LatencyFinding, limit = 3): string[] {
     .sort((a, b) => towards * (a.ratio - b.ratio))
     .slice(0, limit)
     .map((test) => {
-      const lengths = test.baseline.outputTokens !== test.current.outputTokens && test.baseline.outputTokens !== null && test.current.outputTokens !== null
-        ? `, answers of ${test.baseline.outputTokens} → ${test.current.outputTokens} tokens`
-        : '';
+      const lengths = test.baseline.outputTokens === test.current.outputTokens ? '' : `, answers of ${test.baseline.outputTokens} → ${test.current.outputTokens} tokens`;
       return `${test.test} ${formatRatio(test.ratio)} (${formatMs(test.baseline.median)} → ${formatMs(test.current.median)}${lengths})`;
     });
 }

@@ -11,6 +11,7 @@ import { testId, type CaseResult, type RequestMetrics } from '../contract/result
 import { DEFAULT_POWER, repeatsNeeded } from './power.ts';
 import { smallestPValue, stratifiedRankTest, type PairedSamples } from './rank-test.ts';
 import { estimateRatio } from './ratio.ts';
+import { median } from './summary.ts';
 
 export type Outcome = 'regression' | 'improvement' | 'within' | 'inconclusive';
 
@@ -20,8 +21,9 @@ export type LatencyMetric = 'ttftMs' | 'tpotMs';
 export interface TestEvidence {
   /** `<category>/<prompt id>`, as in the test's name. */
   test: string;
-  baseline: { median: number; requests: number; outputTokens: number | null };
-  current: { median: number; requests: number; outputTokens: number | null };
+  /** The median of the test's requests, and the median length of their answers in tokens. */
+  baseline: { median: number; requests: number; outputTokens: number };
+  current: { median: number; requests: number; outputTokens: number };
   ratio: number;
 }
 
@@ -93,13 +95,6 @@ export function latencySamples(cases: readonly CaseResult[], metric: LatencyMetr
   return samples;
 }
 
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
 /** The ratio a change must pass: 1 + the relative tolerance, or more where the floor (in ms) is larger. */
 export function thresholdFor(tolerance: Tolerance, typicalBaseline: number): number {
   return 1 + Math.max(tolerance.relative, tolerance.absolute / typicalBaseline);
@@ -119,7 +114,7 @@ function decide(p: LatencyFinding['p'], alpha: number): Outcome {
  * right at the threshold can never be told from it, so the plan is for one at least half the
  * tolerance away.
  */
-function planRepeats(ratio: number, threshold: number, spread: number | null, tests: number, alpha: number): RepeatsPlan {
+function planForInconclusive(ratio: number, threshold: number, spread: number | null, tests: number, alpha: number): RepeatsPlan {
   const distance = Math.max(Math.abs(Math.log(ratio / threshold)), Math.log(threshold) / 2);
   const change = ratio >= threshold ? threshold * Math.exp(distance) : threshold / Math.exp(distance);
   const repeats = spread === null ? null : repeatsNeeded({ logSpread: spread, tests, change, from: threshold, alpha, power: DEFAULT_POWER });
@@ -131,13 +126,13 @@ export function compareLatency(input: LatencyInput): LatencyFinding | null {
   const before = measured(input.baselineCases);
   const after = measured(input.currentCases);
   const factor = input.normalization ?? 1;
-  const samples: (PairedSamples & { test: string; tokens: [number | null, number | null] })[] = [];
+  const samples: (PairedSamples & { test: string; tokens: [number, number] })[] = [];
   for (const [test, metrics] of after) {
     const baselineMetrics = before.get(test) ?? [];
     const baseline = positive(baselineMetrics.map((request) => request[input.metric]));
     const current = positive(metrics.map((request) => request[input.metric])).map((value) => value * factor);
     if (baseline.length === 0 || current.length === 0) continue;
-    const tokens: [number | null, number | null] = [median(baselineMetrics.map((request) => request.outputTokens)), median(metrics.map((request) => request.outputTokens))];
+    const tokens: [number, number] = [median(baselineMetrics.map((request) => request.outputTokens)), median(metrics.map((request) => request.outputTokens))];
     samples.push({ test, baseline, current, tokens });
   }
   if (samples.length === 0) return null;
@@ -178,7 +173,7 @@ export function compareLatency(input: LatencyInput): LatencyFinding | null {
       };
     }),
     spread: estimate.logSpread,
-    plan: outcome === 'inconclusive' ? planRepeats(estimate.ratio, threshold, estimate.logSpread, samples.length, alpha) : null,
+    plan: outcome === 'inconclusive' ? planForInconclusive(estimate.ratio, threshold, estimate.logSpread, samples.length, alpha) : null,
     normalization: input.normalization,
   };
 }

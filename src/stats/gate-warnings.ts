@@ -79,7 +79,7 @@ export function coverageWarnings(current: Results, baseline: Results, testsOf: (
 export function likeForLikeWarnings(model: string, findings: readonly LatencyFinding[], cachedShare: { baseline: number | null; current: number | null }): GateWarning[] {
   const warnings: GateWarning[] = [];
   const evidence = findings[0]?.tests ?? [];
-  const differing = evidence.filter((test) => test.baseline.outputTokens !== null && test.current.outputTokens !== null && test.baseline.outputTokens !== test.current.outputTokens);
+  const differing = evidence.filter((test) => test.baseline.outputTokens !== test.current.outputTokens);
   if (differing.length > 0) warnings.push({ kind: 'output-length', model, tests: differing.map((test) => test.test) });
   const { baseline, current } = cachedShare;
   // Any difference matters for TTFT, but a share cannot be compared when a side does not report it.

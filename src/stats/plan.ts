@@ -4,8 +4,9 @@
 // prints it; an inconclusive finding plans the same way (gate-latency.ts).
 import type { GateSettings } from '../config/gate-settings.ts';
 import type { Results } from '../contract/results.ts';
-import { geometricMean, latencySamples, median, thresholdFor, type LatencyMetric } from './gate-latency.ts';
+import { geometricMean, latencySamples, thresholdFor, type LatencyMetric } from './gate-latency.ts';
 import { DEFAULT_POWER, repeatsNeeded } from './power.ts';
+import { median } from './summary.ts';
 
 export interface PlanRow {
   model: string;
@@ -45,7 +46,7 @@ export function planRepeats(results: Results, settings: Pick<GateSettings, 'tole
       const samples = [...latencySamples(cases, metric).values()];
       if (samples.length === 0) return [];
       const tolerance = metric === 'ttftMs' ? settings.tolerances.ttft : settings.tolerances.tpot;
-      const threshold = thresholdFor(tolerance, geometricMean(samples.map((values) => median(values) ?? 1)));
+      const threshold = thresholdFor(tolerance, geometricMean(samples.map(median)));
       const spread = pooledLogSpread(samples);
       const plan = (ratio: number) =>
         spread === null ? null : repeatsNeeded({ logSpread: spread, tests: samples.length, change: ratio, from: threshold, alpha: settings.alpha, power: DEFAULT_POWER });
@@ -53,7 +54,7 @@ export function planRepeats(results: Results, settings: Pick<GateSettings, 'tole
         model: model.alias,
         metric,
         tests: samples.length,
-        repeats: median(samples.map((values) => values.length)) ?? 0,
+        repeats: median(samples.map((values) => values.length)),
         spread,
         threshold,
         change,

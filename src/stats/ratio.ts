@@ -5,7 +5,7 @@
 // both sides), so it widens both when tests disagree and when repeats scatter.
 import type { PairedSamples } from './rank-test.ts';
 import { randomIndex, seededRandom } from './random.ts';
-import { quantileOfSorted } from './summary.ts';
+import { median, quantileOfSorted } from './summary.ts';
 
 export interface TestRatio {
   baselineMedian: number;
@@ -39,10 +39,6 @@ export interface RatioOptions {
 
 const DEFAULT_RESAMPLES = 2_000;
 const DEFAULT_SEED = 7;
-
-function median(values: readonly number[]): number {
-  return quantileOfSorted([...values].sort((a, b) => a - b), 0.5);
-}
 
 function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;

@@ -37,6 +37,11 @@ export function quantileOfSorted(sorted: readonly number[], q: number): number {
   return fraction >= 0.5 ? upper - difference * (1 - fraction) : lower + difference * fraction;
 }
 
+/** The median of unsorted values (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  return quantileOfSorted(sortAscending(values), 0.5);
+}
+
 /** Percentile p (0..100) of unsorted values, numpy.percentile's default method. */
 export function percentile(values: readonly number[], p: number): number {
   return quantileOfSorted(sortAscending(values), p / 100);
