@@ -36,7 +36,9 @@ interface PairResult {
   outcome: GateVerdict['outcome'];
   /** The TPOT finding: its outcome and ratio. */
   tpot: { outcome: string; ratio: number } | null;
+  /** How busy the machine was during the gated run, as the run recorded it. */
   loadAverage: number | null;
+  otherCpuPercent: number | null;
 }
 
 // ---- the server, in its own process so that the eval's work does not delay its writes ----------
@@ -104,8 +106,8 @@ function startHog(): ResultPromise {
 
 function summarize(results: readonly PairResult[], slowdowns: readonly number[]): string {
   const lines = [
-    '| load | EVAL_REPEATS | per-token change | pairs | regression | inconclusive | pass | TPOT ratio (median, range) |',
-    '|---|---:|---:|---:|---:|---:|---:|---|',
+    '| competing process | EVAL_REPEATS | per-token change | pairs | regression | inconclusive | pass | TPOT ratio (median, range) | load avg | others, % of a core |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---:|---:|',
   ];
   const groups = [...new Set(results.map((result) => `${result.load}|${result.repeats}`))];
   for (const group of groups) {
@@ -117,7 +119,15 @@ function summarize(results: readonly PairResult[], slowdowns: readonly number[])
       const ratios = rows.flatMap((row) => (row.tpot === null ? [] : [row.tpot.ratio])).sort((a, b) => a - b);
       const median = ratios[Math.floor(ratios.length / 2)];
       const range = ratios.length === 0 ? '-' : `${median?.toFixed(2)} (${ratios[0]?.toFixed(2)}-${ratios.at(-1)?.toFixed(2)})`;
-      lines.push(`| ${load} | ${repeats} | ${slowdown === 1 ? 'none' : `${slowdown}x`} | ${rows.length} | ${count('regression')} | ${count('inconclusive')} | ${count('pass')} | ${range} |`);
+      const mean = (values: (number | null)[]) => {
+        const known = values.filter((value): value is number => value !== null);
+        return known.length === 0 ? '-' : (known.reduce((sum, value) => sum + value, 0) / known.length).toFixed(1);
+      };
+      const competing = load === 'busy' ? 'one CPU-bound' : 'none';
+      lines.push(
+        `| ${competing} | ${repeats} | ${slowdown === 1 ? 'none' : `${slowdown}x`} | ${rows.length} | ${count('regression')} | ${count('inconclusive')} | ${count('pass')} | ${range} | ` +
+          `${mean(rows.map((row) => row.loadAverage))} | ${mean(rows.map((row) => row.otherCpuPercent))} |`,
+      );
     }
   }
   return lines.join('\n');
@@ -179,6 +189,7 @@ async function main(): Promise<void> {
               outcome: verdict.outcome,
               tpot: tpot === undefined ? null : { outcome: tpot.outcome, ratio: tpot.ratio },
               loadAverage: verdict.machine.current.loadAverage,
+              otherCpuPercent: verdict.machine.current.otherCpuPercent,
             });
           }
           const elapsed = (Date.now() - started) / 1000;

@@ -4,6 +4,7 @@
 import { testId, wentAsPlanted, type AssertionResult, type CaseResult, type ModelResult, type Results, type RunSummary } from '../contract/results.ts';
 import { CRITERIA } from '../contract/criteria.ts';
 import { measuredTests, type HistoryRun } from '../results/files.ts';
+import { machineState } from '../stats/gate-warnings.ts';
 import { criterionCell, CRITERION_LABELS } from './criteria.ts';
 import { formatDuration, formatMB, formatMs, formatPercent, formatRate } from './format.ts';
 
@@ -190,15 +191,10 @@ export function describeSettings(results: Results): string {
  * nothing was recorded (results from before edge-evals recorded it, a merged run).
  */
 export function describeMachineLoad(results: Results): string | null {
-  const mean = (values: (number | null)[]) => {
-    const known = values.filter((value): value is number => value !== null);
-    return known.length === 0 ? null : known.reduce((sum, value) => sum + value, 0) / known.length;
-  };
-  const load = mean(results.models.map((model) => model.loadAverage));
-  const others = mean(results.models.map((model) => model.otherCpuPercent));
+  const { loadAverage, otherCpuPercent } = machineState(results);
   const parts = [
-    ...(load === null ? [] : [`load average ${load.toFixed(1)}`]),
-    ...(others === null ? [] : [`other processes ${Math.round(others)}% of a core`]),
+    ...(loadAverage === null ? [] : [`load average ${loadAverage.toFixed(1)}`]),
+    ...(otherCpuPercent === null ? [] : [`other processes ${Math.round(otherCpuPercent)}% of a core`]),
   ];
   const calibration = results.calibration;
   const calibrated = calibration === null

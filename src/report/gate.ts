@@ -3,6 +3,7 @@
 // all say the same thing about the same finding.
 import type { Finding, GateVerdict, GateWarning, LatencyFinding, MemoryFinding, Outcome, PassCount, PassRateFinding } from '../stats/gate.ts';
 import type { PlanRow } from '../stats/plan.ts';
+import { describeMachine } from './comparison.ts';
 import { formatChange, formatMB, formatMs, formatPercent } from './format.ts';
 
 const METRIC_LABELS: Record<LatencyFinding['metric'], string> = { ttftMs: 'TTFT', tpotMs: 'TPOT' };
@@ -122,7 +123,8 @@ export function describeTests(finding: LatencyFinding, limit = 3): string[] {
     });
 }
 
-const describeCount = (count: PassCount) => `${count.passed}/${count.total} (${formatPercent(count.rate)})`;
+/** `2/3 (67%, 21-94%)`: the count, the rate and its Wilson interval. */
+const describeCount = (count: PassCount) => `${count.passed}/${count.total} (${formatPercent(count.rate)}, ${formatPercent(count.low)}-${formatPercent(count.high)})`;
 
 /** Why a pass rate is judged as it is: the comparison with the baseline, then the minimum. */
 function passRateReasons(finding: PassRateFinding): string[] {
@@ -172,10 +174,8 @@ export function describeWarning(warning: GateWarning): string {
   switch (warning.kind) {
     case 'runtime':
       return `runtime differs: baseline ${warning.baseline}, this run ${warning.current}`;
-    case 'machine': {
-      const machine = (value: typeof warning.baseline) => `${value.cpu}, ${value.cores} cores, ${Math.round(value.memoryGB)} GB, ${value.os}`;
-      return `machine differs: baseline ${machine(warning.baseline)}; this run ${machine(warning.current)}`;
-    }
+    case 'machine':
+      return `machine differs: baseline ${describeMachine(warning.baseline)}; this run ${describeMachine(warning.current)}`;
     case 'settings':
       return `settings differ from the baseline (${warning.differences.map((difference) => `${difference.setting} ${difference.baseline} -> ${difference.current}`).join(', ')}): latencies may not be comparable`;
     case 'model-id':

@@ -6,6 +6,7 @@ import type { GateSettings } from '../config/gate-settings.ts';
 import type { Results } from '../contract/results.ts';
 import { geometricMean, latencySamples, thresholdFor, type LatencyMetric } from './gate-latency.ts';
 import { DEFAULT_POWER, repeatsNeeded } from './power.ts';
+import { pooledLogSpread } from './ratio.ts';
 import { median } from './summary.ts';
 
 export interface PlanRow {
@@ -26,19 +27,6 @@ export interface PlanRow {
   toPass: number | null;
 }
 
-function pooledLogSpread(samples: readonly number[][]): number | null {
-  let squares = 0;
-  let freedom = 0;
-  for (const values of samples) {
-    if (values.length < 2) continue;
-    const logs = values.map(Math.log);
-    const centre = logs.reduce((sum, value) => sum + value, 0) / logs.length;
-    squares += logs.reduce((sum, value) => sum + (value - centre) ** 2, 0);
-    freedom += logs.length - 1;
-  }
-  return freedom === 0 ? null : Math.sqrt(squares / freedom);
-}
-
 export function planRepeats(results: Results, settings: Pick<GateSettings, 'tolerances' | 'alpha'>, change: number): PlanRow[] {
   return results.models.flatMap((model) => {
     const cases = results.cases.filter((testCase) => testCase.model === model.alias);
@@ -47,7 +35,7 @@ export function planRepeats(results: Results, settings: Pick<GateSettings, 'tole
       if (samples.length === 0) return [];
       const tolerance = metric === 'ttftMs' ? settings.tolerances.ttft : settings.tolerances.tpot;
       const threshold = thresholdFor(tolerance, geometricMean(samples.map(median)));
-      const spread = pooledLogSpread(samples);
+      const spread = pooledLogSpread(samples.map((values) => values.map(Math.log)));
       const plan = (ratio: number) =>
         spread === null ? null : repeatsNeeded({ logSpread: spread, tests: samples.length, change: ratio, from: threshold, alpha: settings.alpha, power: DEFAULT_POWER });
       return [{

@@ -48,19 +48,26 @@ function resample(values: readonly number[], random: () => number): number[] {
   return values.map(() => values[randomIndex(random, values.length)] as number);
 }
 
-/** Pooled within-test variance of log values, or the scatter of per-test log ratios. */
-function logSpread(logs: readonly { baseline: number[]; current: number[] }[], effects: readonly number[]): number | null {
+/**
+ * Standard deviation of log values within groups (tests, sides), pooled over the groups that
+ * have two values or more; null when none has.
+ */
+export function pooledLogSpread(groups: readonly (readonly number[])[]): number | null {
   let squares = 0;
   let freedom = 0;
-  for (const test of logs) {
-    for (const side of [test.baseline, test.current]) {
-      if (side.length < 2) continue;
-      const centre = mean(side);
-      squares += side.reduce((sum, value) => sum + (value - centre) ** 2, 0);
-      freedom += side.length - 1;
-    }
+  for (const logs of groups) {
+    if (logs.length < 2) continue;
+    const centre = mean(logs);
+    squares += logs.reduce((sum, value) => sum + (value - centre) ** 2, 0);
+    freedom += logs.length - 1;
   }
-  if (freedom > 0) return Math.sqrt(squares / freedom);
+  return freedom === 0 ? null : Math.sqrt(squares / freedom);
+}
+
+/** Pooled within-test spread of log values, or the scatter of per-test log ratios. */
+function logSpread(logs: readonly { baseline: number[]; current: number[] }[], effects: readonly number[]): number | null {
+  const within = pooledLogSpread(logs.flatMap((test) => [test.baseline, test.current]));
+  if (within !== null) return within;
   if (effects.length < 2) return null;
   // Each effect is the difference of two single requests: its variance is twice a request's.
   const centre = mean(effects);
