@@ -95,7 +95,7 @@ export function latencySamples(cases: readonly CaseResult[], metric: LatencyMetr
   return samples;
 }
 
-/** The ratio a change must pass: 1 + the relative tolerance, or more where the floor (in ms) is larger. */
+/** The ratio a change must pass: 1 + the relative tolerance, or more where the floor (in the metric's unit) is larger. */
 export function thresholdFor(tolerance: Tolerance, typicalBaseline: number): number {
   return 1 + Math.max(tolerance.relative, tolerance.absolute / typicalBaseline);
 }

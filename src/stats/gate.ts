@@ -11,7 +11,7 @@
 import { DEFAULT_GATE_SETTINGS, type GateSettings, type InconclusivePolicy, type Tolerance } from '../config/gate-settings.ts';
 import type { Baseline } from '../contract/baseline.ts';
 import { testId, type CaseResult, type ModelResult, type Results } from '../contract/results.ts';
-import { compareLatency, type LatencyFinding, type Outcome } from './gate-latency.ts';
+import { compareLatency, thresholdFor, type LatencyFinding, type Outcome } from './gate-latency.ts';
 import { comparePassRates, countPasses, type PassRateFinding } from './gate-pass-rates.ts';
 import { coverageWarnings, environmentWarnings, likeForLikeWarnings, machineState, machineWarnings, type GateWarning, type MachineState } from './gate-warnings.ts';
 
@@ -75,7 +75,7 @@ function cachedShare(cases: readonly CaseResult[]): number | null {
 
 function compareMemory(model: string, baseline: number | null, current: number | null, tolerance: Tolerance): MemoryFinding | null {
   if (baseline === null || current === null || baseline <= 0) return null;
-  const threshold = 1 + Math.max(tolerance.relative, tolerance.absolute / baseline);
+  const threshold = thresholdFor(tolerance, baseline);
   const ratio = current / baseline;
   const outcome: Outcome = ratio > threshold ? 'regression' : ratio < 1 / threshold ? 'improvement' : 'within';
   return { kind: 'memory', model, outcome, baseline, current, ratio, threshold, tolerance };
@@ -85,22 +85,24 @@ function comparePassRatesOf(model: string, baselineCases: readonly CaseResult[],
   const level = 1 - 2 * settings.alpha;
   const before = groupByTest(baselineCases);
   const findings: PassRateFinding[] = [];
-  const shared: { baseline: CaseResult[]; current: CaseResult[] } = { baseline: [], current: [] };
+  const shared: { tests: number; baseline: CaseResult[]; current: CaseResult[] } = { tests: 0, baseline: [], current: [] };
   for (const [test, cases] of groupByTest(currentCases)) {
     const current = countPasses(cases, level);
     if (current === null) continue;
     const baselineCasesOfTest = before.get(test) ?? [];
     const baseline = countPasses(baselineCasesOfTest, level);
     if (baseline !== null) {
+      shared.tests++;
       shared.baseline.push(...baselineCasesOfTest);
       shared.current.push(...cases);
     }
     findings.push(comparePassRates({ model, test }, baseline, current, settings));
   }
-  // Over all the tests both runs have: a broad drop shows there even when each test has too few repeats.
+  // Over all the tests both runs have: a broad drop shows there even when each test has too few
+  // repeats. With one test, that is the test's own finding again.
   const baseline = countPasses(shared.baseline, level);
   const current = countPasses(shared.current, level);
-  if (baseline !== null && current !== null) findings.push(comparePassRates({ model, test: null }, baseline, current, settings));
+  if (shared.tests > 1 && baseline !== null && current !== null) findings.push(comparePassRates({ model, test: null }, baseline, current, settings));
   return findings;
 }
 
