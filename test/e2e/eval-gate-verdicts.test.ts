@@ -1,11 +1,12 @@
 // The gate's three verdicts end to end, as CI gets them: `npm run eval` with EVAL_BASELINE
 // against an OpenAI-compatible server whose speed the test sets (EVAL_RUNTIME=openai), so the
 // verdict is known before the run starts. Two chat tests, three repeats, an answer of 12 tokens
-// that passes their checks; the first token after 100 ms (long enough that a busy test machine's
-// few ms of timer lag stay well inside the 20% tolerance), then one every 20 ms.
-//   pass          the same speed: every change beyond the tolerance is ruled out (TTFT is
-//                 judged against 50% here: on a test machine running other suites at once, a
-//                 100 ms first token lagged by up to 30 ms; TPOT keeps the default 20%)
+// that passes their checks; the first token after 100 ms, then one every 20 ms. The server
+// writes each token at its time from the request's arrival, so timer lag on a busy machine
+// does not add up over the answer: TPOT keeps the default 20% tolerance. TTFT is the test's
+// constant, not its subject: on a test machine running other suites at once a 100 ms first
+// token lagged by up to 30 ms, so every run judges it against 100% + 50 ms.
+//   pass          the same speed: every change beyond the tolerance is ruled out
 //   regression    every token twice as slow: TPOT +100%, TTFT unchanged
 //   inconclusive  tokens as fast on average but scattered (30, 22 and 12 ms in turn): the
 //                 spread hides whether TPOT moved by 20%, and the verdict says what it would need
@@ -21,6 +22,7 @@ import { evalRun } from '../support/eval-run.ts';
 const RUN_TIMEOUT_MS = 180_000;
 const ANSWER = 'Hello, I am an assistant model: edge AI runs models locally on devices.';
 const STEADY = { firstTokenMs: 100, tokenMs: 20 };
+const LOAD_PROOF_TTFT = 'ttft=100%+50ms';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-e2e-verdicts-'));
 let server: PacedServer;
@@ -42,6 +44,7 @@ function gatedRun(name: string, env: Record<string, string> = {}) {
     EVAL_HISTORY_LIMIT: '0',
     EDGE_EVALS_CACHE: path.join(work, 'cache'),
     EVAL_RESULTS_DIR: resultsDir,
+    EVAL_GATE_TOLERANCES: LOAD_PROOF_TTFT,
     ...env,
   }, { timeout: RUN_TIMEOUT_MS });
   const verdict = () => JSON.parse(readFileSync(path.join(resultsDir, 'gate.json'), 'utf8')) as GateVerdict & { title: string };
@@ -75,15 +78,15 @@ describe('the gate through npm run eval, against a server of known speed', { tim
     expect(new Set(nonces).size).toBe(nonces.length);
     expect(nonces.length).toBeGreaterThanOrEqual(6);
 
-    const unchanged = gatedRun('unchanged', { EVAL_BASELINE: baselineFile, EVAL_GATE_TOLERANCES: 'ttft=50%' });
+    const unchanged = gatedRun('unchanged', { EVAL_BASELINE: baselineFile });
     const { exitCode, all, text } = await unchanged.output();
     expect(exitCode, all).toBe(0);
     expect(text).toContain('Gate passed: no regressions against the baseline');
     const verdict = unchanged.verdict();
     expect(verdict).toMatchObject({ outcome: 'pass', ok: true, title: expect.stringContaining('Gate passed') });
     expect(tpotOf(verdict)?.outcome).toBe('within');
-    expect(tpotOf(verdict)?.ratio).toBeGreaterThan(0.9);
-    expect(tpotOf(verdict)?.ratio).toBeLessThan(1.1);
+    expect(tpotOf(verdict)?.ratio).toBeGreaterThan(0.85);
+    expect(tpotOf(verdict)?.ratio).toBeLessThan(1.15);
     expect(readFileSync(path.join(unchanged.resultsDir, 'report.md'), 'utf8')).toContain('### ✅ Gate passed');
   });
 
@@ -93,12 +96,12 @@ describe('the gate through npm run eval, against a server of known speed', { tim
     const { exitCode, all, text } = await slower.output();
     expect(exitCode, all).toBe(1);
     expect(text).toContain('Gate failed: 1 regression against the baseline');
-    expect(text).toMatch(/✗ paced: TPOT \+\d+% \[\+\d+%, \+\d+%\] \((19|20)\.\d ms → (39|40|41)\.\d ms\): slower beyond the 20% tolerance \(p = 0\.003; 2 tests, 6 and 6 requests\) most changed: chat\//);
+    expect(text).toMatch(/✗ paced: TPOT \+\d+% \[\+\d+%, \+\d+%\] \((19|2\d)\.\d ms → (39|4\d)\.\d ms\): slower beyond the 20% tolerance \(p = 0\.003; 2 tests, 6 and 6 requests\) most changed: chat\//);
     const verdict = slower.verdict();
     expect(verdict).toMatchObject({ outcome: 'regression', ok: false });
     const tpot = tpotOf(verdict);
-    expect(tpot?.ratio).toBeGreaterThan(1.9);
-    expect(tpot?.ratio).toBeLessThan(2.1);
+    expect(tpot?.ratio).toBeGreaterThan(1.7);
+    expect(tpot?.ratio).toBeLessThan(2.2);
     expect(tpot?.tests.map((test) => test.test)).toEqual(['chat/edge-ai-one-sentence', 'chat/introduce-yourself']);
     expect(ttftOf(verdict)?.outcome).toBe('within');
     const html = readFileSync(path.join(slower.resultsDir, 'report.html'), 'utf8');
