@@ -1,6 +1,6 @@
 // The gate's three verdicts end to end, as CI gets them: `npm run eval` with EVAL_BASELINE
 // against an OpenAI-compatible server whose speed the test sets (EVAL_RUNTIME=openai), so the
-// verdict is known before the run starts. Two chat tests, three repeats, an answer of 12 tokens
+// verdict is known before the run starts. Two chat tests, three repeats, an answer of 13 tokens
 // that passes their checks; the first token after 100 ms, then one every 20 ms. The server
 // writes each token at its time from the request's arrival, so timer lag on a busy machine
 // does not add up over the answer: TPOT keeps the default 20% tolerance. TTFT is the test's
