@@ -1,8 +1,9 @@
 // An OpenAI-compatible server that answers at once, for benchmarks of what edge-evals itself
 // costs: every chat completion streams one reply (a role chunk, the reply in a few content
-// chunks, the finish chunk, usage, [DONE]) with no delay. The reply passes every check of the
-// shipped evals/ (so a run's tests pass and exercise their checks), and the models it lists are
-// not synthetic ones (so content checks run). `/v1/models` lists `models`.
+// chunks, the finish chunk, usage, [DONE]) with no delay. The replies pass every check of the
+// shipped evals/ (so a run's tests pass and exercise their checks): one on every topic, or one
+// sentence when the prompt asks for one sentence. The models it lists are not synthetic ones
+// (so content checks run). `/v1/models` lists `models`.
 //
 // Run on its own (prints its base URL, serves until killed):
 //   node --import tsx scripts/bench/instant-server.ts [--models m1,m2,m3]
@@ -18,16 +19,19 @@ export const INSTANT_REPLY = [
   '```python\ndef sort_list(values):\n    return sorted(values)\n```',
 ].join('\n');
 
+/** The reply to a prompt that asks for one sentence (evals/chat.eval.ts counts them). */
+export const INSTANT_SENTENCE = 'Edge AI runs models on local devices instead of the cloud, for lower latency, privacy and offline use.';
+
 /** The reply in this many content events, as a streaming server sends several chunks. */
 const CONTENT_EVENTS = 8;
 
-function chunks(model: string, created: number): string {
+function chunks(model: string, created: number, reply: string): string {
   const base = { id: 'chatcmpl-instant', object: 'chat.completion.chunk', created, model };
   const event = (payload: object) => `data: ${JSON.stringify({ ...base, ...payload })}\n\n`;
   const delta = (content: object, finish: string | null = null) => event({ choices: [{ index: 0, delta: content, finish_reason: finish }] });
-  const size = Math.ceil(INSTANT_REPLY.length / CONTENT_EVENTS);
+  const size = Math.ceil(reply.length / CONTENT_EVENTS);
   const parts: string[] = [delta({ role: 'assistant', content: '' })];
-  for (let start = 0; start < INSTANT_REPLY.length; start += size) parts.push(delta({ content: INSTANT_REPLY.slice(start, start + size) }));
+  for (let start = 0; start < reply.length; start += size) parts.push(delta({ content: reply.slice(start, start + size) }));
   parts.push(delta({}, 'stop'));
   parts.push(event({ choices: [], usage: { prompt_tokens: 12, completion_tokens: 48, total_tokens: 60 } }));
   parts.push('data: [DONE]\n\n');
@@ -56,9 +60,10 @@ export async function startInstantServer(models: readonly string[]): Promise<Ins
       }
       if (request.method === 'POST' && request.url === '/v1/chat/completions') {
         completions++;
-        const { model } = JSON.parse(Buffer.concat(body).toString('utf8')) as { model: string };
+        const { model, messages } = JSON.parse(Buffer.concat(body).toString('utf8')) as { model: string; messages: { content: string }[] };
+        const reply = messages.some((message) => /one sentence/i.test(message.content)) ? INSTANT_SENTENCE : INSTANT_REPLY;
         response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-        response.end(chunks(model, created));
+        response.end(chunks(model, created, reply));
         return;
       }
       response.writeHead(404, { 'content-type': 'application/json' });
