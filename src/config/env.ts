@@ -8,7 +8,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import type { CriterionWeights } from '../contract/criteria.ts';
 import { closestNames } from '../util/suggest.ts';
-import { parseTolerances, type GateSettings } from './gate-settings.ts';
+import { DEFAULT_CRITERIA_TOLERANCE, parseTolerances, type GateSettings } from './gate-settings.ts';
 import { DEFAULT_WEIGHTS, parseWeights } from './weights.ts';
 
 export const RUNTIME_CHOICES = ['auto', 'embedded', 'foundry', 'ollama', 'llama-server', 'openai'] as const;
@@ -117,6 +117,7 @@ export const EnvSchema = z.object({
   EVAL_GATE_CONFIDENCE: number(0.95, 0.5, 0.999),
   EVAL_GATE_INCONCLUSIVE: choice(['lenient', 'strict']),
   EVAL_GATE_NORMALIZE: choice(['none', 'calibration']),
+  EVAL_GATE_CRITERIA_TOLERANCE: number(DEFAULT_CRITERIA_TOLERANCE, 0, 4),
   EVAL_PROMPT_CACHE: choice(PROMPT_CACHE_CHOICES),
   EVAL_WEIGHTS: optionalString.transform((value, ctx) => {
     try {
@@ -310,6 +311,7 @@ export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = 
       inconclusive: env.EVAL_GATE_INCONCLUSIVE,
       minPassRate: env.EVAL_MIN_PASS_RATE,
       normalize: env.EVAL_GATE_NORMALIZE,
+      criteriaTolerance: env.EVAL_GATE_CRITERIA_TOLERANCE,
     },
     promptCache: env.EVAL_PROMPT_CACHE,
     weights: env.EVAL_WEIGHTS,

@@ -32,6 +32,8 @@ export interface GateSettings {
   /** Minimum pass rate of every (model, test) over its repeats; null: only drops against the baseline count. */
   minPassRate: number | null;
   normalize: Normalization;
+  /** A drop in a model's mean accuracy, completeness or clarity must pass this many points of the 1-5 scale to count. */
+  criteriaTolerance: number;
 }
 
 // 20%: a 1.25x slower decode is a regression worth failing CI for, and run-to-run drift of a
@@ -44,12 +46,18 @@ export const DEFAULT_TOLERANCES: GateTolerances = {
   memory: { relative: 0.25, absolute: 64 },
 };
 
+// Half a point: on the handful of prompts a model is scored on, half of its answers losing a
+// whole point (a key point no longer made, a judge's 4 become 3). Model-free scores of an
+// unchanged answer do not move at all, so anything that moves them is a changed answer.
+export const DEFAULT_CRITERIA_TOLERANCE = 0.5;
+
 export const DEFAULT_GATE_SETTINGS: GateSettings = {
   tolerances: DEFAULT_TOLERANCES,
   alpha: 0.05,
   inconclusive: 'lenient',
   minPassRate: null,
   normalize: 'none',
+  criteriaTolerance: DEFAULT_CRITERIA_TOLERANCE,
 };
 
 /** Thrown by parseTolerances for a malformed spec; the caller says where the spec came from. */

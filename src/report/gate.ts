@@ -1,7 +1,7 @@
 // The gate's verdict in words. The gate (src/stats/gate.ts) returns data; every report (the
 // terminal, Markdown, HTML and the title in gate.json) says it with these functions, so they
 // all say the same thing about the same finding.
-import type { Finding, GateVerdict, GateWarning, LatencyFinding, MemoryFinding, Outcome, PassCount, PassRateFinding } from '../stats/gate.ts';
+import type { CriterionFinding, Finding, GatedSource, GateVerdict, GateWarning, LatencyFinding, MemoryFinding, Outcome, PassCount, PassRateFinding } from '../stats/gate.ts';
 import type { PlanRow } from '../stats/plan.ts';
 import { describeMachine } from './comparison.ts';
 import { formatChange, formatMB, formatMs, formatPercent } from './format.ts';
@@ -31,15 +31,16 @@ export function countOutcomes(verdict: GateVerdict): Record<Outcome, number> {
   return counts;
 }
 
-/** `fixture-small`, `fixture-small > code/sort`, `fixture-small (all tests)` for a model's pooled pass rate. */
+/** `fixture-small`, `fixture-small > code/sort`, `fixture-small (all tests)` for a model's pooled pass rate or score. */
 export function describeScope(finding: Finding): string {
-  if (finding.kind !== 'pass-rate') return finding.model;
+  if (finding.kind !== 'pass-rate' && finding.kind !== 'criterion') return finding.model;
   return finding.test === null ? `${finding.model} (all tests)` : `${finding.model} > ${finding.test}`;
 }
 
-/** What the finding measured: `TPOT`, `pass rate`, `peak memory`. */
+/** What the finding measured: `TPOT`, `pass rate`, `peak memory`, `completeness (key-points)`. */
 export function describeMetric(finding: Finding): string {
   if (finding.kind === 'latency') return METRIC_LABELS[finding.metric];
+  if (finding.kind === 'criterion') return `${finding.criterion} (${finding.scorers.join(', ')})`;
   return finding.kind === 'memory' ? 'peak memory' : 'pass rate';
 }
 
@@ -157,6 +158,44 @@ function describeMemory(finding: MemoryFinding): string {
   return `${head}, ${verdict} ${describeThreshold(finding)} (one peak per run)`;
 }
 
+/** A difference of scores in points: `-1.3`, `+0.4`, `±0`. */
+export function formatPoints(points: number): string {
+  const rounded = points.toFixed(1);
+  if (Number(rounded) === 0) return '±0';
+  return `${points > 0 ? '+' : ''}${rounded}`;
+}
+
+const formatScore = (score: number) => `${score.toFixed(1)}/5`;
+
+/** `-1.3 [-1.8, -0.9]`: the change in points and its interval. */
+const describeScoreChange = (finding: CriterionFinding) => `${formatPoints(finding.difference)} [${formatPoints(finding.interval.low)}, ${formatPoints(finding.interval.high)}]`;
+
+const describeAnswers = (finding: CriterionFinding) => `${plural(finding.tests, 'test')}, ${finding.baseline.answers} and ${finding.current.answers} answers`;
+
+/** `the 0.5-point tolerance` */
+const describePointTolerance = (finding: CriterionFinding) => `the ${finding.tolerance}-point tolerance`;
+
+/** What an inconclusive score comparison would need. */
+export function describeScoreNeed(finding: CriterionFinding): string {
+  if (!finding.answersSuffice) return 'too few answers to show any change at this confidence: more repeats (EVAL_REPEATS=3) or more tests would';
+  return 'the scores scatter too much to tell: more repeats (EVAL_REPEATS) would';
+}
+
+function describeCriterion(finding: CriterionFinding): string {
+  const head = `${describeScope(finding)}: ${describeMetric(finding)} ${describeScoreChange(finding)} (${formatScore(finding.baseline.mean)} → ${formatScore(finding.current.mean)})`;
+  const evidence = describeAnswers(finding);
+  switch (finding.outcome) {
+    case 'regression':
+      return `${head}: lower beyond ${describePointTolerance(finding)} (${formatP(finding.p.regression)}; ${evidence})`;
+    case 'improvement':
+      return `${head}: higher beyond ${describePointTolerance(finding)} (${formatP(finding.p.improvement)}; ${evidence})`;
+    case 'within':
+      return `${head}: within ${describePointTolerance(finding)} (${formatP(finding.p.within)}; ${evidence})`;
+    case 'inconclusive':
+      return `${head}: too noisy to tell against ${describePointTolerance(finding)} (${evidence}); ${describeScoreNeed(finding)}`;
+  }
+}
+
 export function describeFinding(finding: Finding): string {
   switch (finding.kind) {
     case 'latency':
@@ -165,8 +204,13 @@ export function describeFinding(finding: Finding): string {
       return describePassRate(finding);
     case 'memory':
       return describeMemory(finding);
+    case 'criterion':
+      return describeCriterion(finding);
   }
 }
+
+const SOURCE_LABELS: Record<GatedSource, string> = { rules: 'the model-free scorers', judge: 'the judge' };
+const describeScorers = (scorers: readonly string[]) => (scorers.length === 0 ? 'none' : scorers.join(', '));
 
 const describeShare = (share: number | null) => (share === null ? 'not reported' : formatPercent(share));
 
@@ -198,6 +242,11 @@ export function describeWarning(warning: GateWarning): string {
       return `model ${warning.model}: other processes used ${Math.round(warning.current)}% of a core during its tests, against ${Math.round(warning.baseline)}% for the baseline`;
     case 'no-calibration':
       return `not normalised: the ${warning.side === 'baseline' ? 'baseline' : 'run'} has no machine calibration`;
+    case 'criteria-not-comparable':
+      return (
+        `model ${warning.model}: ${warning.criteria.join(', ')} by ${SOURCE_LABELS[warning.source]} not comparable in ${plural(warning.tests.length, 'test')} (${warning.tests.join(', ')}): ` +
+        `scored by ${describeScorers(warning.baseline)} in the baseline, ${describeScorers(warning.current)} in this run; not compared`
+      );
   }
 }
 
@@ -294,6 +343,19 @@ export function findingCells(finding: Finding): FindingCells {
         tolerance: describeThreshold(finding).replace(/^the /, ''),
         evidence: 'one peak per run',
       };
+    case 'criterion': {
+      const p = finding.outcome === 'improvement' ? finding.p.improvement : finding.outcome === 'within' ? finding.p.within : finding.p.regression;
+      const evidence = [`${formatP(p)}; ${describeAnswers(finding)}`, ...(finding.outcome === 'inconclusive' ? [describeScoreNeed(finding)] : [])];
+      return {
+        scope,
+        metric,
+        baseline: `${formatScore(finding.baseline.mean)} (${finding.baseline.answers})`,
+        current: `${formatScore(finding.current.mean)} (${finding.current.answers})`,
+        change: describeScoreChange(finding),
+        tolerance: `${finding.tolerance} points`,
+        evidence: evidence.join('. '),
+      };
+    }
   }
 }
 

@@ -102,7 +102,8 @@ export function thresholdFor(tolerance: Tolerance, typicalBaseline: number): num
 
 export const geometricMean = (values: readonly number[]) => Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
 
-function decide(p: LatencyFinding['p'], alpha: number): Outcome {
+/** The outcome from the three one-sided p-values, checked in this order. */
+export function decide(p: { regression: number; improvement: number; within: number }, alpha: number): Outcome {
   if (p.regression <= alpha) return 'regression';
   if (p.improvement <= alpha) return 'improvement';
   if (p.within <= alpha) return 'within';

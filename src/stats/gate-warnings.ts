@@ -3,6 +3,7 @@
 // cache in a different state; a machine that ran slower or busier than for the baseline. The
 // gate still compares; report/ words these and says what they may mean.
 import type { Calibration, ModelResult, Results } from '../contract/results.ts';
+import type { CriteriaNotComparable } from './gate-criteria.ts';
 import type { LatencyFinding } from './gate-latency.ts';
 
 export interface MachineState {
@@ -31,7 +32,8 @@ export type GateWarning =
   /** Other processes used this much more (or less) CPU, in % of a core, than during the baseline. */
   | { kind: 'machine-load'; model: string; baseline: number; current: number }
   /** Normalisation was asked for, but a side has no calibration. */
-  | { kind: 'no-calibration'; side: 'baseline' | 'current' };
+  | { kind: 'no-calibration'; side: 'baseline' | 'current' }
+  | CriteriaNotComparable;
 
 // A calibration 15% slower is more than its own run-to-run noise on a quiet machine (about 5%).
 const SPEED_WARNING_RATIO = 1.15;

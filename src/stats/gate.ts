@@ -11,10 +11,12 @@
 import { DEFAULT_GATE_SETTINGS, type GateSettings, type InconclusivePolicy, type Tolerance } from '../config/gate-settings.ts';
 import type { Baseline } from '../contract/baseline.ts';
 import { testId, type CaseResult, type ModelResult, type Results } from '../contract/results.ts';
+import { compareCriteria, type CriterionFinding } from './gate-criteria.ts';
 import { compareLatency, thresholdFor, type LatencyFinding, type Outcome } from './gate-latency.ts';
 import { comparePassRates, countPasses, type PassRateFinding } from './gate-pass-rates.ts';
 import { coverageWarnings, environmentWarnings, likeForLikeWarnings, machineState, machineWarnings, type GateWarning, type MachineState } from './gate-warnings.ts';
 
+export type { CriteriaNotComparable, CriterionFinding, GatedSource } from './gate-criteria.ts';
 export type { LatencyFinding, Outcome, TestEvidence, RepeatsPlan } from './gate-latency.ts';
 export type { PassCount, PassRateFinding } from './gate-pass-rates.ts';
 export type { GateWarning, MachineState } from './gate-warnings.ts';
@@ -31,7 +33,7 @@ export interface MemoryFinding {
   tolerance: Tolerance;
 }
 
-export type Finding = LatencyFinding | PassRateFinding | MemoryFinding;
+export type Finding = LatencyFinding | PassRateFinding | MemoryFinding | CriterionFinding;
 
 export type GateOutcome = 'pass' | 'regression' | 'inconclusive';
 
@@ -115,8 +117,10 @@ function compareModel(model: ModelResult, before: ModelResult, current: Results,
     return finding === null ? [] : [finding];
   });
   const memory = compareMemory(model.alias, before.peakRssMB, model.peakRssMB, settings.tolerances.memory);
-  const findings: Finding[] = [...latency, ...(memory === null ? [] : [memory]), ...comparePassRatesOf(model.alias, baselineCases, currentCases, settings)];
+  const criteria = compareCriteria({ model: model.alias, baselineCases, currentCases, tolerance: settings.criteriaTolerance, alpha: settings.alpha });
+  const findings: Finding[] = [...latency, ...(memory === null ? [] : [memory]), ...comparePassRatesOf(model.alias, baselineCases, currentCases, settings), ...criteria.findings];
   const warnings: GateWarning[] = [
+    ...criteria.notComparable,
     ...(latency.length === 0 && currentCases.some((testCase) => testCase.metrics !== null) ? [{ kind: 'latency-not-compared' as const, model: model.alias }] : []),
     ...likeForLikeWarnings(model.alias, latency, { baseline: cachedShare(baselineCases), current: cachedShare(currentCases) }),
   ];

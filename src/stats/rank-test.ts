@@ -1,5 +1,5 @@
 // A stratified Mann-Whitney test: is the current run slower than `bound` times the baseline,
-// test by test? Within each test (one prompt, measured on both sides with the same settings)
+// test by test? (Or, for scores, lower than the baseline by more than a shift.) Within each test (one prompt, measured on both sides with the same settings)
 // the statistic is U / (n_baseline * n_current), the share of (baseline, current) pairs where the
 // current value is the larger; the tests are averaged with equal weight. Ranks make one slow
 // outlier count as one pair among many, which a busy machine needs; taking the tests as strata
@@ -10,7 +10,7 @@
 // sum distribution (a small dynamic programme); larger samples are permuted at random instead.
 import { randomIndex, seededRandom } from './random.ts';
 
-/** One test's measurements of a metric (values > 0) on both sides. */
+/** One test's measurements on both sides: a metric (values > 0) or scores. */
 export interface PairedSamples {
   baseline: readonly number[];
   current: readonly number[];
@@ -59,9 +59,9 @@ function shareAbove(doubledRankSum: number, baselineCount: number, currentCount:
   return (doubledRankSum / 2 - (currentCount * (currentCount + 1)) / 2) / (baselineCount * currentCount);
 }
 
-function stratum(samples: PairedSamples, bound: number): Stratum {
-  // Testing "current = bound x baseline": scale the current values back by the bound.
-  const pooled = [...samples.baseline, ...samples.current.map((value) => value / bound)];
+/** `undo` maps a current value back onto the baseline's scale under the hypothesis tested. */
+function stratum(samples: PairedSamples, undo: (value: number) => number): Stratum {
+  const pooled = [...samples.baseline, ...samples.current.map(undo)];
   const doubledRanks = doubledMidRanks(pooled);
   const baselineCount = samples.baseline.length;
   const currentCount = samples.current.length;
@@ -136,7 +136,20 @@ function randomStatistic(test: Stratum, random: () => number): number {
  * either side are left out; with none left the answer is 1 (nothing shown).
  */
 export function stratifiedRankTest(tests: readonly PairedSamples[], bound: number, direction: Direction, options: RankTestOptions = {}): number {
-  const strata = tests.filter((test) => test.baseline.length > 0 && test.current.length > 0).map((test) => stratum(test, bound));
+  return rankTest(tests, (value) => value / bound, direction, options);
+}
+
+/**
+ * The same test against "current = baseline + shift", for values on an additive scale (scores
+ * of 1 to 5): for `below` with a shift of -0.5, small when the current values lie more than half
+ * a point below the baseline's.
+ */
+export function stratifiedShiftTest(tests: readonly PairedSamples[], shift: number, direction: Direction, options: RankTestOptions = {}): number {
+  return rankTest(tests, (value) => value - shift, direction, options);
+}
+
+function rankTest(tests: readonly PairedSamples[], undo: (value: number) => number, direction: Direction, options: RankTestOptions): number {
+  const strata = tests.filter((test) => test.baseline.length > 0 && test.current.length > 0).map((test) => stratum(test, undo));
   if (strata.length === 0) return 1;
   const observed = strata.reduce((sum, test) => sum + test.observed, 0);
   if (strata.every((test) => test.doubledRanks.length <= EXACT_LIMIT)) {

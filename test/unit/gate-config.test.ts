@@ -13,7 +13,7 @@ describe('gate and history configuration', () => {
   it('defaults to the default tolerances, 95% confidence, a lenient inconclusive verdict, no minimum pass rate and a cold prompt cache', () => {
     const config = load({});
     expect(config.gate).toEqual(DEFAULT_GATE_SETTINGS);
-    expect(config.gate).toEqual({ tolerances: DEFAULT_TOLERANCES, alpha: 0.05, inconclusive: 'lenient', minPassRate: null, normalize: 'none' });
+    expect(config.gate).toEqual({ tolerances: DEFAULT_TOLERANCES, alpha: 0.05, inconclusive: 'lenient', minPassRate: null, normalize: 'none', criteriaTolerance: 0.5 });
     expect(config.promptCache).toBe('cold');
     expect(config.historyLimit).toBe(20);
   });
@@ -24,6 +24,7 @@ describe('gate and history configuration', () => {
       EVAL_GATE_CONFIDENCE: '0.99',
       EVAL_GATE_INCONCLUSIVE: 'Strict',
       EVAL_GATE_NORMALIZE: 'calibration',
+      EVAL_GATE_CRITERIA_TOLERANCE: '1',
       EVAL_MIN_PASS_RATE: '0.8',
       EVAL_PROMPT_CACHE: 'warm',
       EVAL_HISTORY_LIMIT: '0',
@@ -34,6 +35,7 @@ describe('gate and history configuration', () => {
       inconclusive: 'strict',
       minPassRate: 0.8,
       normalize: 'calibration',
+      criteriaTolerance: 1,
     });
     expect(config.promptCache).toBe('warm');
     expect(config.historyLimit).toBe(0);
@@ -45,6 +47,8 @@ describe('gate and history configuration', () => {
     expect(() => load({ EVAL_MIN_PASS_RATE: '80%' })).toThrow(/EVAL_MIN_PASS_RATE="80%": expected a number from 0 to 1/);
     expect(() => load({ EVAL_GATE_CONFIDENCE: '95' })).toThrow(/EVAL_GATE_CONFIDENCE="95": expected a number from 0.5 to 0.999/);
     expect(() => load({ EVAL_GATE_INCONCLUSIVE: 'fail' })).toThrow(/EVAL_GATE_INCONCLUSIVE="fail": expected one of lenient, strict/);
+    expect(() => load({ EVAL_GATE_CRITERIA_TOLERANCE: '0.5 points' })).toThrow(/EVAL_GATE_CRITERIA_TOLERANCE="0.5 points": expected a number from 0 to 4/);
+    expect(() => load({ EVAL_GATE_CRITERIA_TOLERANCE: '5' })).toThrow(/EVAL_GATE_CRITERIA_TOLERANCE="5": expected a number from 0 to 4/);
     expect(() => load({ EVAL_PROMPT_CACHE: 'hot' })).toThrow(/EVAL_PROMPT_CACHE="hot": expected one of cold, warm/);
     expect(() => load({ EVAL_HISTORY_LIMIT: '-1' })).toThrow(/EVAL_HISTORY_LIMIT="-1": expected an integer >= 0/);
   });
