@@ -178,7 +178,7 @@ const describePointTolerance = (finding: CriterionFinding) => `the ${finding.tol
 /** What an inconclusive score comparison would need. */
 export function describeScoreNeed(finding: CriterionFinding): string {
   if (!finding.answersSuffice) return 'too few answers to show any change at this confidence: more repeats (EVAL_REPEATS=3) or more tests would';
-  return 'the scores scatter too much to tell: more repeats (EVAL_REPEATS) would';
+  return 'the answers or the tests disagree too much to tell: more repeats (EVAL_REPEATS) or more tests would';
 }
 
 function describeCriterion(finding: CriterionFinding): string {

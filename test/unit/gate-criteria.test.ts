@@ -116,7 +116,7 @@ describe('compareToBaseline: criterion scores', () => {
     expect(finding?.difference).toBeCloseTo(-0.6, 12);
     expect(finding?.interval.low).toBeLessThan(-0.6);
     expect(finding?.interval.high).toBeGreaterThan(0);
-    expect(describeFinding(finding as CriterionFinding)).toContain('the scores scatter too much to tell');
+    expect(describeFinding(finding as CriterionFinding)).toContain('the answers or the tests disagree too much to tell');
   });
 
   it('never compares the judge with the model-free scorers: the judge added to a run is not comparable, its scorers still are', () => {
