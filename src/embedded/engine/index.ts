@@ -4,7 +4,7 @@
 // Three choices here decide whether the measurements mean anything (docs/embedded.md):
 // threads chosen per model (threads.ts), the chat wrapper resolved once per model rather than
 // per request, and token counts taken from the sequence's token meter (generation.ts).
-import type { GbnfJsonSchema, Llama, LlamaContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
+import type { GbnfJsonSchema, Llama, LlamaContext, LlamaContextOptions, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
 import { RuntimeError } from '../../contract/runtime.ts';
 import { availableCores, resolveThreadCount } from '../threads.ts';
 import {
@@ -84,6 +84,15 @@ interface ModelSlot extends GenerationSlot {
   model: LlamaModel;
   context: LlamaContext;
   running: Set<Promise<unknown>>;
+}
+
+/** The context a loaded model gets (exported for the floor benchmark, which must measure the same). */
+export function engineContextOptions(options: { parallel: number; threads: number; contextSize: number }): LlamaContextOptions {
+  return {
+    sequences: options.parallel,
+    threads: options.threads,
+    contextSize: { max: options.contextSize },
+  };
 }
 
 const EARLY_LLAMA = Symbol.for('edge-evals.early-llama');
@@ -198,11 +207,7 @@ export class EmbeddedEngine {
     const model = await this.llama.loadModel({ modelPath: file.path });
     let context: LlamaContext;
     try {
-      context = await model.createContext({
-        sequences: this.options.parallel,
-        threads: threads.threads,
-        contextSize: { max: this.options.contextSize ?? DEFAULT_CONTEXT_SIZE },
-      });
+      context = await model.createContext(engineContextOptions({ parallel: this.options.parallel, threads: threads.threads, contextSize: this.options.contextSize ?? DEFAULT_CONTEXT_SIZE }));
     } catch (error) {
       await model.dispose();
       throw error;
