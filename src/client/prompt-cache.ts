@@ -3,9 +3,9 @@
 // skips most of its prefill and its time to first token drops several-fold. Left alone, the
 // repeats of a test mix cold and cached TTFT, and a baseline taken in one cache state gates a
 // run in another. EVAL_PROMPT_CACHE picks one state for every measured request:
-//   cold  every request prefills its whole prompt: llama-server gets `cache_prompt: false`;
-//         runtimes with no such switch get a nonce at the start of the prompt, so no cached
-//         prefix matches; the embedded runtime starts every request from an empty sequence
+//   cold  every request prefills its whole prompt: llama-server and the embedded runtime get
+//         `cache_prompt: false`; runtimes with no such switch get a nonce at the start of the
+//         prompt, so no cached prefix matches
 //   warm  the same request is sent once, unmeasured and one token long, right before the
 //         measured one, so the measured request finds its whole prompt in the cache
 // What the server reports (`cached_tokens`, llama.cpp's `cache_n`) is recorded per request.
@@ -14,10 +14,11 @@ import type { PromptCacheMode } from '../config/env.ts';
 import type { ChatMessage } from '../contract/chat.ts';
 
 /** How a runtime's prompt cache is kept out of a measurement. */
-type ColdMethod = 'never-caches' | 'cache-prompt-switch' | 'nonce';
+type ColdMethod = 'cache-prompt-switch' | 'nonce';
 
 const COLD_METHODS: Record<string, ColdMethod> = {
-  embedded: 'never-caches',
+  // Both take llama.cpp's `cache_prompt`; the embedded server keeps nothing unless it is true.
+  embedded: 'cache-prompt-switch',
   'llama-server': 'cache-prompt-switch',
   // No per-request switch: Ollama and vLLM cache prefixes; Foundry Local does not say.
   ollama: 'nonce',
@@ -43,13 +44,9 @@ function withNonce(messages: readonly ChatMessage[], nonce: string): ChatMessage
 export function controlPromptCache(runtime: string, mode: PromptCacheMode, messages: readonly ChatMessage[], nonce: () => string = () => randomUUID().slice(0, 8)): PromptCacheControl {
   const method = COLD_METHODS[runtime] ?? 'nonce';
   if (mode === 'warm') {
-    // The embedded runtime never keeps a prompt: priming it would only cost time.
-    if (method === 'never-caches') return { messages: [...messages], prime: false };
     return { messages: [...messages], prime: true, ...(method === 'cache-prompt-switch' ? { extraBody: { cache_prompt: true } } : {}) };
   }
   switch (method) {
-    case 'never-caches':
-      return { messages: [...messages], prime: false };
     case 'cache-prompt-switch':
       return { messages: [...messages], extraBody: { cache_prompt: false }, prime: false };
     case 'nonce':

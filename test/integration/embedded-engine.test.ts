@@ -1,6 +1,6 @@
 // The embedded engine's request state machine on a real model (fixture-tiny, generated into a
 // temporary cache): FIFO queueing on one sequence, aborts while queued and while generating,
-// unload with requests waiting, token counts from the sequence's meter.
+// unload with requests waiting, token counts from the sequence's meter, the prompt cache.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,6 +91,26 @@ describe('EmbeddedEngine', () => {
     const next = await engine.generate('fixture-tiny', request());
     expect(next.text).toBe(TINY_REPLY);
     expect(next.promptTokens).toBe((await engine.generate('fixture-tiny', request())).promptTokens);
+  });
+
+  it('with cachePrompt, reuses the prompt the sequence holds and answers the same; without it, evaluates the whole prompt', async () => {
+    const cold = await engine.generate('fixture-tiny', request());
+    expect(cold.cachedPromptTokens).toBe(0);
+    expect(cold.timings).toMatchObject({ promptTokens: cold.promptTokens, cachedTokens: 0 });
+    const first = await engine.generate('fixture-tiny', request({ cachePrompt: true }));
+    expect(first.cachedPromptTokens).toBe(0);
+    const again = await engine.generate('fixture-tiny', request({ cachePrompt: true }));
+    expect(again.text).toBe(TINY_REPLY);
+    expect(again.promptTokens).toBe(cold.promptTokens);
+    // Everything but the last prompt token, which is evaluated again to sample the reply.
+    expect(again.cachedPromptTokens).toBe(cold.promptTokens - 1);
+    expect(again.timings).toMatchObject({ promptTokens: 1, cachedTokens: cold.promptTokens - 1 });
+    const other = await engine.generate('fixture-tiny', request({ cachePrompt: true, messages: [{ role: 'user', content: 'Say hello to me.' }] }));
+    expect(other.cachedPromptTokens).toBeGreaterThan(0);
+    expect(other.cachedPromptTokens).toBeLessThan(cold.promptTokens - 1);
+    const coldAgain = await engine.generate('fixture-tiny', request());
+    expect(coldAgain.cachedPromptTokens).toBe(0);
+    expect(coldAgain.text).toBe(TINY_REPLY);
   });
 
   it('unloading aborts the queue; the model is then unknown until loaded again', async () => {

@@ -51,6 +51,7 @@ describe('ChatCompletionRequest', () => {
     [{ ...valid, stop: '' }, 'stop', 'stop: expected a non-empty string or an array of up to 16 non-empty strings, got ""'],
     [{ ...valid, stream: 'yes' }, 'stream', 'stream: expected true or false, got "yes"'],
     [{ ...valid, n: 2 }, 'n', 'n: only n = 1 is supported, got 2'],
+    [{ ...valid, cache_prompt: 'yes' }, 'cache_prompt', 'cache_prompt: expected true or false, got "yes"'],
     [
       { ...valid, messages: [{ role: 'tool', content: 'x' }] },
       'messages[0].role',
@@ -73,6 +74,14 @@ describe('ChatCompletionRequest', () => {
     expect(request({ type: 'json_schema', json_schema: { name: 'verdict', schema, strict: true } }).responseFormat).toEqual({ type: 'json_schema', schema });
   });
 
+  it('keeps the prompt cache off unless cache_prompt is true', () => {
+    const request = (extra: object) => generationRequest(ChatCompletionRequest.parse({ ...valid, ...extra }), new AbortController().signal);
+    expect(request({}).cachePrompt).toBe(false);
+    expect(request({ cache_prompt: null }).cachePrompt).toBe(false);
+    expect(request({ cache_prompt: false }).cachePrompt).toBe(false);
+    expect(request({ cache_prompt: true }).cachePrompt).toBe(true);
+  });
+
   it.each([{ type: 'xml' }, { type: 'json_schema' }, { type: 'json_schema', json_schema: { schema: 'an object' } }])('rejects response_format %j, saying what it accepts', (responseFormat) => {
     expect(problem({ ...valid, response_format: responseFormat })?.param).toMatch(/^response_format/);
     expect(problem({ ...valid, response_format: responseFormat })?.message).toContain("expected {type: 'text'}, {type: 'json_object'} or {type: 'json_schema', json_schema: {schema: {...}}}");
@@ -88,9 +97,9 @@ describe('ChatCompletionRequest', () => {
 });
 
 describe('timingsJson', () => {
-  it('gives llama.cpp field names and rates in tokens per second, and never a cached prompt token', () => {
-    expect(timingsJson({ promptTokens: 20, promptMs: 10, predictedTokens: 50, predictedMs: 250 })).toEqual({
-      cache_n: 0,
+  it('gives llama.cpp field names and rates in tokens per second, the prompt rate over evaluated tokens only', () => {
+    expect(timingsJson({ promptTokens: 20, cachedTokens: 7, promptMs: 10, predictedTokens: 50, predictedMs: 250 })).toEqual({
+      cache_n: 7,
       prompt_n: 20,
       prompt_ms: 10,
       prompt_per_second: 2000,
@@ -101,7 +110,7 @@ describe('timingsJson', () => {
   });
 
   it('gives null rates, never Infinity, for zero durations', () => {
-    const timings = timingsJson({ promptTokens: 5, promptMs: 0, predictedTokens: 0, predictedMs: 0 });
+    const timings = timingsJson({ promptTokens: 5, cachedTokens: 0, promptMs: 0, predictedTokens: 0, predictedMs: 0 });
     expect(timings.prompt_per_second).toBeNull();
     expect(timings.predicted_per_second).toBeNull();
   });

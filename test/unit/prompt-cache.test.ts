@@ -8,9 +8,9 @@ const nonces = ['a1', 'b2'];
 const nextNonce = () => nonces.shift() ?? 'zz';
 
 describe('controlPromptCache', () => {
-  it('keeps llama-server cold with its own switch, and the embedded runtime as it is (it never caches)', () => {
+  it('keeps llama-server and the embedded runtime cold with their switch', () => {
     expect(controlPromptCache('llama-server', 'cold', user)).toEqual({ messages: user, extraBody: { cache_prompt: false }, prime: false });
-    expect(controlPromptCache('embedded', 'cold', user)).toEqual({ messages: user, prime: false });
+    expect(controlPromptCache('embedded', 'cold', user)).toEqual({ messages: user, extraBody: { cache_prompt: false }, prime: false });
   });
 
   it('starts the prompt with a nonce where the runtime has no switch, so no cached prefix matches', () => {
@@ -20,9 +20,9 @@ describe('controlPromptCache', () => {
     expect(twice[0]).not.toBe(twice[1]);
   });
 
-  it('primes the cache with the same request when warm, except on the embedded runtime', () => {
+  it('primes the cache with the same request when warm', () => {
     expect(controlPromptCache('llama-server', 'warm', user)).toEqual({ messages: user, extraBody: { cache_prompt: true }, prime: true });
     expect(controlPromptCache('ollama', 'warm', user)).toEqual({ messages: user, prime: true });
-    expect(controlPromptCache('embedded', 'warm', user)).toEqual({ messages: user, prime: false });
+    expect(controlPromptCache('embedded', 'warm', user)).toEqual({ messages: user, extraBody: { cache_prompt: true }, prime: true });
   });
 });

@@ -1,6 +1,8 @@
 // One request on one sequence of a loaded model: wait for a free sequence, generate with a
-// fresh LlamaChat, measure prefill and decode, and clear the sequence for the next request.
-// Token counts come from the sequence's token meter, not from onToken (docs/embedded.md).
+// fresh LlamaChat, measure prefill and decode, and clear the sequence for the next request, or
+// (cachePrompt, llama.cpp's `cache_prompt`) keep it, so that the next request on it evaluates
+// only what follows the prefix it shares with this one. Token counts come from the sequence's
+// token meter, not from onToken (docs/embedded.md).
 import type { ChatHistoryItem, ChatWrapper, LlamaChatResponseChunk, LlamaGrammar, Tokenizer } from 'node-llama-cpp';
 import type { ChatMessage } from '../../contract/chat.ts';
 import type { SequencePool } from './sequence-pool.ts';
@@ -20,6 +22,11 @@ export interface GenerationRequest {
   topP: number;
   seed?: number;
   stop: readonly string[];
+  /**
+   * Reuse the prefix this prompt shares with what the sequence holds, and keep this request's
+   * tokens for the next one. False: the whole prompt is evaluated on an empty sequence.
+   */
+  cachePrompt?: boolean;
   /** Aborts queueing or generation (client disconnect). */
   signal: AbortSignal;
   /** Called once the request has a sequence and prefill begins (a streamed reply starts here). */
@@ -32,7 +39,10 @@ export interface GenerationRequest {
 
 /** llama.cpp-style server timings, measured inside the engine. */
 export interface GenerationTimings {
+  /** Prompt tokens evaluated (the cached ones not counted), as llama.cpp's `prompt_n`. */
   promptTokens: number;
+  /** Prompt tokens taken from the sequence instead of being evaluated (`cache_n`). */
+  cachedTokens: number;
   /** Prefill: from the start of evaluation to the first generated output. */
   promptMs: number;
   predictedTokens: number;
@@ -44,7 +54,9 @@ export interface GenerationResult {
   text: string;
   reasoning: string;
   finishReason: 'stop' | 'length';
+  /** The whole prompt, cached tokens included. */
   promptTokens: number;
+  cachedPromptTokens: number;
   completionTokens: number;
   timings: GenerationTimings;
   /** Time spent waiting for a free sequence. */
@@ -101,12 +113,16 @@ export async function generateOnSequence(lib: NodeLlamaCpp, slot: GenerationSlot
   if (promptTokensNeeded + 1 >= slot.contextSize) throw new ContextLengthExceededError(promptTokensNeeded, slot.contextSize);
   const queuedAt = performance.now();
   const sequence = await slot.pool.acquire(signal);
+  // LlamaChat keeps what the sequence holds up to the first token that differs from the prompt:
+  // a request that does not ask for the cache must not find the previous one's tokens there.
+  if (request.cachePrompt !== true) await sequence.clearHistory();
   const startedAt = performance.now();
   request.onStart?.();
   let firstOutputAt: number | undefined;
   let reasoning = '';
   const chat = new lib.LlamaChat({ contextSequence: sequence, chatWrapper: slot.chatWrapper });
   const meterBefore = sequence.tokenMeter.getState();
+  let keep = request.cachePrompt === true;
   try {
     const response = await chat.generateResponse(history, {
       onResponseChunk: (chunk: LlamaChatResponseChunk) => {
@@ -144,19 +160,23 @@ export async function generateOnSequence(lib: NodeLlamaCpp, slot: GenerationSlot
     const endedAt = performance.now();
     if (signal.aborted) throw new GenerationAbortedError(abortReason(request.signal, slot.stopAll.signal));
     // The meter counts every sampled token as output and the rest of the evaluated tokens as
-    // input; the prompt's last token is evaluated for sampling, so it counts as output.
+    // input; the prompt's last token is evaluated for sampling, so it counts as output. What
+    // the rendered prompt has beyond the evaluated tokens came from the sequence (cachePrompt).
     const used = sequence.tokenMeter.diff(meterBefore);
     const completionTokens = used.usedOutputTokens;
-    const promptTokens = used.usedInputTokens + (completionTokens > 0 ? 1 : 0);
+    const evaluatedPromptTokens = used.usedInputTokens + (completionTokens > 0 ? 1 : 0);
+    const cachedPromptTokens = Math.max(0, promptTokensNeeded - evaluatedPromptTokens);
     const prefillEnd = firstOutputAt ?? endedAt;
     return {
       text: response.response,
       reasoning,
       finishReason: response.metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
-      promptTokens,
+      promptTokens: evaluatedPromptTokens + cachedPromptTokens,
+      cachedPromptTokens,
       completionTokens,
       timings: {
-        promptTokens,
+        promptTokens: evaluatedPromptTokens,
+        cachedTokens: cachedPromptTokens,
         promptMs: prefillEnd - startedAt,
         predictedTokens: completionTokens,
         predictedMs: endedAt - prefillEnd,
@@ -164,12 +184,14 @@ export async function generateOnSequence(lib: NodeLlamaCpp, slot: GenerationSlot
       queuedMs: startedAt - queuedAt,
     };
   } catch (error) {
+    // Whatever an aborted or failed generation left on the sequence is not kept.
+    keep = false;
     if (signal.aborted) throw new GenerationAbortedError(abortReason(request.signal, slot.stopAll.signal));
     throw error;
   } finally {
     chat.dispose({ disposeSequence: false });
-    // The next request starts from an empty sequence: no state leaks between requests.
-    await sequence.clearHistory().catch(() => undefined);
+    // Unless asked to keep it, the next request finds an empty sequence: no state leaks.
+    if (!keep) await sequence.clearHistory().catch(() => undefined);
     slot.pool.release(sequence);
   }
 }

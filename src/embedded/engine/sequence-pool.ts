@@ -1,5 +1,7 @@
 // The sequences of one model context, handed out to requests in FIFO order: a request that
-// finds none free waits in line, and leaves the line when its signal fires. The line is
+// finds none free waits in line, and leaves the line when its signal fires. The free sequence
+// handed out is the one released last, so that one request after another lands on the
+// sequence that holds the previous prompt (a prompt cache hit when the client asks for one). The line is
 // bounded: a request that finds it full is refused at once (HTTP 429), so that a flood of
 // requests cannot pile up without end.
 import type { LlamaContextSequence } from 'node-llama-cpp';
@@ -60,7 +62,7 @@ export class SequencePool {
   release(sequence: LlamaContextSequence): void {
     const next = this.waiting.shift();
     if (next !== undefined) next.resolve(sequence);
-    else this.free.push(sequence);
+    else this.free.unshift(sequence);
   }
 
   rejectAll(error: Error): void {

@@ -19,6 +19,7 @@ const expectation = {
   seed: 'expected an integer',
   stop: 'expected a non-empty string or an array of up to 16 non-empty strings',
   stream: 'expected true or false',
+  cachePrompt: 'expected true or false',
   streamOptions: 'expected an object {include_usage: boolean}',
   n: 'only n = 1 is supported',
   responseFormat: "expected {type: 'text'}, {type: 'json_object'} or {type: 'json_schema', json_schema: {schema: {...}}}",
@@ -65,6 +66,8 @@ export const ChatCompletionRequest = z.object(
     stream_options: z.object({ include_usage: z.boolean({ error: expectation.stream }).nullish() }, { error: expectation.streamOptions }).nullish(),
     n: z.literal(1, { error: expectation.n }).nullish(),
     response_format: ResponseFormatField.nullish(),
+    // llama.cpp's switch for reusing the KV cache of a shared prompt prefix; off unless asked.
+    cache_prompt: z.boolean({ error: expectation.cachePrompt }).nullish(),
   },
   { error: 'expected a JSON object' },
 );
@@ -133,6 +136,7 @@ export function generationRequest(chat: ChatCompletionRequest, signal: AbortSign
     // node-llama-cpp takes a 32-bit seed; OpenAI's is any integer.
     seed: chat.seed === undefined || chat.seed === null ? undefined : Number(BigInt.asUintN(32, BigInt(chat.seed))),
     stop,
+    cachePrompt: chat.cache_prompt === true,
     signal,
   };
 }

@@ -34,13 +34,13 @@ export function round(value: number): number {
 }
 
 /**
- * llama.cpp's `timings` object; a rate is null when its duration is 0. `cache_n` is always 0:
- * every request starts from an empty sequence, so no prompt token is ever reused.
+ * llama.cpp's `timings` object; a rate is null when its duration is 0. `prompt_n` counts the
+ * evaluated prompt tokens, `cache_n` those reused from the sequence (only with `cache_prompt`).
  */
 export function timingsJson(timings: GenerationTimings) {
   const rate = (tokens: number, ms: number) => (ms > 0 ? round((tokens * 1000) / ms) : null);
   return {
-    cache_n: 0,
+    cache_n: timings.cachedTokens,
     prompt_n: timings.promptTokens,
     prompt_ms: round(timings.promptMs),
     prompt_per_second: rate(timings.promptTokens, timings.promptMs),
@@ -55,7 +55,7 @@ export function usageJson(result: GenerationResult) {
     prompt_tokens: result.promptTokens,
     completion_tokens: result.completionTokens,
     total_tokens: result.promptTokens + result.completionTokens,
-    prompt_tokens_details: { cached_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: result.cachedPromptTokens },
   };
 }
 
