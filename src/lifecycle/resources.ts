@@ -7,7 +7,9 @@ import os from 'node:os';
 import type { Resources } from '../contract/results.ts';
 import { sampleProcessTrees, type ProcessSample } from '../util/process-tree.ts';
 
-export const RESOURCE_SAMPLE_INTERVAL_MS = 200;
+// Windows answers through PowerShell, which takes a few hundred ms per snapshot: a sample a
+// second there, and the interval recorded with the results says so.
+export const RESOURCE_SAMPLE_INTERVAL_MS = process.platform === 'win32' ? 1_000 : 200;
 
 interface CpuPoint {
   atMs: number;

@@ -21,6 +21,8 @@ export async function spawnDetached(command: string, args: readonly string[], op
     stderr: log,
     cleanup: false,
     reject: false,
+    // Windows gives a detached process a console window of its own unless told not to.
+    windowsHide: true,
     env: options.env,
   });
   log.close();

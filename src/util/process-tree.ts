@@ -1,91 +1,14 @@
 // Process trees: which pids belong to a server (for memory and CPU sampling) and how to stop
-// all of them. Linux reads /proc directly (cheap enough to sample every 100 ms); other
-// platforms ask `ps`.
-import { readdirSync, readFileSync } from 'node:fs';
+// all of them, on Linux, macOS and Windows. POSIX systems get SIGTERM, a grace period, then
+// SIGKILL; Windows has no signals to ask a process to stop, so `taskkill /T /F` ends the tree.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { processSnapshot, type ProcessSample } from './process-table.ts';
 
-export interface ProcessSample {
-  pid: number;
-  ppid: number;
-  rssBytes: number;
-  /** User + system CPU time consumed so far, in ms. */
-  cpuMs: number;
-  /** CPU time of its children that ended and were waited for, in ms (Linux; 0 elsewhere). */
-  reapedChildrenCpuMs: number;
-}
+export type { ProcessSample } from './process-table.ts';
 
-const CLOCK_TICKS_PER_SECOND = 100;
-const PAGE_SIZE = 4096;
-
-function readProcStat(pid: number): ProcessSample | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parentheses: parse after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ppid = Number(fields[1]);
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    const cutime = Number(fields[13]);
-    const cstime = Number(fields[14]);
-    const rssPages = Number(fields[21]);
-    return {
-      pid,
-      ppid,
-      rssBytes: rssPages * PAGE_SIZE,
-      cpuMs: ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND,
-      reapedChildrenCpuMs: ((cutime + cstime) * 1000) / CLOCK_TICKS_PER_SECOND,
-    };
-  } catch {
-    return null; // the process ended between listing and reading
-  }
-}
-
-async function snapshot(): Promise<ProcessSample[]> {
-  if (process.platform === 'linux') {
-    const samples: ProcessSample[] = [];
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      const sample = readProcStat(Number(entry));
-      if (sample !== null) samples.push(sample);
-    }
-    return samples;
-  }
-  // Imported here: execa costs 150-350 ms to load, and `edge-evals serve` (which only needs
-  // isAlive) must start fast.
-  const { execa } = await import('execa');
-  const { stdout } = await execa('ps', ['-A', '-o', 'pid=,ppid=,rss=,time='], { timeout: 5_000 });
-  return stdout
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => fields.length >= 4)
-    .map(([pid, ppid, rssKb, time]) => ({
-      pid: Number(pid),
-      ppid: Number(ppid),
-      rssBytes: Number(rssKb) * 1024,
-      cpuMs: parseCpuTime(time ?? '0'),
-      reapedChildrenCpuMs: 0,
-    }));
-}
-
-/** `ps` prints CPU time as [[dd-]hh:]mm:ss[.cc]. */
-function parseCpuTime(text: string): number {
-  const [days, rest] = text.includes('-') ? text.split('-') : ['0', text];
-  const parts = (rest ?? '0').split(':').map(Number);
-  const seconds = parts.reduce((total, part) => total * 60 + part, 0);
-  return (Number(days) * 86_400 + seconds) * 1000;
-}
-
-/** The processes of the trees rooted at `roots` (roots included), with their usage. */
-export async function sampleProcessTree(roots: readonly number[]): Promise<ProcessSample[]> {
-  return treeOf(await snapshot(), roots);
-}
-
-/** Several trees from one snapshot of the process table, so that they are seen at the same moment. */
-export async function sampleProcessTrees(rootSets: readonly (readonly number[])[]): Promise<ProcessSample[][]> {
-  const all = await snapshot();
-  return rootSets.map((roots) => treeOf(all, roots));
-}
-
-function treeOf(all: readonly ProcessSample[], roots: readonly number[]): ProcessSample[] {
+/** The processes of the trees rooted at `roots` (roots included), within one snapshot. */
+export function treeOf(all: readonly ProcessSample[], roots: readonly number[]): ProcessSample[] {
   const children = new Map<number, ProcessSample[]>();
   for (const sample of all) {
     const siblings = children.get(sample.ppid) ?? [];
@@ -104,9 +27,23 @@ function treeOf(all: readonly ProcessSample[], roots: readonly number[]): Proces
     if (seen.has(sample.pid)) continue;
     seen.add(sample.pid);
     result.push(sample);
-    queue.push(...(children.get(sample.pid) ?? []));
+    // Windows' process 0 (System Idle Process) is its own parent: never descend into it.
+    if (sample.pid === 0) continue;
+    const startedBefore = (child: ProcessSample) => child.startMs !== undefined && sample.startMs !== undefined && child.startMs < sample.startMs;
+    queue.push(...(children.get(sample.pid) ?? []).filter((child) => !startedBefore(child)));
   }
   return result;
+}
+
+/** The processes of the trees rooted at `roots` (roots included), with their usage. */
+export async function sampleProcessTree(roots: readonly number[]): Promise<ProcessSample[]> {
+  return treeOf(await processSnapshot(), roots);
+}
+
+/** Several trees from one snapshot of the process table, so that they are seen at the same moment. */
+export async function sampleProcessTrees(rootSets: readonly (readonly number[])[]): Promise<ProcessSample[][]> {
+  const all = await processSnapshot();
+  return rootSets.map((roots) => treeOf(all, roots));
 }
 
 export function isAlive(pid: number): boolean {
@@ -126,13 +63,28 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** `taskkill` arguments that end these processes and their descendants at once. */
+export function taskkillArguments(pids: readonly number[]): string[] {
+  return [...pids.flatMap((pid) => ['/PID', String(pid)]), '/T', '/F'];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * SIGTERM the whole tree (children first seen, so none is orphaned), wait up to `graceMs`,
- * then SIGKILL what is left. Resolves once every process of the tree is gone.
+ * Stop the whole tree and resolve once every process of it is gone. POSIX: SIGTERM to every
+ * member (all seen first, so none is orphaned unseen), up to `graceMs` to exit, then SIGKILL.
+ * Windows: `taskkill /T /F` on every member.
  */
 export async function killProcessTree(rootPid: number, graceMs = 5_000): Promise<void> {
   const pids = (await sampleProcessTree([rootPid])).map((sample) => sample.pid);
   if (pids.length === 0 && isAlive(rootPid)) pids.push(rootPid);
+  if (pids.length === 0) return;
+  if (process.platform === 'win32') {
+    const { execa } = await import('execa');
+    await execa('taskkill', taskkillArguments(pids), { reject: false, timeout: 30_000, windowsHide: true, stdin: 'ignore' });
+    while (pids.some(isAlive)) await sleep(50);
+    return;
+  }
   const signalAll = (signal: NodeJS.Signals) => {
     for (const pid of pids) {
       try {
@@ -144,9 +96,31 @@ export async function killProcessTree(rootPid: number, graceMs = 5_000): Promise
   };
   signalAll('SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (pids.some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (pids.some(isAlive) && Date.now() < deadline) await sleep(50);
   if (pids.some(isAlive)) {
     signalAll('SIGKILL');
-    while (pids.some(isAlive)) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (pids.some(isAlive)) await sleep(20);
+  }
+}
+
+/**
+ * For exit and signal handlers, where nothing asynchronous gets to finish: ask a process
+ * started detached (its own process group on POSIX) to stop, with its children. POSIX:
+ * SIGTERM to the group, or to the process when it leads none. Windows: `taskkill /T /F`.
+ */
+export function stopProcessTreeSync(pid: number): void {
+  if (process.platform === 'win32') {
+    // node's spawnSync, not execa: execa is loaded lazily (see process-table.ts), and an exit
+    // handler cannot wait for an import. An argument array all the same, no shell.
+    spawnSync('taskkill', taskkillArguments([pid]), { stdio: 'ignore', timeout: 10_000, windowsHide: true });
+    return;
+  }
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGTERM');
+      return;
+    } catch {
+      // not a group leader, or already gone
+    }
   }
 }

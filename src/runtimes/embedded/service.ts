@@ -4,14 +4,14 @@
 // key, handed over in its environment (never on its command line, which `ps` shows) and kept
 // in the state file, readable by its owner only.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { RuntimeError } from '../../contract/runtime.ts';
 import { spawnDetached } from '../../util/detached.ts';
-import { writeFileAtomic } from '../../util/files.ts';
-import { isAlive, killProcessTree } from '../../util/process-tree.ts';
+import { makeFolders, writeFileAtomic } from '../../util/files.ts';
+import { isAlive, killProcessTree, stopProcessTreeSync } from '../../util/process-tree.ts';
 
 export const EDGE_EVALS_BIN = fileURLToPath(new URL('../../../bin/edge-evals.js', import.meta.url));
 
@@ -60,7 +60,7 @@ export class EmbeddedService {
   async start(options: ServiceStartOptions = {}): Promise<{ state: ServiceState; started: boolean }> {
     const running = await this.status();
     if (running !== null) return { state: running, started: false };
-    mkdirSync(this.cacheDir, { recursive: true });
+    makeFolders(this.cacheDir);
     const args = [EDGE_EVALS_BIN, 'serve', '--port', '0', '--cache-dir', this.cacheDir];
     if (options.threads !== undefined && options.threads > 0) args.push('--threads', String(options.threads));
     if (options.exitWithPid !== undefined) args.push('--parent-pid', String(options.exitWithPid));
@@ -89,16 +89,11 @@ export class EmbeddedService {
     return true;
   }
 
-  /** Synchronous stop for exit handlers: SIGTERM makes the server shut down by itself. */
+  /** Synchronous stop for exit handlers: on POSIX, SIGTERM makes the server shut down by itself. */
   abandon(): void {
     const state = this.readState();
     rmSync(this.stateFile, { force: true });
-    if (state === null) return;
-    try {
-      process.kill(state.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
+    if (state !== null) stopProcessTreeSync(state.pid);
   }
 
   /** The key the recorded service requires; undefined when none is recorded. */

@@ -4,14 +4,15 @@
 // of edge-evals' model cache, the same ones the embedded runtime uses: the synthetic models
 // (generated on demand), catalog models (downloaded), or any .gguf a user put there. There is
 // no service that outlives a run, so the runtime has a catalog and a cache but no `service`.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EvalConfig } from '../../config/env.ts';
 import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
 import { EMBEDDED_CATALOG, findCatalogEntry } from '../../embedded/catalog.ts';
 import { spawnDetached } from '../../util/detached.ts';
+import { makeFolders } from '../../util/files.ts';
 import { freePort } from '../../util/network.ts';
-import { isAlive, killProcessTree } from '../../util/process-tree.ts';
+import { isAlive, killProcessTree, stopProcessTreeSync } from '../../util/process-tree.ts';
 import { CliRunner } from '../cli-runner.ts';
 import { httpRequest } from '../http.ts';
 import type { DownloadResult, ModelCache, ModelCatalog, RunningModel, RuntimeInfo, RuntimeWith, StartOptions } from '../types.ts';
@@ -118,14 +119,7 @@ class LlamaServerRuntime implements RuntimeWith<'catalog' | 'cache'> {
   }
 
   abandon(): void {
-    for (const server of this.servers.values()) {
-      try {
-        // Started detached: the process group is the whole tree.
-        process.kill(-server.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
+    for (const server of this.servers.values()) stopProcessTreeSync(server.pid);
     this.servers.clear();
   }
 
@@ -164,7 +158,7 @@ class LlamaServerRuntime implements RuntimeWith<'catalog' | 'cache'> {
    * taken in the meantime (and `lastAttempt` is false): the caller tries another.
    */
   private async launch(alias: string, modelPath: string, options: StartOptions, lastAttempt: boolean): Promise<ServerProcess | null> {
-    mkdirSync(this.config.cacheDir, { recursive: true });
+    makeFolders(this.config.cacheDir);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const logFile = path.join(this.config.cacheDir, `llama-server-${alias.replace(/[^A-Za-z0-9._-]/g, '_')}.log`);

@@ -4,14 +4,15 @@
 // removed with `ollama rm`, loaded by a first request and unloaded with `keep_alive: 0` (a
 // model left loaded keeps its memory until its keep-alive runs out). Chat goes to the
 // OpenAI-compatible API under `/v1`.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { EvalConfig } from '../../config/env.ts';
 import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
 import { spawnDetached } from '../../util/detached.ts';
-import { isAlive, killProcessTree } from '../../util/process-tree.ts';
+import { makeFolders } from '../../util/files.ts';
+import { isAlive, killProcessTree, stopProcessTreeSync } from '../../util/process-tree.ts';
 import { CliRunner, type RunOptions } from '../cli-runner.ts';
 import { errorMessage, httpRequest } from '../http.ts';
 import type {
@@ -195,12 +196,7 @@ class OllamaRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
 
   abandon(): void {
     if (this.ownedPid === null) return;
-    try {
-      // `ollama serve` was started detached: its process group is the whole tree.
-      process.kill(-this.ownedPid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
+    stopProcessTreeSync(this.ownedPid);
     rmSync(this.recordFile, { force: true });
     this.ownedPid = null;
   }
@@ -250,7 +246,7 @@ class OllamaRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
   private async ensureServer(options: StartOptions): Promise<{ pid: number | null; started: boolean }> {
     if (await this.answers()) return { pid: this.readRecord()?.pid ?? null, started: false };
     options.onProgress?.({ phase: 'service', message: `starting ollama serve on ${this.url}` });
-    mkdirSync(this.config.cacheDir, { recursive: true });
+    makeFolders(this.config.cacheDir);
     const logFile = path.join(this.config.cacheDir, 'ollama-serve.log');
     const started = await spawnDetached(this.config.bins.ollama, ['serve'], { logFile, env: this.env() });
     if (started === null) throw new RuntimeError(`Could not start '${this.config.bins.ollama} serve'.`, { hint: 'install Ollama, or set OLLAMA_BIN' });
