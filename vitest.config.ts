@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { junitReporters } from './src/report/junit.ts';
 import { modelProjects } from './src/suite/projects.ts';
 
 // node-llama-cpp reads CI as a strict boolean and throws at import on an empty value (`CI=`);
@@ -11,7 +10,7 @@ if (process.env.CI === '') delete process.env.CI;
 // - one project per model under evaluation (`npm run eval`), see src/suite/projects.ts.
 export default defineConfig({
   test: {
-    reporters: ['default', './reporters/edge-evals-reporter.ts', ...junitReporters()],
+    reporters: ['default', './reporters/edge-evals-reporter.ts'],
     projects: [
       {
         test: {

@@ -6,7 +6,7 @@
 // Around the eval tests it calibrates the machine (src/lifecycle/calibration.ts), before the
 // first model starts and after the last test. It does nothing in runs without eval tests
 // (`npm test`), and calibrates nothing when merging shards (their machines are not this one).
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, TestSpecification, Vitest } from 'vitest/node';
 import { loadConfig, type EvalConfig } from '../src/config/env.ts';
@@ -16,6 +16,7 @@ import { readPlan } from '../src/lifecycle/plan.ts';
 import { writeAndConclude } from '../src/report/conclude.ts';
 import { assembleResults } from '../src/results/assemble.ts';
 import { PARTIAL_RESULTS } from '../src/results/files.ts';
+import { makeFolders } from '../src/util/files.ts';
 
 const EVAL_FILE = /\.eval\.[cm]?[jt]s$/;
 
@@ -39,7 +40,7 @@ export default class EdgeEvalsReporter implements Reporter {
     if (meta === undefined && verdict === undefined) return;
     if (this.partialFd === null) {
       const file = path.join(this.settings().resultsDir, PARTIAL_RESULTS);
-      mkdirSync(path.dirname(file), { recursive: true });
+      makeFolders(path.dirname(file));
       this.partialFd = openSync(file, 'w');
     }
     writeSync(this.partialFd, `${JSON.stringify(meta ?? { verdict })}\n`);

@@ -5,9 +5,9 @@
 // handed to `save` at once, so quitting (q, Ctrl-C) or a crash loses nothing rated.
 import { TEXT_CRITERIA, type TextCriterion } from '../contract/criteria.ts';
 import { testId, type CaseResult } from '../contract/results.ts';
-import { visibleControls } from '../report/comparison.ts';
 import { wrap } from '../report/terminal.ts';
 import { answerKey, type Rating } from '../results/ratings.ts';
+import { visibleControls } from '../util/control-characters.ts';
 
 const QUESTIONS: Readonly<Record<TextCriterion, string>> = {
   accuracy: 'is what it says correct?',

@@ -11,12 +11,22 @@ import { closestNames } from '../util/suggest.ts';
 import { DEFAULT_CRITERIA_TOLERANCE, parseTolerances, type GateSettings } from './gate-settings.ts';
 import { DEFAULT_WEIGHTS, parseWeights } from './weights.ts';
 
+/** The longest delay setTimeout honours (about 24.8 days); Node fires longer ones after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** llama.cpp's seed is a 32-bit unsigned integer, and so are most servers'. */
+const MAX_SEED = 2 ** 32 - 1;
+
 export const RUNTIME_CHOICES = ['auto', 'embedded', 'foundry', 'ollama', 'llama-server', 'openai'] as const;
 export const PYTHON_SANDBOX_CHOICES = ['prefer', 'require'] as const;
 export const PROMPT_CACHE_CHOICES = ['cold', 'warm'] as const;
 export type PromptCacheMode = (typeof PROMPT_CACHE_CHOICES)[number];
 
-const integer = (min: number, fallback: number) =>
+/**
+ * An integer setting with an upper bound: a value past what the code can honour (a timer
+ * beyond setTimeout's range fires at once; a seed beyond 32 bits is truncated by the
+ * servers) would be accepted and then fail every case.
+ */
+const integer = (min: number, fallback: number, max: number) =>
   z
     .string()
     .trim()
@@ -24,8 +34,8 @@ const integer = (min: number, fallback: number) =>
     .transform((value, ctx) => {
       if (value === undefined || value === '') return fallback;
       const parsed = Number(value);
-      if (!Number.isInteger(parsed) || parsed < min) {
-        ctx.addIssue({ code: 'custom', message: `expected an integer >= ${min}` });
+      if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `expected an integer from ${min} to ${max}` });
         return z.NEVER;
       }
       return parsed;
@@ -127,11 +137,11 @@ export const EnvSchema = z.object({
       return z.NEVER;
     }
   }),
-  EVAL_HISTORY_LIMIT: integer(0, 20),
-  EVAL_REPEATS: integer(1, 1),
-  EVAL_WARMUP: integer(0, 1),
-  EVAL_MAX_TOKENS: integer(1, 256),
-  EVAL_TIMEOUT_MS: integer(1, 120_000),
+  EVAL_HISTORY_LIMIT: integer(0, 20, 10_000),
+  EVAL_REPEATS: integer(1, 1, 10_000),
+  EVAL_WARMUP: integer(0, 1, 100),
+  EVAL_MAX_TOKENS: integer(1, 256, 1_048_576),
+  EVAL_TIMEOUT_MS: integer(1, 120_000, MAX_TIMER_MS),
   // Unset: the client's own limit (DEFAULT_MAX_REPLY_BYTES in src/client/types.ts).
   EVAL_MAX_REPLY_BYTES: optionalString.transform((value, ctx) => {
     if (value === undefined) return undefined;
@@ -142,10 +152,10 @@ export const EnvSchema = z.object({
     }
     return parsed;
   }),
-  EVAL_LOAD_TIMEOUT_MS: integer(1, 900_000),
+  EVAL_LOAD_TIMEOUT_MS: integer(1, 900_000, MAX_TIMER_MS),
   EVAL_TEMPERATURE: number(0, 0, 2),
-  EVAL_SEED: integer(0, 42),
-  EVAL_THREADS: integer(0, 0),
+  EVAL_SEED: integer(0, 42, MAX_SEED),
+  EVAL_THREADS: integer(0, 0, 1024),
   EVAL_PYTHON_SANDBOX: choice(PYTHON_SANDBOX_CHOICES),
   EDGE_EVALS_CACHE: optionalString,
   EDGE_EVALS_SERVE_API_KEY: optionalString,

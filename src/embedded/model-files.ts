@@ -2,9 +2,10 @@
 // synthetic model generated on demand, or a catalog model downloaded into the cache folder
 // (`<cacheDir>/models`). Also the cache management behind `edge-evals cache ...` and the
 // download behind `edge-evals model download`.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { RuntimeError, type CachedModel } from '../contract/runtime.ts';
+import { makeFolders } from '../util/files.ts';
 import { closestNames } from '../util/suggest.ts';
 import { EMBEDDED_CATALOG, findCatalogEntry, type EmbeddedCatalogEntry } from './catalog.ts';
 import { plantedTruthFileName } from './synthetic/manifest.ts';
@@ -194,7 +195,7 @@ export async function downloadModel(
   if (options.signal?.aborted) throw failure('cancelled');
   if (unreachable !== null) throw failure(`${new URL(probeUrl).host} is not reachable (${unreachable})`);
 
-  mkdirSync(modelsDir, { recursive: true });
+  makeFolders(modelsDir);
   const { createModelDownloader } = await import('node-llama-cpp');
   try {
     const downloader = await createModelDownloader({

@@ -205,11 +205,6 @@ export function describeMachineLoad(results: Results): string | null {
   return `Machine load during the tests: ${parts.length === 0 ? 'not sampled' : parts.join(', ')}${calibrated}`;
 }
 
-/** Control characters (terminal escapes, NUL) from model output, made visible and inert. */
-export function visibleControls(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, (character) => `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
 /** `Intel Xeon (2 cores, 8 GB, linux 6.1, node v20.20.2)` */
 export function describeMachine(machine: Results['machine']): string {
   const { cpu, cores, memoryGB, os, node } = machine;

@@ -7,9 +7,21 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { EvalConfig } from '../config/env.ts';
 import type { Results } from '../contract/results.ts';
-import { LATEST_RESULTS, loadHistory, PARTIAL_RESULTS, readBaselineFile, saveBaseline, saveToHistory, writeJsonAtomic } from '../results/files.ts';
+import {
+  HISTORY_FOLDER,
+  LATEST_RESULTS,
+  loadHistory,
+  PARTIAL_RESULTS,
+  readBaselineFile,
+  saveBaseline,
+  saveToHistory,
+  toHistoryRun,
+  writeJsonAtomic,
+} from '../results/files.ts';
 import { ratingsFileFor, readRatings, withRatings, type Rating } from '../results/ratings.ts';
 import { compareToBaseline, type GateVerdict } from '../stats/gate.ts';
+import { describeFileError } from '../util/files.ts';
+import { JUNIT_REPORT } from './junit.ts';
 import { renderTerminalReport, shouldUseColor, terminalWidth } from './terminal.ts';
 import { DEFAULT_TREND_RUNS, GATE_VERDICT, HTML_REPORT, MARKDOWN_REPORT, shortPath, stepSummaryFile, writeReports } from './write.ts';
 
@@ -63,6 +75,8 @@ export function judgeRun(verdict: GateVerdict, incompleteReason: string | null):
  * How every run that has its results ends (the reporter's, or `npm run eval` after Ctrl-C):
  * latest.json written atomically, partial.jsonl dropped since latest.json holds all it had,
  * then concludeRun for a terminal of `stream`'s width and colours. The caller prints the text.
+ * A latest.json that cannot be written (a full disk) is an error; partial.jsonl is then kept,
+ * and the reports are written all the same, if they fit.
  */
 export function writeAndConclude(
   results: Results,
@@ -73,17 +87,24 @@ export function writeAndConclude(
   // People's ratings of answers that came back unchanged apply to this run too.
   const ratings = readRatingsOrWarn(ratingsFileFor(resultsFile));
   const rated = withRatings(results, ratings.ratings);
-  writeJsonAtomic(resultsFile, rated);
-  rmSync(path.join(config.resultsDir, PARTIAL_RESULTS), { force: true });
+  let unwritten: string | null = null;
+  try {
+    writeJsonAtomic(resultsFile, rated);
+    rmSync(path.join(config.resultsDir, PARTIAL_RESULTS), { force: true });
+  } catch (error) {
+    unwritten = `could not write ${shortPath(resultsFile)}: ${describeFileError(error)}`;
+  }
   const conclusion = concludeRun(rated, {
     config,
     resultsFile,
-    resultsFileCurrent: true,
+    resultsFileCurrent: unwritten === null,
     state: options.state,
     unhandledErrors: options.unhandledErrors,
     terminal: { width: terminalWidth(stream), color: shouldUseColor(stream) },
   });
-  return ratings.warning === null ? conclusion : { ...conclusion, text: `${conclusion.text}warning: ${ratings.warning}\n` };
+  const text = `${conclusion.text}${ratings.warning === null ? '' : `warning: ${ratings.warning}\n`}`;
+  if (unwritten === null) return { ...conclusion, text };
+  return { ...conclusion, text: `${text}error: ${unwritten}\n`, exitCode: conclusion.exitCode === null || conclusion.exitCode === 0 ? 1 : conclusion.exitCode };
 }
 
 /** The ratings of a results folder; an unreadable ratings file is a warning at the end of a run, never its failure. */
@@ -100,13 +121,19 @@ export function concludeRun(results: Results, options: ConcludeOptions): Conclus
   const notes: string[] = [];
   const warnings: string[] = [];
   const errors: string[] = [];
+  /** Files the run should have written (a report, the baseline asked for) and could not. */
+  const unwritten: string[] = [];
   let exitCode: number | null = null;
   const interrupted = options.state === 'interrupted' || results.interrupted !== undefined;
 
-  // A cut-short run would show in the trend as a dip or a gap that nothing changed to cause.
-  if (!interrupted) saveToHistory(config.resultsDir, results, config.historyLimit, options.resultsFileCurrent === true ? options.resultsFile : undefined);
-  const history = loadHistory(config.resultsDir, Math.min(DEFAULT_TREND_RUNS, config.historyLimit));
+  // The trend as it will be once this run is kept in the history, which is written last: on a
+  // disk with room for only some files, the reports come first. A cut-short run would show in
+  // the trend as a dip or a gap that nothing changed to cause: it is not kept.
+  const trendRuns = Math.min(DEFAULT_TREND_RUNS, config.historyLimit);
+  const keep = !interrupted && trendRuns > 0;
+  const history = loadHistory(config.resultsDir, keep ? trendRuns - 1 : trendRuns);
   for (const skipped of history.skipped) warnings.push(`history file left out of the trend: ${skipped.reason}`);
+  const trend = keep ? [...history.runs, toHistoryRun(results)] : history.runs;
 
   let verdict: GateVerdict | null = null;
   if (config.baselinePath !== undefined) {
@@ -125,10 +152,14 @@ export function concludeRun(results: Results, options: ConcludeOptions): Conclus
     if (interrupted) {
       warnings.push(`not saving a baseline from an interrupted run (${config.saveBaselinePath})`);
     } else {
-      saveBaseline(config.saveBaselinePath, results, shortPath(options.resultsFile));
-      notes.push(`Saved baseline ${shortPath(config.saveBaselinePath)}`);
-      const failed = results.models.reduce((sum, model) => sum + model.failed + model.errored, 0);
-      if (failed > 0) warnings.push(`the saved baseline includes ${failed} failed test${failed === 1 ? '' : 's'}`);
+      try {
+        saveBaseline(config.saveBaselinePath, results, shortPath(options.resultsFile));
+        notes.push(`Saved baseline ${shortPath(config.saveBaselinePath)}`);
+        const failed = results.models.reduce((sum, model) => sum + model.failed + model.errored, 0);
+        if (failed > 0) warnings.push(`the saved baseline includes ${failed} failed test${failed === 1 ? '' : 's'}`);
+      } catch (error) {
+        unwritten.push(`could not save the baseline ${shortPath(config.saveBaselinePath)}: ${describeFileError(error)}`);
+      }
     }
   }
 
@@ -137,15 +168,27 @@ export function concludeRun(results: Results, options: ConcludeOptions): Conclus
   if (verdict === null) rmSync(verdictFile, { force: true });
   const written = writeReports(
     results,
-    { verdict, history: history.runs },
+    { verdict, history: trend },
     {
       markdownFile: path.join(config.resultsDir, MARKDOWN_REPORT),
       htmlFile: path.join(config.resultsDir, HTML_REPORT),
+      junitFile: path.join(config.resultsDir, JUNIT_REPORT),
       verdictFile: verdict === null ? null : verdictFile,
       stepSummaryFile: stepSummaryFile(options.env),
     },
   );
   warnings.push(...written.warnings);
+  unwritten.push(...written.errors);
+  errors.push(...unwritten);
+  if (!interrupted) {
+    try {
+      saveToHistory(config.resultsDir, results, config.historyLimit, options.resultsFileCurrent === true ? options.resultsFile : undefined);
+    } catch (error) {
+      warnings.push(`could not keep a copy of this run in ${shortPath(path.join(config.resultsDir, HISTORY_FOLDER))}: ${describeFileError(error)}`);
+    }
+  }
+  // Reports missing for want of space are a failed run, whatever the tests said.
+  if (unwritten.length > 0 && (exitCode === null || exitCode === 0)) exitCode = 1;
 
   const lines = [
     renderTerminalReport(results, { ...options.terminal, verdict }).trimEnd(),

@@ -2,7 +2,7 @@
 // criterion per model, people's agreement with the judge, and one answer's scores in its card.
 import { CRITERIA } from '../contract/criteria.ts';
 import type { CaseResult, Results } from '../contract/results.ts';
-import { visibleControls } from './comparison.ts';
+import { visibleControls } from '../util/control-characters.ts';
 import { AGREEMENT_NOTE, agreementRows, answerScoreLines, CRITERION_LABELS, describeCriteria, describeJudge } from './criteria.ts';
 import { escapeHtml, scoreChart } from './svg.ts';
 

@@ -6,6 +6,7 @@ import { metricsLine } from '../client/metrics.ts';
 import { testId, type CaseResult, type Results } from '../contract/results.ts';
 import type { HistoryRun } from '../results/files.ts';
 import type { Finding, GateVerdict } from '../stats/gate.ts';
+import { visibleControls } from '../util/control-characters.ts';
 import {
   collectFailures,
   comparableRuns,
@@ -24,7 +25,6 @@ import {
   trendLabels,
   trendModels,
   trendValues,
-  visibleControls,
   type Failure,
 } from './comparison.ts';
 import { formatMB, formatMs, formatRate } from './format.ts';

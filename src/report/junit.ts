@@ -1,19 +1,90 @@
-// JUnit XML through vitest's own reporter, for eval runs only: `npm run eval` (and its
-// `--merge-reports`) hands vitest the run plan; `npm test` has none and writes no JUnit file.
-import path from 'node:path';
-import { ConfigError, loadConfig } from '../config/env.ts';
-import { PLAN_ENV } from '../lifecycle/plan.ts';
+// JUnit XML of a run, rendered from its results like every other report, so that it is written
+// at the end with them (atomically, never left empty), also for a run concluded after Ctrl-C
+// or merged from shards. vitest's own JUnit reporter opens its file when the run starts: a
+// crash, a Ctrl-C or a full disk left it empty.
+import type { CaseResult, Results } from '../contract/results.ts';
+import { visibleControls } from '../util/control-characters.ts';
+import { collectFailures, describeInterruption } from './comparison.ts';
 
 export const JUNIT_REPORT = 'junit.xml';
 
-export function junitReporters(env: NodeJS.ProcessEnv = process.env): ['junit', { outputFile: string }][] {
-  if (env[PLAN_ENV] === undefined || env[PLAN_ENV] === '') return [];
-  try {
-    return [['junit', { outputFile: path.join(loadConfig({ env }).resultsDir, JUNIT_REPORT) }]];
-  } catch (error) {
-    // The eval command validated the configuration before starting vitest; only a direct
-    // vitest call with a broken configuration gets here, and the eval projects say why.
-    if (error instanceof ConfigError) return [];
-    throw error;
-  }
+/** Text as XML 1.0 accepts it: markup escaped, control characters shown as `\xNN` (XML forbids most). */
+function xml(text: string): string {
+  return visibleControls(text).replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+}
+
+function attributes(values: Record<string, string | number>): string {
+  return Object.entries(values)
+    .map(([name, value]) => ` ${name}="${xml(String(value))}"`)
+    .join('');
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(3);
+const caseMs = (testCase: CaseResult) => testCase.metrics?.streamCloseMs ?? 0;
+
+interface Counts {
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+}
+
+function count(cases: readonly CaseResult[]): Counts {
+  return {
+    tests: cases.length,
+    failures: cases.filter((testCase) => testCase.status === 'fail').length,
+    errors: cases.filter((testCase) => testCase.status === 'error').length,
+    skipped: cases.filter((testCase) => testCase.status === 'skip').length,
+  };
+}
+
+function testcase(testCase: CaseResult, reasons: readonly string[]): string[] {
+  const open = `    <testcase${attributes({ classname: testCase.model, name: testCase.name, time: seconds(caseMs(testCase)) })}>`;
+  const body: string[] = [];
+  const detail = reasons.map((reason) => `- ${reason}`).join('\n');
+  if (testCase.status === 'fail') body.push(`      <failure${attributes({ message: `${reasons.length} check${reasons.length === 1 ? '' : 's'} failed`, type: 'checks' })}>${xml(detail)}</failure>`);
+  if (testCase.status === 'error') body.push(`      <error${attributes({ message: reasons[0] ?? 'error', type: 'error' })}>${xml(detail)}</error>`);
+  if (testCase.status === 'skip') body.push(`      <skipped${attributes({ message: 'every check was skipped (content is not judged on synthetic models)' })}/>`);
+  if (testCase.response !== '') body.push(`      <system-out>${xml(testCase.response)}</system-out>`);
+  return [open, ...body, '    </testcase>'];
+}
+
+export function renderJunit(results: Results): string {
+  const reasons = new Map(collectFailures(results).map((failure) => [`${failure.model}\u0000${failure.prompt}\u0000${failure.repeat}`, failure.reasons]));
+  const reasonsOf = (testCase: CaseResult) =>
+    reasons.get(`${testCase.model}\u0000${testCase.prompt}\u0000${testCase.repeat}`) ??
+    // A model that could not start is one failure entry; each of its tests carries the error.
+    [testCase.error ?? 'failed'];
+  const suites = results.models.map((model) => {
+    const cases = results.cases.filter((testCase) => testCase.model === model.alias);
+    const time = cases.reduce((sum, testCase) => sum + caseMs(testCase), 0);
+    return [
+      `  <testsuite${attributes({ name: model.alias, ...count(cases), time: seconds(time), timestamp: results.createdAt })}>`,
+      ...cases.flatMap((testCase) => testcase(testCase, reasonsOf(testCase))),
+      '  </testsuite>',
+    ];
+  });
+  const interruption = describeInterruption(results);
+  // An interrupted run is one error more, so that CI never reads the cases it has as a complete run.
+  const interruptedSuite =
+    interruption === null
+      ? []
+      : [
+          `  <testsuite${attributes({ name: 'edge-evals', tests: 1, failures: 0, errors: 1, skipped: 0, time: '0.000', timestamp: results.createdAt })}>`,
+          `    <testcase${attributes({ classname: 'edge-evals', name: 'run completed', time: '0.000' })}>`,
+          `      <error${attributes({ message: interruption, type: 'interrupted' })}/>`,
+          '    </testcase>',
+          '  </testsuite>',
+        ];
+  const totals = count(results.cases);
+  if (interruption !== null) totals.errors++;
+  const time = results.cases.reduce((sum, testCase) => sum + caseMs(testCase), 0);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attributes({ name: 'edge-evals', ...totals, tests: totals.tests + (interruption === null ? 0 : 1), time: seconds(time), timestamp: results.createdAt })}>`,
+    ...suites.flat(),
+    ...interruptedSuite,
+    '</testsuites>',
+    '',
+  ].join('\n');
 }

@@ -4,6 +4,7 @@
 import type { Results } from '../contract/results.ts';
 import type { HistoryRun } from '../results/files.ts';
 import type { Finding, GateVerdict } from '../stats/gate.ts';
+import { visibleControls } from '../util/control-characters.ts';
 import {
   collectFailures,
   comparableRuns,
@@ -22,7 +23,6 @@ import {
   TREND_METRICS,
   trendModels,
   trendValues,
-  visibleControls,
   type Failure,
 } from './comparison.ts';
 import { AGREEMENT_NOTE, agreementRows, describeCriteria, describeJudge } from './criteria.ts';

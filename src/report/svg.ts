@@ -1,10 +1,19 @@
 // Inline SVG charts for the HTML report, generated as strings: no chart library, no script,
-// nothing fetched when the page is viewed. Every label goes through escapeHtml, and every
+// nothing fetched when the page is viewed. Every label goes through svgText, and every
 // mark carries a <title> so a pointer shows the exact figures without JavaScript.
 import { quantileOfSorted } from '../stats/summary.ts';
+import { withoutControls } from '../util/control-characters.ts';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+}
+
+/**
+ * Text of a chart: escaped, with control characters removed. Labels are model and test names,
+ * which an endpoint or a user chose; XML, which SVG is, does not allow most control characters.
+ */
+function svgText(text: string): string {
+  return escapeHtml(withoutControls(text));
 }
 
 /** Colour-blind-safe (Okabe-Ito based), readable on white; a model keeps its colour in every chart. */
@@ -60,7 +69,7 @@ function horizontalFrame(labels: readonly string[], rows: number, max: number, f
     const position = round(x(tick));
     ticks.push(
       `<line x1="${position}" x2="${position}" y1="${TOP}" y2="${plotBottom}" class="grid"/>` +
-        `<text x="${position}" y="${plotBottom + 18}" text-anchor="middle" class="tick">${escapeHtml(format(tick))}</text>`,
+        `<text x="${position}" y="${plotBottom + 18}" text-anchor="middle" class="tick">${svgText(format(tick))}</text>`,
     );
   }
   return { left, plotWidth, height: plotBottom + AXIS_HEIGHT, x, axis: ticks.join('') };
@@ -68,15 +77,15 @@ function horizontalFrame(labels: readonly string[], rows: number, max: number, f
 
 function svg(height: number, title: string, body: string): string {
   return (
-    `<svg viewBox="0 0 ${CHART_WIDTH} ${height}" width="100%" role="img" aria-label="${escapeHtml(title)}">` +
-    `<title>${escapeHtml(title)}</title>${body}</svg>`
+    `<svg viewBox="0 0 ${CHART_WIDTH} ${height}" width="100%" role="img" aria-label="${svgText(title)}">` +
+    `<title>${svgText(title)}</title>${body}</svg>`
   );
 }
 
 function rowLabel(label: string, row: number, left: number): string {
   const characters = Math.floor((left - 12) / CHAR_WIDTH);
   const y = round(TOP + row * ROW_HEIGHT + ROW_HEIGHT / 2 + 4);
-  return `<text x="${left - 8}" y="${y}" text-anchor="end" class="label"><title>${escapeHtml(label)}</title>${escapeHtml(clipLabel(label, characters))}</text>`;
+  return `<text x="${left - 8}" y="${y}" text-anchor="end" class="label"><title>${svgText(label)}</title>${svgText(clipLabel(label, characters))}</text>`;
 }
 
 export interface DistributionSeries {
@@ -106,11 +115,11 @@ export function distributionChart(title: string, series: readonly DistributionSe
       .map((value, index) => {
         // Deterministic jitter spreads equal values without randomness in the output.
         const offset = ((index * 7) % 11) - 5;
-        return `<circle cx="${round(frame.x(value))}" cy="${round(middle + offset * 1.3)}" r="2.6" fill="${colour}" fill-opacity="0.55"><title>${escapeHtml(`${entry.label}: ${format(value)}`)}</title></circle>`;
+        return `<circle cx="${round(frame.x(value))}" cy="${round(middle + offset * 1.3)}" r="2.6" fill="${colour}" fill-opacity="0.55"><title>${svgText(`${entry.label}: ${format(value)}`)}</title></circle>`;
       })
       .join('');
     return (
-      `${label}<g class="series" data-series="${escapeHtml(entry.label)}"><title>${escapeHtml(summary)}</title>` +
+      `${label}<g class="series" data-series="${svgText(entry.label)}"><title>${svgText(summary)}</title>` +
       `<line x1="${round(frame.x(min))}" x2="${round(frame.x(highest))}" y1="${round(middle)}" y2="${round(middle)}" stroke="${colour}" stroke-width="1.5"/>` +
       `<rect x="${round(frame.x(q1))}" y="${boxTop}" width="${round(Math.max(1, frame.x(q3) - frame.x(q1)))}" height="18" fill="${colour}" fill-opacity="0.18" stroke="${colour}"/>` +
       `<line x1="${round(frame.x(median))}" x2="${round(frame.x(median))}" y1="${boxTop}" y2="${round(middle + 9)}" stroke="${colour}" stroke-width="3"/>` +
@@ -137,9 +146,9 @@ export function barChart(title: string, bars: readonly BarSeries[], format: (val
     const text = format(bar.value);
     const inside = end - frame.left > text.length * CHAR_WIDTH + 12;
     return (
-      `${label}<g class="series" data-series="${escapeHtml(bar.label)}"><title>${escapeHtml(`${bar.label}: ${text}`)}</title>` +
+      `${label}<g class="series" data-series="${svgText(bar.label)}"><title>${svgText(`${bar.label}: ${text}`)}</title>` +
       `<rect x="${frame.left}" y="${round(middle - 10)}" width="${round(Math.max(1, end - frame.left))}" height="20" fill="${seriesColour(row)}" fill-opacity="0.85"/>` +
-      `<text x="${round(inside ? end - 6 : end + 6)}" y="${round(middle + 4)}" text-anchor="${inside ? 'end' : 'start'}" class="${inside ? 'value inside' : 'value'}">${escapeHtml(text)}</text></g>`
+      `<text x="${round(inside ? end - 6 : end + 6)}" y="${round(middle + 4)}" text-anchor="${inside ? 'end' : 'start'}" class="${inside ? 'value inside' : 'value'}">${svgText(text)}</text></g>`
     );
   });
   return svg(frame.height, title, frame.axis + rows.join(''));
@@ -167,14 +176,14 @@ export function lineChart(title: string, xLabels: readonly string[], series: rea
     const tick = step * scale.step;
     parts.push(
       `<line x1="${left}" x2="${left + plotWidth}" y1="${round(y(tick))}" y2="${round(y(tick))}" class="grid"/>` +
-        `<text x="${left - 6}" y="${round(y(tick) + 4)}" text-anchor="end" class="tick">${escapeHtml(format(tick))}</text>`,
+        `<text x="${left - 6}" y="${round(y(tick) + 4)}" text-anchor="end" class="tick">${svgText(format(tick))}</text>`,
     );
   }
   // At most about six x labels, always the first and the last run.
   const every = Math.max(1, Math.ceil(xLabels.length / 6));
   xLabels.forEach((label, index) => {
     if (index % every !== 0 && index !== xLabels.length - 1) return;
-    parts.push(`<text x="${round(x(index))}" y="${TOP + plotHeight + 18}" text-anchor="middle" class="tick">${escapeHtml(label)}</text>`);
+    parts.push(`<text x="${round(x(index))}" y="${TOP + plotHeight + 18}" text-anchor="middle" class="tick">${svgText(label)}</text>`);
   });
   series.forEach((entry, index) => {
     const colour = seriesColour(index);
@@ -192,16 +201,16 @@ export function lineChart(title: string, xLabels: readonly string[], series: rea
       .map((value, position) =>
         value === null
           ? ''
-          : `<circle cx="${round(x(position))}" cy="${round(y(value))}" r="3" fill="${colour}"><title>${escapeHtml(`${entry.label}, ${xLabels[position] ?? ''}: ${format(value)}`)}</title></circle>`,
+          : `<circle cx="${round(x(position))}" cy="${round(y(value))}" r="3" fill="${colour}"><title>${svgText(`${entry.label}, ${xLabels[position] ?? ''}: ${format(value)}`)}</title></circle>`,
       )
       .join('');
     const legendX = 12 + (index % 3) * 236;
     const legendY = legendTop + Math.floor(index / 3) * 20;
     parts.push(
-      `<g class="series" data-series="${escapeHtml(entry.label)}">` +
+      `<g class="series" data-series="${svgText(entry.label)}">` +
         (path === '' ? '' : `<path d="${path}" fill="none" stroke="${colour}" stroke-width="2"/>`) +
         `${points}<rect x="${legendX}" y="${legendY}" width="12" height="12" fill="${colour}"/>` +
-        `<text x="${legendX + 18}" y="${legendY + 10}" class="label">${escapeHtml(clipLabel(entry.label, 30))}</text></g>`,
+        `<text x="${legendX + 18}" y="${legendY + 10}" class="label">${svgText(clipLabel(entry.label, 30))}</text></g>`,
     );
   });
   return svg(height, title, parts.join(''));

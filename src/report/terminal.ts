@@ -4,6 +4,7 @@
 import type { Results } from '../contract/results.ts';
 import type { GateVerdict } from '../stats/gate.ts';
 import { agreementRows, describeCriteria, describeJudge } from './criteria.ts';
+import { terminalText } from '../util/control-characters.ts';
 import {
   collectFailures,
   comparisonColumns,
@@ -15,7 +16,6 @@ import {
   modelVerdict,
   recommendationLines,
   skippedChecksNote,
-  visibleControls,
   type ComparisonColumn,
 } from './comparison.ts';
 import { describeConfidence, describeFinding, describeMachineComparison, describeTests, describeWarning, notableFindings, verdictTitle } from './gate.ts';
@@ -127,11 +127,11 @@ export function renderTerminalReport(results: Results, options: TerminalOptions 
   };
   const out: string[] = [];
   const block = (text: string, indent = 0, style?: Style) => {
-    for (const line of wrap(visibleControls(text), width - indent, 2)) out.push(`${' '.repeat(indent)}${style === undefined ? line : paint(style, line)}`);
+    for (const line of wrap(terminalText(text), width - indent, 2)) out.push(`${' '.repeat(indent)}${style === undefined ? line : paint(style, line)}`);
   };
   // Wrapped as plain text first, so that colour codes never count towards the width.
   const bullet = (symbol: string, style: Style, text: string) => {
-    wrap(`${symbol} ${visibleControls(text)}`, width - 2, 2).forEach((line, index) => {
+    wrap(`${symbol} ${terminalText(text)}`, width - 2, 2).forEach((line, index) => {
       out.push(`  ${index === 0 ? `${paint(style, symbol)}${line.slice(symbol.length)}` : line}`);
     });
   };
@@ -148,7 +148,7 @@ export function renderTerminalReport(results: Results, options: TerminalOptions 
     out.push('No models were evaluated.');
   } else {
     const all = comparisonColumns(results);
-    const cells = results.models.map((model) => all.map((column) => visibleControls(column.value(model))));
+    const cells = results.models.map((model) => all.map((column) => terminalText(column.value(model))));
     const { columns, widths } = layoutTable(all, cells, width);
     const failures = collectFailures(results);
     const verdictStyle = { pass: 'green', planted: 'yellow', fail: 'red' } as const;

@@ -1,13 +1,13 @@
 // Results and baseline files on disk: atomic writes, validated reads with errors a person
 // can act on (which file, what is wrong, where in it), and the bounded history of runs.
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config/env.ts';
 import { Baseline, toBaseline } from '../contract/baseline.ts';
 import { RESULTS_SCHEMA_VERSION, Results, RunSummary, testId, type CaseResult } from '../contract/results.ts';
-import { copyFileAtomic, writeFileAtomic } from '../util/files.ts';
+import { copyFileAtomic, makeFolders, writeFileAtomic } from '../util/files.ts';
 import { writeJsonFileAtomic } from '../util/json-file.ts';
 import { jsonErrorOffset, lineAndColumn } from '../util/json-position.ts';
 import { upgradeResultsData } from './upgrade.ts';
@@ -204,7 +204,7 @@ function readHistoryIndex(folder: string): Map<string, HistoryRun> {
 export function saveToHistory(resultsDir: string, results: Results, limit = DEFAULT_HISTORY_LIMIT, copyOf?: string): string | null {
   if (limit <= 0) return null;
   const folder = path.join(resultsDir, HISTORY_FOLDER);
-  mkdirSync(folder, { recursive: true });
+  makeFolders(folder);
   const stem = historyStem(results.createdAt);
   const existing = new Set(historyFiles(folder));
   let name = `${stem}.json`;

@@ -18,6 +18,7 @@ import { scoreAnswer, type CriteriaSpec } from '../criteria/index.ts';
 import { recentResources, reconnectModel, recordAnswer, type ControlAccess } from '../lifecycle/control-client.ts';
 import type { ModelLease } from '../lifecycle/coordinator.ts';
 import { endpointApiKey } from '../runtimes/endpoint-key.ts';
+import { terminalText } from '../util/control-characters.ts';
 import type { PlannedCase } from './cases.ts';
 import { answerKnown, applyPlantedTruth, verdictProblems } from './planted.ts';
 import type { Thresholds } from './thresholds.ts';
@@ -147,7 +148,7 @@ export class CaseRecorder {
 
   /** The case keeps the last reply it was given (and its metrics); an earlier one stays in the UI. */
   async recordReply(outcome: ChatOutcome, settings: ChatSettings): Promise<void> {
-    if (this.response !== '') await this.context.annotate(this.response, 'response');
+    if (this.response !== '') await this.context.annotate(terminalText(this.response), 'response');
     this.response = outcome.response;
     this.answer = outcome.answer;
     this.messages = settings.messages;
@@ -270,25 +271,27 @@ export class CaseRecorder {
 
     // What a person reads in the vitest UI (and JUnit keeps as properties). Each annotation is a
     // round trip to vitest's main process that the test waits for: three, sent together.
+    // vitest also prints them (and failure messages) in the terminal and CI logs: the model's
+    // text in them is shown, never obeyed.
     const verdict = (check: AssertionResult) =>
       check.skipped === true ? 'SKIP' : check.planted !== undefined ? (check.pass ? 'MISSED' : 'EXPECTED FAIL') : check.pass ? 'PASS' : 'FAIL';
     const checkLines = checks.map((check) => `${verdict(check)} ${check.type}: ${check.reason}${check.planted === undefined ? '' : ` (planted defect: ${check.planted})`}`);
     const resultLines = [...(metrics === null ? [] : [metricsLine(metrics)]), ...(this.plantedNote === null ? [] : [this.plantedNote]), ...checkLines];
     const anyWrong = checks.some((check) => check.skipped !== true && check.pass !== (check.planted === undefined));
     await Promise.all([
-      this.response === '' ? null : context.annotate(this.response, 'response'),
-      resultLines.length === 0 ? null : context.annotate(resultLines.join('\n'), anyWrong ? 'check-failed' : 'checks'),
-      criteria.length === 0 ? null : context.annotate(criteria.map(describeScore).join('\n'), 'criteria'),
+      this.response === '' ? null : context.annotate(terminalText(this.response), 'response'),
+      resultLines.length === 0 ? null : context.annotate(terminalText(resultLines.join('\n')), anyWrong ? 'check-failed' : 'checks'),
+      criteria.length === 0 ? null : context.annotate(terminalText(criteria.map(describeScore).join('\n')), 'criteria'),
     ]);
 
-    if (status === 'error') throw new Error(this.error ?? 'unknown error');
+    if (status === 'error') throw new Error(terminalText(this.error ?? 'unknown error'));
     if (status === 'skip') context.skip('every check was skipped (content is not judged on synthetic models without known answers)');
     // A failure planted in a model with known answers is expected: the test passes, its status stays 'fail'.
     const problems = verdictProblems(checks, this.unknownPlantedChecks);
     if (problems.length > 0) {
       const expectedFailures = checks.filter((check) => check.planted !== undefined && !check.pass).length;
       const besides = expectedFailures === 0 ? '' : ` (besides ${expectedFailures} expected failure${expectedFailures === 1 ? '' : 's'} of planted defects)`;
-      throw new Error(`${problems.length} of ${checks.length} checks went wrong${besides}:\n${problems.map((problem) => `- ${problem}`).join('\n')}`);
+      throw new Error(terminalText(`${problems.length} of ${checks.length} checks went wrong${besides}:\n${problems.map((problem) => `- ${problem}`).join('\n')}`));
     }
   }
 }

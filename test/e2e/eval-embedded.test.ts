@@ -8,10 +8,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CaseMeta } from '../../src/contract/case-meta.ts';
 import { readResultsFile } from '../../src/results/files.ts';
-import { isAlive } from '../../src/util/process-tree.ts';
+import { isAlive, sampleProcessTree } from '../../src/util/process-tree.ts';
 import { evalRun, resultsFile } from '../support/eval-run.ts';
 import { plantedTruth } from '../support/planted-truth.ts';
-import { waitForNoProcesses } from '../support/processes.ts';
+import { processesMatching, waitForNoProcesses } from '../support/processes.ts';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-e2e-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -48,7 +48,7 @@ describe('npm run eval on the embedded runtime', () => {
     const { cache, results } = folders('misconfigured');
     const run = await evalRun([], { EDGE_EVALS_CACHE: cache, EVAL_RESULTS_DIR: results, EVAL_REPEATS: 'lots', EVAL_RUNTIME: 'ollamma' });
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toContain('EVAL_REPEATS="lots": expected an integer >= 1');
+    expect(run.stderr).toContain('EVAL_REPEATS="lots": expected an integer from 1 to 10000');
     expect(run.stderr).toContain('EVAL_RUNTIME="ollamma": expected one of auto, embedded');
     expect(run.stderr).not.toMatch(/^\s+at /m);
     expect(existsSync(cache)).toBe(false);
@@ -124,5 +124,36 @@ describe('npm run eval on the embedded runtime', () => {
     expect(finished.all).not.toMatch(/^\s+at /m);
     expect(readFileSync(path.join(results, 'report.md'), 'utf8')).toContain(`> ⚠️ **Interrupted (SIGINT): ${count} measured before the run stopped; not reached: fixture-tiny.`);
     expect(readFileSync(path.join(results, 'report.html'), 'utf8')).toContain('<p class="verdict interrupted" id="interrupted">Interrupted (SIGINT)');
+    // junit.xml is written with the reports, from the same cases: never the empty file vitest's
+    // own JUnit reporter left, which opened it at the start.
+    const junit = readFileSync(path.join(results, 'junit.xml'), 'utf8');
+    expect(junit.match(/<testcase classname="fixture-medium"/g)).toHaveLength(output.cases.length);
+    expect(junit).toContain(`<error message="Interrupted (SIGINT): ${count} measured before the run stopped`);
+  }, 600_000);
+
+  it('concludes the run from the cases measured so far when vitest itself is killed, and leaves nothing running', async () => {
+    const { cache, results } = folders('crashed');
+    const run = evalRun([], { EDGE_EVALS_CACHE: cache, EVAL_RESULTS_DIR: results, EVAL_MODELS: 'fixture-tiny', EVAL_REPEATS: '3' });
+    await waitFor(() => (partialCases(results).length > 0 ? true : undefined), 300_000, 'the first case');
+    // The vitest process this eval command started (never another run's on the machine):
+    // killed at once, its reporter never runs.
+    const family = new Set((await sampleProcessTree([run.pid as number])).map((member) => member.pid));
+    const [vitest] = processesMatching('vitest.mjs', 'run', '--project', 'fixture-tiny').filter((pid) => family.has(pid));
+    expect(vitest).toBeDefined();
+    process.kill(vitest as number, 'SIGKILL');
+    const finished = await run;
+    expect(finished.exitCode, finished.all).toBe(1);
+    expect(finished.stderr).toMatch(/\[edge-evals\] vitest ended \(SIGKILL\) before concluding the run: interrupted after \d+ cases?; partial results follow/);
+    const output = readResultsFile(resultsFile(results));
+    expect(output.interrupted?.signal).toBe('SIGKILL');
+    expect(output.cases.length).toBeGreaterThan(0);
+    const junit = readFileSync(path.join(results, 'junit.xml'), 'utf8');
+    expect(junit.match(/<testcase classname="fixture-tiny"/g)).toHaveLength(output.cases.length);
+    expect(junit).toContain('<error message="Interrupted (SIGKILL)');
+    // The service followed the vitest process it was bound to; vitest's workers ended with it.
+    expect(await waitForNoProcesses(['serve', cache])).toEqual([]);
+    const deadline = Date.now() + 10_000;
+    while ([...family].some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect([...family].filter(isAlive)).toEqual([]);
   }, 600_000);
 });

@@ -49,7 +49,7 @@ describe('npm run eval with a baseline', { timeout: RUN_TIMEOUT_MS * 6 }, () => 
     expect(baseline.runtime.name).toBe('embedded');
     expect(baseline.models.map((model) => model.modelId)).toEqual([expect.any(String)]);
     for (const report of ['latest.json', 'report.md', 'report.html', 'junit.xml']) expect(existsSync(path.join(single, report)), report).toBe(true);
-    expect(readFileSync(path.join(single, 'junit.xml'), 'utf8')).toContain('name="fixture-small &gt; chat/introduce-yourself #1"');
+    expect(readFileSync(path.join(single, 'junit.xml'), 'utf8')).toContain('name="fixture-small &#62; chat/introduce-yourself #1"');
 
     const passed = await evalRun([], { EVAL_RESULTS_DIR: gated, EVAL_BASELINE: baselineFile, EVAL_GATE_TOLERANCES: SHARED_MACHINE_TOLERANCES });
     expect(passed.exitCode, passed.all).toBe(0);

@@ -45,7 +45,7 @@ describe('concludeRun', () => {
     expect(conclusion.exitCode).toBeNull();
     expect(conclusion.verdict).toBeNull();
     expect(existsSync(stale)).toBe(false);
-    expect(readdirSync(path.join(dir, 'results')).sort()).toEqual(['history', 'report.html', 'report.md']);
+    expect(readdirSync(path.join(dir, 'results')).sort()).toEqual(['history', 'junit.xml', 'report.html', 'report.md']);
     expect(readdirSync(path.join(dir, 'results', 'history')).sort()).toEqual(['2026-01-02T03-04-05-000Z.json', 'index.jsonl']);
     expect(conclusion.text).toMatch(/^Model +Load  TTFT p50/m);
   });

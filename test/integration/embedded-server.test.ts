@@ -409,15 +409,15 @@ describe('a client that goes away', () => {
 });
 
 describe('start-up errors', () => {
-  it('exits 1 at once for an unknown --model, with the reason and no stack trace', async () => {
+  it('exits 2 at once for an unknown --model (a usage error, as for `model run`), with the reason and no stack trace', async () => {
     const result = await execa(process.execPath, [BIN, 'serve', '--model', 'fixture-tinny'], {
       env: { EDGE_EVALS_CACHE: cacheDir },
       reject: false,
       timeout: 30_000,
     });
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/unknown model 'fixture-tinny'/);
+    expect(result.stderr).toMatch(/--model fixture-tinny: unknown model 'fixture-tinny'/);
     expect(result.stderr).toMatch(/did you mean fixture-tiny/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });

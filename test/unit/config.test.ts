@@ -51,9 +51,20 @@ describe('loadConfig', () => {
     const error = configError({ EVAL_REPEATS: 'three', EVAL_RUNTIME: 'docker', EVAL_PYTHON_SANDBOX: 'always' });
     expect(error.message).toContain('EVAL_PYTHON_SANDBOX="always": expected one of prefer, require');
     expect(error.exitCode).toBe(2);
-    expect(error.message).toContain('EVAL_REPEATS="three": expected an integer >= 1');
+    expect(error.message).toContain('EVAL_REPEATS="three": expected an integer from 1 to 10000');
     expect(error.message).toContain('EVAL_RUNTIME="docker": expected one of auto, embedded, foundry, ollama, llama-server, openai');
     expect(error.message).toContain('.env.example');
+  });
+
+  it('rejects numbers past what the harness can honour: a timer beyond 2^31-1 ms, a seed beyond 32 bits', () => {
+    const error = configError({ EVAL_TIMEOUT_MS: '9999999999', EVAL_SEED: '99999999999999999999', EVAL_LOAD_TIMEOUT_MS: '1e10', EVAL_REPEATS: '1.5' });
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain('EVAL_TIMEOUT_MS="9999999999": expected an integer from 1 to 2147483647');
+    expect(error.message).toContain('EVAL_SEED="99999999999999999999": expected an integer from 0 to 4294967295');
+    expect(error.message).toContain('EVAL_LOAD_TIMEOUT_MS="1e10": expected an integer from 1 to 2147483647');
+    expect(error.message).toContain('EVAL_REPEATS="1.5"');
+    const edges = loadConfig({ cwd: emptyFolder(), env: { EVAL_TIMEOUT_MS: '2147483647', EVAL_SEED: '4294967295' } });
+    expect(edges).toMatchObject({ timeoutMs: 2_147_483_647, seed: 4_294_967_295 });
   });
 
   it('rejects model names that are paths or empty', () => {

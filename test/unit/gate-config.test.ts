@@ -50,7 +50,7 @@ describe('gate and history configuration', () => {
     expect(() => load({ EVAL_GATE_CRITERIA_TOLERANCE: '0.5 points' })).toThrow(/EVAL_GATE_CRITERIA_TOLERANCE="0.5 points": expected a number from 0 to 4/);
     expect(() => load({ EVAL_GATE_CRITERIA_TOLERANCE: '5' })).toThrow(/EVAL_GATE_CRITERIA_TOLERANCE="5": expected a number from 0 to 4/);
     expect(() => load({ EVAL_PROMPT_CACHE: 'hot' })).toThrow(/EVAL_PROMPT_CACHE="hot": expected one of cold, warm/);
-    expect(() => load({ EVAL_HISTORY_LIMIT: '-1' })).toThrow(/EVAL_HISTORY_LIMIT="-1": expected an integer >= 0/);
+    expect(() => load({ EVAL_HISTORY_LIMIT: '-1' })).toThrow(/EVAL_HISTORY_LIMIT="-1": expected an integer from 0 to 10000/);
   });
 });
 

@@ -31,6 +31,15 @@ describe('renderHtml', () => {
     expect(page).toContain('data-model="m&#34;&#62;&#60;b&#62;x"');
   });
 
+  it('keeps control characters out of the page, its SVG charts included', () => {
+    const alias = 'm\u0007\u001b[31mx\u0000';
+    const page = renderHtml(buildResults([{ model: alias, prompt: 'chat/p\u0008q', e2eMs: 120 }]));
+    expect(page).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/);
+    const charts = page.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+    expect(charts.length).toBeGreaterThan(0);
+    expect(charts.join('')).toContain('>m[31mx</text>');
+  });
+
   it('has the comparison table, the verdict and the failures with reasons', () => {
     expect(html).toContain('<tr data-model="fixture-small"><th scope="row">fixture-small</th><td class="num">1.20 s</td><td class="num">15.5 ms</td>');
     expect(html).toContain('<p class="verdict failed">Gate failed: 3 regressions against the baseline</p>');

@@ -4,7 +4,6 @@
 // BENCH_SUITE_VARIANT other than `ours`, the projects run one of the variant files here instead
 // of evals/ (an empty test, a bare request, ...), with the same number of tests.
 import { defineConfig } from 'vitest/config';
-import { junitReporters } from '../../../src/report/junit.ts';
 import { modelProjects } from '../../../src/suite/projects.ts';
 import { PROJECT_ROOT } from '../../../src/util/paths.ts';
 
@@ -15,7 +14,8 @@ const files = process.env.BENCH_SUITE_FILES?.split(',') ?? (variant.startsWith('
 export default defineConfig({
   root: PROJECT_ROOT,
   test: {
-    reporters: variant === 'floor' ? ['default'] : ['default', './reporters/edge-evals-reporter.ts', ...junitReporters()],
+    // The edge-evals reporter writes every report, junit.xml included.
+    reporters: variant === 'floor' ? ['default'] : ['default', './reporters/edge-evals-reporter.ts'],
     projects: modelProjects().map((project) => ({
       test: {
         ...project.test,

@@ -8,8 +8,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { execa } from 'execa';
 import { loadConfig, unknownVariableWarnings, type EvalConfig } from '../../config/env.ts';
+import { checkWritableFolders } from '../../config/folders.ts';
 import { makePlan, PLAN_ENV, type RunPlan } from '../../lifecycle/plan.ts';
 import { writeAndConclude } from '../../report/conclude.ts';
+import { JUNIT_REPORT } from '../../report/junit.ts';
+import { MARKDOWN_REPORT } from '../../report/write.ts';
 import { LATEST_RESULTS, PARTIAL_RESULTS, readBaselineFile } from '../../results/files.ts';
 import { readPartialResults } from '../../results/partial.ts';
 import { chooseRuntime } from '../../runtimes/choose.ts';
@@ -79,25 +82,30 @@ const EXIT_INTERRUPTED = 130;
 // by this run can look up to that much older than the run's start.
 const MTIME_GRANULARITY_MS = 2_000;
 
+/** How vitest ended without concluding the run: the signal that stopped it, for the results, and words for people. */
+interface Stop {
+  signal: string | null;
+  label: string;
+}
+
 /**
- * After vitest was stopped by a signal (it exits at once, before its reporter writes anything),
- * write latest.json and the reports from the cases in partial.jsonl, marked as interrupted:
- * concludeRun neither passes the gate nor saves a baseline for it. Never throws: a problem here
- * is one line on stderr, and the run still ends with its interrupted exit code.
+ * After vitest was stopped by a signal (it exits at once, before its reporter writes anything)
+ * or crashed, write latest.json and the reports from the cases in partial.jsonl, marked as
+ * interrupted: concludeRun neither passes the gate nor saves a baseline for it. Never throws:
+ * a problem here is one line on stderr, and the run still ends with its exit code.
  */
-function concludeInterruptedRun(config: EvalConfig, plan: RunPlan, signal: NodeJS.Signals, startedAt: number): void {
+function concludeStoppedRun(config: EvalConfig, plan: RunPlan, stop: Stop, writtenByThisRun: (file: string) => boolean): void {
   const partialFile = path.join(config.resultsDir, PARTIAL_RESULTS);
   const resultsFile = path.join(config.resultsDir, LATEST_RESULTS);
-  const writtenByThisRun = (file: string) => existsSync(file) && statSync(file).mtimeMs >= startedAt - MTIME_GRANULARITY_MS;
   try {
     // An older partial.jsonl was left by an earlier run that crashed: not this run's cases.
     if (!writtenByThisRun(partialFile)) {
       // Without partial.jsonl but with a new latest.json, the signal came after the reporter concluded the run.
-      if (!writtenByThisRun(resultsFile)) process.stderr.write(`[edge-evals] ${signal}: stopped before any case was measured; no results written\n`);
+      if (!writtenByThisRun(resultsFile)) process.stderr.write(`[edge-evals] ${stop.label}: stopped before any case was measured; no results written\n`);
       return;
     }
-    const { results, warnings } = readPartialResults(partialFile, { config, plan, createdAt: new Date().toISOString(), signal });
-    process.stderr.write(`[edge-evals] ${signal}: interrupted after ${results.cases.length} case${results.cases.length === 1 ? '' : 's'}; partial results follow\n`);
+    const { results, warnings } = readPartialResults(partialFile, { config, plan, createdAt: new Date().toISOString(), signal: stop.signal });
+    process.stderr.write(`[edge-evals] ${stop.label}: interrupted after ${results.cases.length} case${results.cases.length === 1 ? '' : 's'}; partial results follow\n`);
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
     // latest.json takes every case partial.jsonl had; a later `npm run eval` starts afresh anyway.
     const conclusion = writeAndConclude(results, { config, state: 'interrupted', unhandledErrors: 0, stream: process.stdout });
@@ -105,6 +113,11 @@ function concludeInterruptedRun(config: EvalConfig, plan: RunPlan, signal: NodeJ
   } catch (error) {
     process.stderr.write(`[edge-evals] could not build the results of the interrupted run from ${partialFile}: ${(error as Error).message.split('\n').join(' ')}\n`);
   }
+}
+
+/** The reporter ran: it wrote latest.json, or at least a report when latest.json did not fit on the disk. */
+function reporterConcluded(config: EvalConfig, writtenByThisRun: (file: string) => boolean): boolean {
+  return [LATEST_RESULTS, MARKDOWN_REPORT, JUNIT_REPORT].some((name) => writtenByThisRun(path.join(config.resultsDir, name)));
 }
 
 export async function evalCommand(args: string[]): Promise<number> {
@@ -116,6 +129,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   Object.assign(process.env, env);
   const config = loadConfig();
   for (const warning of unknownVariableWarnings()) process.stderr.write(`warning: ${warning}\n`);
+  checkWritableFolders(config);
   const vitest = await parseVitestArguments(vitestArgs, USAGE);
   // An unusable baseline is a usage error (exit code 2) before any model starts, never a silent pass.
   if (config.baselinePath !== undefined) {
@@ -180,7 +194,14 @@ export async function evalCommand(args: string[]): Promise<number> {
   }
   const childSignal = result.signal === 'SIGINT' || result.signal === 'SIGTERM' ? result.signal : null;
   const signal: NodeJS.Signals | null = stoppedBy ?? childSignal;
-  if (signal !== null) concludeInterruptedRun(config, plan, signal, startedAt);
+  const writtenByThisRun = (file: string) => existsSync(file) && statSync(file).mtimeMs >= startedAt - MTIME_GRANULARITY_MS;
+  if (signal !== null) {
+    concludeStoppedRun(config, plan, { signal, label: signal }, writtenByThisRun);
+  } else if (writtenByThisRun(path.join(config.resultsDir, PARTIAL_RESULTS)) && !reporterConcluded(config, writtenByThisRun)) {
+    // vitest crashed (killed, out of memory) before its reporter ran: the cases measured are kept all the same.
+    const how = result.signal === undefined ? `exit code ${result.exitCode ?? '?'}` : result.signal;
+    concludeStoppedRun(config, plan, { signal: result.signal ?? null, label: `vitest ended (${how}) before concluding the run` }, writtenByThisRun);
+  }
   if (signal === 'SIGINT') return EXIT_INTERRUPTED;
   if (result.exitCode !== undefined) return result.exitCode;
   return 1;

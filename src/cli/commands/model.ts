@@ -5,6 +5,7 @@ import OpenAI from 'openai';
 import type { CatalogEntry } from '../../contract/runtime.ts';
 import { RuntimeError } from '../../contract/runtime.ts';
 import type { Runtime, RunningModel } from '../../runtimes/types.ts';
+import { terminalText } from '../../util/control-characters.ts';
 import { closestNames } from '../../util/suggest.ts';
 import { COMMON_OPTIONS, parseVerbCommand, requireName, runtimeFromFlags } from '../args.ts';
 import { requireCache, requireCatalog, requireService } from '../capabilities.ts';
@@ -233,7 +234,8 @@ async function streamAnswer(
       if (text !== '') {
         firstToken ??= performance.now();
         answer += text;
-        process.stdout.write(text);
+        // Model text, not terminal control: an escape sequence in it is shown, never obeyed.
+        process.stdout.write(terminalText(text));
       }
       if (chunk.usage) completionTokens = chunk.usage.completion_tokens;
     }

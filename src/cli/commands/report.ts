@@ -124,6 +124,7 @@ export async function reportCommand(args: string[]): Promise<number> {
     {
       markdownFile: path.resolve(parsed.markdownFile ?? path.join(folder, MARKDOWN_REPORT)),
       htmlFile: path.resolve(parsed.htmlFile ?? path.join(folder, HTML_REPORT)),
+      junitFile: null,
       verdictFile: null,
       stepSummaryFile: stepSummaryFile(),
     },
@@ -134,7 +135,8 @@ export async function reportCommand(args: string[]): Promise<number> {
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
   for (const skipped of history.skipped) process.stderr.write(`warning: history file left out of the trend: ${skipped.reason}\n`);
   for (const warning of written.warnings) process.stderr.write(`warning: ${warning}\n`);
-  return verdict !== null && !verdict.ok ? EXIT_FAILURE : EXIT_OK;
+  for (const error of written.errors) process.stderr.write(`error: ${error}\n`);
+  return (verdict !== null && !verdict.ok) || written.errors.length > 0 ? EXIT_FAILURE : EXIT_OK;
 }
 
 function printRepeatsPlan(results: Results, change: number): number {

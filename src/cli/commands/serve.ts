@@ -4,7 +4,7 @@
 // to stderr. SIGTERM/SIGINT, or the end of the `--parent-pid` process, shut it down (exit 0).
 import { loadConfig } from '../../config/env.ts';
 import { EmbeddedEngine } from '../../embedded/engine/index.ts';
-import { locateModel, resolveModelFile } from '../../embedded/model-files.ts';
+import { locateModel, resolveModelFile, UnknownModelError } from '../../embedded/model-files.ts';
 import type { EmbeddedServer } from '../../embedded/server/index.ts';
 import { isAlive } from '../../util/process-tree.ts';
 import { parseCommand } from '../args.ts';
@@ -145,9 +145,16 @@ export async function serveCommand(args: string[]): Promise<number> {
     }
   });
 
+  // An unknown model is a usage error (exit 2, as for `model run`), reported before anything starts.
+  for (const spec of [...values.model, ...modelFiles]) {
+    try {
+      locateModel(spec, { cacheDir, allowPaths: true });
+    } catch (error) {
+      if (error instanceof UnknownModelError) throw new UsageError(`--model ${spec}: ${error.message}; ${error.details.hint ?? ''}`.replace(/; $/, ''));
+      throw error;
+    }
+  }
   try {
-    // Unknown models are reported before anything starts.
-    for (const spec of [...values.model, ...modelFiles]) locateModel(spec, { cacheDir, allowPaths: true });
     // node-llama-cpp's import and binary test are most of the start-up; meanwhile, find (or
     // generate) the files of the models to preload.
     const creating = EmbeddedEngine.create({ gpu: values.gpu ? 'auto' : false, parallel, maxQueue, threads, envThreads: config.threads, log });

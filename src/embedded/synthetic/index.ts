@@ -6,9 +6,10 @@
 // renamed into place, so a reader never sees a partial file, and two processes generating at
 // once both produce the same bytes, the last rename winning.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { makeFolders } from '../../util/files.ts';
 import { findCatalogEntry } from '../catalog.ts';
 import { writeGgufFile } from '../gguf/writer.ts';
 import { loadCorpus } from './corpus.ts';
@@ -101,7 +102,7 @@ async function ensureFile(
   onProgress('building the weights');
   const model = buildSyntheticModel(spec, vocabularyCache);
 
-  await mkdir(path.dirname(filePath), { recursive: true });
+  makeFolders(path.dirname(filePath));
   const temporary = `${filePath}.${randomUUID()}.tmp`;
   const temporarySidecar = `${sidecarPath(filePath)}.${randomUUID()}.tmp`;
   const temporaryTruth = `${plantedTruthPath}.${randomUUID()}.tmp`;

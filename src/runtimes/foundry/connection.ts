@@ -1,10 +1,10 @@
 // The connection to Foundry Local's service, whichever CLI generation runs it: the generation
 // detected once, the service's endpoint discovered (never a fixed port) and discovered again
 // when a call finds it gone, the service started on demand, and the list of loaded models.
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { EvalConfig } from '../../config/env.ts';
 import { RuntimeError } from '../../contract/runtime.ts';
+import { makeFolders } from '../../util/files.ts';
 import { isConnectionRefused } from '../../util/network.ts';
 import { httpRequest, type HttpAnswer } from '../http.ts';
 import type { RuntimeInfo, StartOptions } from '../types.ts';
@@ -64,7 +64,7 @@ export class ServiceConnection {
     if (generation === 'B') {
       this.knownDialect = new GenerationB(this.cli);
     } else {
-      mkdirSync(this.config.cacheDir, { recursive: true });
+      makeFolders(this.config.cacheDir);
       const dialect = new GenerationA(this.cli, path.join(this.config.cacheDir, 'foundry-service-start.log'), this.onServiceStarted);
       this.knownDialect = dialect;
     }
