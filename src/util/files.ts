@@ -2,7 +2,7 @@
 // atomically: to a temporary file in the same folder, then renamed over the target. Folders
 // are made without Node's recursive mkdir, which loops forever where mkdir fails with ENOENT
 // under a folder that exists (/proc/x, /sys/x).
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** `mkdir -p`: the missing folders of `folder`, outermost first; errors are mkdir's own. */
@@ -23,17 +23,25 @@ export function makeFolders(folder: string): void {
 }
 
 /**
- * Why `folder` cannot take files, or null when it can: made when missing, then written to
- * and cleaned up, so that a folder under a file, on a read-only file system or in /proc is
- * found before a run starts rather than when its results are written.
+ * Why `folder` cannot take files, or null when it can; nothing is left behind. A folder that
+ * does not exist yet is checked by making (and removing) a folder in its nearest existing
+ * parent, so that a folder under a file, on a read-only file system or in /proc is found
+ * before a run starts rather than when its results are written.
  */
 export function unwritableFolderReason(folder: string): string | null {
+  const target = path.resolve(folder);
   try {
-    if (existsSync(folder) && !statSync(folder).isDirectory()) return 'it is a file, not a folder';
-    makeFolders(folder);
-    const probe = path.join(folder, `.edge-evals-write-check-${process.pid}`);
-    writeFileSync(probe, '');
-    rmSync(probe);
+    let existing = target;
+    while (!existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+    if (!statSync(existing).isDirectory()) return existing === target ? 'it is a file, not a folder' : 'a part of the path is a file, not a folder (ENOTDIR)';
+    const probe = path.join(existing, `.edge-evals-write-check-${process.pid}`);
+    if (existing === target) {
+      writeFileSync(probe, '');
+      rmSync(probe);
+    } else {
+      mkdirSync(probe);
+      rmdirSync(probe);
+    }
     return null;
   } catch (error) {
     return describeFileError(error);
