@@ -9,6 +9,7 @@ import type { ControlAccess } from './control-client.ts';
 import { newControlSecret, startControlServer } from './control-server.ts';
 import { ModelCoordinator, type CoordinatedRuntime } from './coordinator.ts';
 import { judgeRuntimeConfig, judgeSharesRuntime, makePlan, readPlan, type RunPlan } from './plan.ts';
+import { acquireRunLock, describeHolder } from './run-lock.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -55,7 +56,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
 function startRun(log: (message: string) => void): SharedRun {
   let abandonRuntime = () => {};
-  const abandon = () => abandonRuntime();
+  let releaseLock = () => {};
+  const abandon = () => {
+    abandonRuntime();
+    releaseLock();
+  };
   // Registered before anything starts, so that a Ctrl-C during a long load is covered.
   process.once('SIGINT', abandon);
   process.once('SIGTERM', abandon);
@@ -63,6 +68,17 @@ function startRun(log: (message: string) => void): SharedRun {
   const ready = (async () => {
     const config = loadConfig();
     const plan = readPlan() ?? makePlan(config);
+    const lock = await acquireRunLock(config.cacheDir, {
+      resultsDir: config.resultsDir,
+      onWait: (holder) =>
+        log(
+          `another edge-evals run (${describeHolder(holder)}) uses the model cache ${config.cacheDir}; ` +
+            "waiting for it to end, so that neither run unloads the other's models nor slows down its timings " +
+            '(Ctrl-C to stop; a run with another EDGE_EVALS_CACHE gets a model service of its own)',
+        ),
+      onStale: (holder) => log(`taking over the run lock of ${describeHolder(holder)}, which has ended`),
+    });
+    releaseLock = lock.release;
     const runtime = await createRuntime(plan.runtime, config);
     abandonRuntime = () => runtime.abandon();
     const info = await runtime.detect();
@@ -80,8 +96,12 @@ function startRun(log: (message: string) => void): SharedRun {
     }
     if (plan.judge !== undefined) log(`judge ${plan.judge.alias} on ${plan.judge.runtime} (${plan.judge.reason}), after every candidate answered`);
     const coordinator = new ModelCoordinator(candidates, config, log, judge);
-    const { url, secret, close } = await startControlServer(coordinator, newControlSecret());
-    return { coordinator, control: { url, secret }, plan, close };
+    const control = await startControlServer(coordinator, newControlSecret());
+    const close = async () => {
+      await control.close();
+      lock.release();
+    };
+    return { coordinator, control: { url: control.url, secret: control.secret }, plan, close };
   })();
   return { users: 0, ready, abandon };
 }
