@@ -25,7 +25,6 @@ export interface ProcessSample {
   startMs?: number;
 }
 
-
 const CLOCK_TICKS_PER_SECOND = 100;
 const PAGE_SIZE = 4096;
 
