@@ -2,8 +2,9 @@
 // two outer levels (a results object and its `cases` array) are written piece by piece, each
 // piece through JSON.stringify, to a temporary file that is then renamed over the target. The
 // text is exactly JSON.stringify(value, null, 2) (checked in test/unit/json-file.test.ts).
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { makeFolders } from './files.ts';
 
 const INDENT = '  ';
 /** Text is collected up to this many characters between writes. */
@@ -83,7 +84,7 @@ function writeValue(out: ChunkedWriter, value: unknown, level: number): void {
 
 /** Write `value` as JSON indented by two spaces, plus a final newline, atomically. */
 export function writeJsonFileAtomic(file: string, value: unknown): void {
-  mkdirSync(path.dirname(file), { recursive: true });
+  makeFolders(path.dirname(file));
   const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
   const fd = openSync(temporary, 'w');
   try {
