@@ -49,7 +49,7 @@ describe('a reply full of terminal escape sequences', () => {
     }, { timeout: 240_000 });
     expect(run.exitCode, run.all).toBe(1);
     // The failure is there, quoting the reply, with every control character made visible.
-    expect(run.all).toContain('1 of 5 checks failed');
+    expect(run.all).toContain('1 of 5 checks went wrong');
     expect(run.all).toContain('Reply: "\\x1b[2J\\x1b]0;pwned\\x07\\x1b[31mI am red\\r\\u{202e}evil" (33 chars)');
     // The response, as vitest prints it under the failed test.
     expect(run.all).toContain('\\x1b[2J\\x1b]0;pwned\\x07\\x1b[31mI am red\\x0d\\u{202e}evil');
