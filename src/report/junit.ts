@@ -3,6 +3,7 @@
 // or merged from shards. vitest's own JUnit reporter opens its file when the run starts: a
 // crash, a Ctrl-C or a full disk left it empty.
 import type { CaseResult, Results } from '../contract/results.ts';
+import { describeScore } from '../criteria/describe.ts';
 import { visibleControls } from '../util/control-characters.ts';
 import { collectFailures, describeInterruption } from './comparison.ts';
 
@@ -41,6 +42,9 @@ function count(cases: readonly CaseResult[]): Counts {
 function testcase(testCase: CaseResult, reasons: readonly string[]): string[] {
   const open = `    <testcase${attributes({ classname: testCase.model, name: testCase.name, time: seconds(caseMs(testCase)) })}>`;
   const body: string[] = [];
+  // The criteria scores, as the vitest UI's annotation shows them.
+  const criteria = testCase.criteria ?? [];
+  if (criteria.length > 0) body.push('      <properties>', `        <property${attributes({ name: 'criteria', value: criteria.map(describeScore).join('\n') })}/>`, '      </properties>');
   const detail = reasons.map((reason) => `- ${reason}`).join('\n');
   if (testCase.status === 'fail') body.push(`      <failure${attributes({ message: `${reasons.length} check${reasons.length === 1 ? '' : 's'} failed`, type: 'checks' })}>${xml(detail)}</failure>`);
   if (testCase.status === 'error') body.push(`      <error${attributes({ message: reasons[0] ?? 'error', type: 'error' })}>${xml(detail)}</error>`);
