@@ -53,8 +53,41 @@ function testcase(testCase: CaseResult, reasons: readonly string[]): string[] {
   return [open, ...body, '    </testcase>'];
 }
 
+/**
+ * The judge's work as a suite of its own, one test per answer it judged: its scores as a
+ * property, a verdict it could not give as an error with what it replied. A broken judge is
+ * never the candidate's failure, and never silent in CI either.
+ */
+function judgeSuite(results: Results): { lines: string[]; tests: number; errors: number } {
+  const judge = results.criteria?.judge ?? null;
+  if (judge === null) return { lines: [], tests: 0, errors: 0 };
+  const classname = `judge:${judge.alias}`;
+  const lines: string[] = [];
+  let tests = 0;
+  let errors = 0;
+  for (const testCase of results.cases) {
+    const scores = (testCase.criteria ?? []).filter((score) => score.source === 'judge');
+    const failed = testCase.judgeErrors ?? [];
+    if (scores.length === 0 && failed.length === 0) continue;
+    tests++;
+    const repeat = results.settings.repeats > 1 ? ` (repeat ${testCase.repeat + 1})` : '';
+    lines.push(`    <testcase${attributes({ classname, name: `judge > ${testCase.name}${repeat}`, time: '0.000' })}>`);
+    if (scores.length > 0) lines.push('      <properties>', `        <property${attributes({ name: 'criteria', value: scores.map(describeScore).join('\n') })}/>`, '      </properties>');
+    if (failed.length > 0) {
+      errors++;
+      const detail = failed.map((error) => `- ${error.criterion}: ${error.error}; the judge replied: ${error.raw === '' ? '(nothing)' : error.raw}`).join('\n');
+      lines.push(`      <error${attributes({ message: `${failed[0]?.criterion}: ${failed[0]?.error}`, type: 'judge' })}>${xml(detail)}</error>`);
+    }
+    lines.push('    </testcase>');
+  }
+  if (tests === 0) return { lines: [], tests: 0, errors: 0 };
+  const open = `  <testsuite${attributes({ name: classname, tests, failures: 0, errors, skipped: 0, time: '0.000', timestamp: results.createdAt })}>`;
+  return { lines: [open, ...lines, '  </testsuite>'], tests, errors };
+}
+
 export function renderJunit(results: Results): string {
-  const reasons = new Map(collectFailures(results).map((failure) => [`${failure.model}\u0000${failure.prompt}\u0000${failure.repeat}`, failure.reasons]));
+  const candidateFailures = collectFailures(results).filter((failure) => failure.judge !== true);
+  const reasons = new Map(candidateFailures.map((failure) => [`${failure.model}\u0000${failure.prompt}\u0000${failure.repeat}`, failure.reasons]));
   const reasonsOf = (testCase: CaseResult) =>
     reasons.get(`${testCase.model}\u0000${testCase.prompt}\u0000${testCase.repeat}`) ??
     // A model that could not start is one failure entry; each of its tests carries the error.
@@ -68,6 +101,7 @@ export function renderJunit(results: Results): string {
       '  </testsuite>',
     ];
   });
+  const judged = judgeSuite(results);
   const interruption = describeInterruption(results);
   // An interrupted run is one error more, so that CI never reads the cases it has as a complete run.
   const interruptedSuite =
@@ -81,12 +115,15 @@ export function renderJunit(results: Results): string {
           '  </testsuite>',
         ];
   const totals = count(results.cases);
+  totals.tests += judged.tests;
+  totals.errors += judged.errors;
   if (interruption !== null) totals.errors++;
   const time = results.cases.reduce((sum, testCase) => sum + caseMs(testCase), 0);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${attributes({ name: 'edge-evals', ...totals, tests: totals.tests + (interruption === null ? 0 : 1), time: seconds(time), timestamp: results.createdAt })}>`,
     ...suites.flat(),
+    ...judged.lines,
     ...interruptedSuite,
     '</testsuites>',
     '',

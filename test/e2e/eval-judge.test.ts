@@ -66,7 +66,9 @@ describe('npm run eval with a judge', () => {
     const html = readFileSync(path.join(results, 'report.html'), 'utf8');
     expect(html).toContain('accuracy 4.25/5 (judge:scripted-judge, weighted by the score tokens&#39; probabilities): Scripted verdict.');
     expect(html).toContain('<section id="criteria">');
-    expect(readFileSync(path.join(results, 'junit.xml'), 'utf8')).toContain('<property name="criteria" value="accuracy 4.25/5 (judge:scripted-judge');
+    const junit = readFileSync(path.join(results, 'junit.xml'), 'utf8');
+    expect(junit).toContain('<property name="criteria" value="accuracy 4.25/5 (judge:scripted-judge');
+    expect(junit).toContain('<error message="clarity: the judge refused to grade (after one retry)" type="judge">');
     expect(await waitForNoProcesses(['serve', cache])).toEqual([]);
   }, 600_000);
 

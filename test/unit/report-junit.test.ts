@@ -51,4 +51,32 @@ describe('renderJunit', () => {
     expect(interrupted).toContain('<testsuites name="edge-evals" tests="5" failures="1" errors="2" skipped="1"');
     expect(interrupted).toMatch(/<testcase classname="edge-evals" name="run completed" time="0.000">\n\s+<error message="Interrupted \(SIGINT\): 4 cases measured before the run stopped; not reached: fixture-medium\./);
   });
+
+  it("lists the judge's work as a suite of its own: scores as a property, a verdict it could not give as an error, never the candidate's", () => {
+    const judgeScore = { criterion: 'accuracy' as const, score: 4.25, reason: 'Scripted verdict.', source: 'judge' as const, scorer: 'judge:scripted-judge' };
+    const rulesScore = { criterion: 'clarity' as const, score: 3, reason: 'long sentences', source: 'rules' as const, scorer: 'readability' };
+    const [hello, sort, ...rest] = results.cases;
+    const judged = {
+      ...results,
+      cases: [
+        { ...hello!, criteria: [rulesScore, judgeScore] },
+        { ...sort!, criteria: [rulesScore], judgeErrors: [{ criterion: 'clarity' as const, judge: 'scripted-judge', error: 'the judge refused to grade (after one retry)', raw: "I'm sorry" }] },
+        ...rest,
+      ],
+      criteria: {
+        weights: { accuracy: 0.4, completeness: 0.3, clarity: 0.2, speed: 0.1 },
+        categoryWeights: {},
+        headline: { accuracy: 'judge' as const, completeness: 'rules' as const, clarity: 'rules' as const, speed: 'rules' as const },
+        agreement: [],
+        judge: { alias: 'scripted-judge', modelId: null, runtime: 'openai', scoring: 'logprob-weighted' as const, verdicts: 1, errors: 1, cached: 0, startError: null },
+      },
+    };
+    const text = renderJunit(judged);
+    expect(text).toContain('<testsuites name="edge-evals" tests="6" failures="1" errors="2" skipped="1"');
+    expect(text).toContain('<testsuite name="judge:scripted-judge" tests="2" failures="0" errors="1" skipped="0"');
+    expect(text).toMatch(/<testcase classname="judge:scripted-judge" name="judge &#62; fixture-tiny &#62; chat\/hello" time="0.000">\n\s+<properties>\n\s+<property name="criteria" value="accuracy 4.25\/5 \(judge:scripted-judge\): Scripted verdict."\/>/);
+    expect(text).toContain('<error message="clarity: the judge refused to grade (after one retry)" type="judge">- clarity: the judge refused to grade (after one retry); the judge replied: I&#39;m sorry</error>');
+    // The candidate's own failure keeps its own reasons, not the judge's.
+    expect(text).toContain('<failure message="1 check failed" type="checks">- contains: expected');
+  });
 });
