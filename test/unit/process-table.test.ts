@@ -24,6 +24,7 @@ describe('Linux: /proc/<pid>/stat', () => {
       name: 'srv) (x y',
       rssBytes: 405 * 4096,
       cpuMs: 0,
+      reapedChildrenCpuMs: 0,
     });
   });
 
@@ -43,6 +44,7 @@ describe('ps output (macOS BSD ps, Linux procps)', () => {
       name: '/Applications/Ollama.app/Contents/Resources/ollama',
       rssBytes: 2310448 * 1024,
       cpuMs: (125 * 60 + 7.33) * 1000,
+      reapedChildrenCpuMs: 0,
     });
     expect(samples.find((sample) => sample.pid === 1911)?.name).toBe('-zsh');
     // Ollama's server and its model runner, from the server's pid.
@@ -68,7 +70,7 @@ describe('ps output (macOS BSD ps, Linux procps)', () => {
 
   it('skips header and malformed lines', () => {
     expect(parsePsOutput('  PID  PPID   RSS      TIME COMM\n\n  12 1 100 0:00.01 x\n')).toEqual([
-      { pid: 12, ppid: 1, name: 'x', rssBytes: 102_400, cpuMs: 10 },
+      { pid: 12, ppid: 1, name: 'x', rssBytes: 102_400, cpuMs: 10, reapedChildrenCpuMs: 0 },
     ]);
   });
 });
@@ -83,6 +85,7 @@ describe('Windows: Get-CimInstance Win32_Process as JSON', () => {
       name: 'Inference.Service.Agent.exe',
       rssBytes: 2843291648,
       cpuMs: (412500000 + 9151406250) / 10_000,
+      reapedChildrenCpuMs: 0,
       startMs: 1718010105317,
     });
     expect(samples.find((sample) => sample.pid === 0)?.startMs).toBeUndefined();
