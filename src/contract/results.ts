@@ -1,11 +1,12 @@
 // The results contract (results/latest.json). Other tools and CI read this file: change it
-// only by adding optional fields, or bump RESULTS_SCHEMA_VERSION. schemas/results.schema.json
-// is generated from this file by `npm run schema`.
+// only by adding optional fields, or bump RESULTS_SCHEMA_VERSION (and let src/results/upgrade.ts
+// read the previous versions). schemas/results.schema.json is generated from this file by
+// `npm run schema`. Version 3 added the criteria (accuracy, completeness, clarity, speed).
 import { z } from 'zod';
 import { Agreement, CriterionScore, CriterionSummary, CriterionWeights, JudgeError, ScoreSource } from './criteria.ts';
 import { ChatMessage } from './chat.ts';
 
-export const RESULTS_SCHEMA_VERSION = 2;
+export const RESULTS_SCHEMA_VERSION = 3;
 
 /** Where the output token count of a request came from, most trusted first (docs/METRICS.md). */
 export const TokenSource = z.enum(['usage', 'server-timings', 'stream-events']);

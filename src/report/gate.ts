@@ -247,6 +247,8 @@ export function describeWarning(warning: GateWarning): string {
         `model ${warning.model}: ${warning.criteria.join(', ')} by ${SOURCE_LABELS[warning.source]} not comparable in ${plural(warning.tests.length, 'test')} (${warning.tests.join(', ')}): ` +
         `scored by ${describeScorers(warning.baseline)} in the baseline, ${describeScorers(warning.current)} in this run; not compared`
       );
+    case 'criteria-not-recorded':
+      return 'the baseline has no criterion scores (saved before edge-evals scored answers, results schema version 2): accuracy, completeness and clarity not compared; save a new baseline to gate them';
   }
 }
 

@@ -187,7 +187,8 @@ function readHistoryIndex(folder: string): Map<string, HistoryRun> {
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     try {
-      const entry = IndexLine.parse(JSON.parse(line));
+      const raw = JSON.parse(line) as { run?: unknown };
+      const entry = IndexLine.parse({ ...raw, run: upgradeResultsData(raw.run) });
       summaries.set(entry.file, { ...entry.run, measuredTests: entry.measuredTests });
     } catch {
       // A line cut short by a crash, or edited: the run's own file says the same, more slowly.

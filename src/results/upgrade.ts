@@ -1,7 +1,11 @@
-// Results files of schema version 1 (before the gate compared runs test by test) stay readable:
-// version 2 only added fields, and what version 1 did not record reads as "not recorded" (null).
-// A baseline saved by an older edge-evals therefore still gates a new run; the gate warns that
-// the prompt cache and the machine's load were not recorded for it.
+// Results files of earlier schema versions stay readable, so that a baseline saved by an older
+// edge-evals still gates a new run:
+//   version 1, before the gate compared runs test by test: version 2 only added fields, and what
+//     version 1 did not record reads as "not recorded" (null); the gate warns that the prompt
+//     cache and the machine's load were not recorded for it.
+//   version 2, before the criteria: version 3 added the criterion scores of every answer, their
+//     summaries per model and the run's criteria settings, all optional, so a version 2 file
+//     reads as it is, a run without criterion scores; the gate says it cannot compare them.
 
 type Json = Record<string, unknown>;
 
@@ -15,9 +19,7 @@ function withNulls(value: unknown, fields: readonly string[]): unknown {
 
 const mapArray = (value: unknown, map: (item: unknown) => unknown) => (Array.isArray(value) ? value.map(map) : value);
 
-/** Version 1 data as version 2, with nulls for what version 1 did not record; anything else unchanged. */
-export function upgradeResultsData(data: unknown): unknown {
-  if (!isObject(data) || data.schemaVersion !== 1) return data;
+function fromVersion1(data: Json): Json {
   return {
     ...data,
     schemaVersion: 2,
@@ -30,4 +32,11 @@ export function upgradeResultsData(data: unknown): unknown {
         : testCase,
     ),
   };
+}
+
+/** Version 1 or 2 data (a results file, a baseline or a run's summary) as version 3; anything else unchanged. */
+export function upgradeResultsData(data: unknown): unknown {
+  if (!isObject(data)) return data;
+  const version2 = data.schemaVersion === 1 ? fromVersion1(data) : data;
+  return version2.schemaVersion === 2 ? { ...version2, schemaVersion: 3 } : version2;
 }

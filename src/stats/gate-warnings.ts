@@ -33,7 +33,9 @@ export type GateWarning =
   | { kind: 'machine-load'; model: string; baseline: number; current: number }
   /** Normalisation was asked for, but a side has no calibration. */
   | { kind: 'no-calibration'; side: 'baseline' | 'current' }
-  | CriteriaNotComparable;
+  | CriteriaNotComparable
+  /** The baseline has no criterion score at all (saved before edge-evals scored answers): none compared. */
+  | { kind: 'criteria-not-recorded' };
 
 // A calibration 15% slower is more than its own run-to-run noise on a quiet machine (about 5%).
 const SPEED_WARNING_RATIO = 1.15;

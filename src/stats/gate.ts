@@ -108,7 +108,16 @@ function comparePassRatesOf(model: string, baselineCases: readonly CaseResult[],
   return findings;
 }
 
-function compareModel(model: ModelResult, before: ModelResult, current: Results, baseline: Results, settings: GateSettings, normalization: number | null) {
+const hasCriterionScores = (results: Results) => results.cases.some((testCase) => (testCase.criteria?.length ?? 0) > 0);
+
+interface Comparison {
+  settings: GateSettings;
+  normalization: number | null;
+  /** False when the baseline has no criterion scores: one warning for the run instead of one per model. */
+  criteria: boolean;
+}
+
+function compareModel(model: ModelResult, before: ModelResult, current: Results, baseline: Results, { settings, normalization, criteria: compareScores }: Comparison) {
   const baselineCases = casesOf(baseline, model.alias);
   const currentCases = casesOf(current, model.alias);
   const latency = (['ttftMs', 'tpotMs'] as const).flatMap((metric) => {
@@ -117,7 +126,9 @@ function compareModel(model: ModelResult, before: ModelResult, current: Results,
     return finding === null ? [] : [finding];
   });
   const memory = compareMemory(model.alias, before.peakRssMB, model.peakRssMB, settings.tolerances.memory);
-  const criteria = compareCriteria({ model: model.alias, baselineCases, currentCases, tolerance: settings.criteriaTolerance, alpha: settings.alpha });
+  const criteria = compareScores
+    ? compareCriteria({ model: model.alias, baselineCases, currentCases, tolerance: settings.criteriaTolerance, alpha: settings.alpha })
+    : { findings: [], notComparable: [] };
   const findings: Finding[] = [...latency, ...(memory === null ? [] : [memory]), ...comparePassRatesOf(model.alias, baselineCases, currentCases, settings), ...criteria.findings];
   const warnings: GateWarning[] = [
     ...criteria.notComparable,
@@ -137,12 +148,17 @@ export function compareToBaseline(current: Results, baseline: Baseline, settings
       : null;
 
   const findings: Finding[] = [];
-  const warnings: GateWarning[] = [...environmentWarnings(current, baseline), ...coverageWarnings(current, baseline, testsOf)];
+  const criteriaNotRecorded = !hasCriterionScores(baseline) && hasCriterionScores(current);
+  const warnings: GateWarning[] = [
+    ...environmentWarnings(current, baseline),
+    ...coverageWarnings(current, baseline, testsOf),
+    ...(criteriaNotRecorded ? [{ kind: 'criteria-not-recorded' as const }] : []),
+  ];
   const baselineModels = new Map(baseline.models.map((model) => [model.alias, model]));
   for (const model of current.models) {
     const before = baselineModels.get(model.alias);
     if (before === undefined) continue;
-    const compared = compareModel(model, before, current, baseline, settings, normalization);
+    const compared = compareModel(model, before, current, baseline, { settings, normalization, criteria: !criteriaNotRecorded });
     findings.push(...compared.findings);
     warnings.push(...compared.warnings);
   }

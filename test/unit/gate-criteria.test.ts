@@ -1,12 +1,16 @@
 // The gate on criterion scores with known answers: an unchanged run, a clear drop, a drop within
 // the tolerance, one answer a side, many tests of one answer, scattered scores, and scores that
 // must not be compared (another scorer, the judge against the model-free scorers, people).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GATE_SETTINGS } from '../../src/config/gate-settings.ts';
 import type { CriterionScore, ScoreSource, TextCriterion } from '../../src/contract/criteria.ts';
 import type { Results } from '../../src/contract/results.ts';
 import { describeFinding, describeWarning, findingCells, verdictTitle } from '../../src/report/gate.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
+import { readBaselineFile } from '../../src/results/files.ts';
 import { compareToBaseline, type CriterionFinding, type Finding } from '../../src/stats/gate.ts';
 import { buildResults } from '../support/results.ts';
 
@@ -156,5 +160,23 @@ describe('compareToBaseline: criterion scores', () => {
       ['rules', 'accuracy', 'reference-facts', 'reference-answer'],
       ['judge', 'completeness', 'judge:big', 'judge:other'],
     ]);
+  });
+
+  it('gates a run against a baseline of schema version 2, which has no criterion scores: latency and pass rates compared, the scores not, one warning', () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-gate-v2-'));
+    try {
+      const current = run(everyTest(3, [{ scores: [5, 5, 5] }]));
+      const file = path.join(folder, 'baseline.json');
+      const { cases, ...rest } = current;
+      writeFileSync(file, JSON.stringify({ ...rest, schemaVersion: 2, cases: cases.map(({ criteria: _criteria, ...testCase }) => testCase) }));
+      const verdict = compareToBaseline(current, readBaselineFile(file));
+      expect(verdict).toMatchObject({ outcome: 'pass', ok: true, warnings: [{ kind: 'criteria-not-recorded' }] });
+      expect(criterionFindings(verdict.findings)).toEqual([]);
+      expect(verdict.findings.some((finding) => finding.kind === 'latency')).toBe(true);
+      expect(verdict.findings.some((finding) => finding.kind === 'pass-rate')).toBe(true);
+      expect(describeWarning({ kind: 'criteria-not-recorded' })).toMatch(/^the baseline has no criterion scores .*: accuracy, completeness and clarity not compared/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

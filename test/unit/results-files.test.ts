@@ -41,7 +41,7 @@ describe('writeJsonAtomic', () => {
     writeJsonAtomic(file, { first: true });
     writeJsonAtomic(file, sample());
     expect(readResultsFile(file)).toEqual(sample());
-    expect(readFileSync(file, 'utf8')).toMatch(/^\{\n {2}"schemaVersion": 2,/);
+    expect(readFileSync(file, 'utf8')).toMatch(/^\{\n {2}"schemaVersion": 3,/);
     expect(readdirSync(path.dirname(file))).toEqual(['latest.json']);
   });
 
@@ -100,16 +100,16 @@ describe('readBaselineFile and readResultsFile', () => {
     delete broken.machine;
     writeFileSync(file, JSON.stringify(broken));
     const error = errorOf(() => readBaselineFile(file, { origin: '--baseline' }));
-    expect(error.message.split('\n')[0]).toBe(`Baseline file ${file} (from --baseline) is not an edge-evals results file (schema version 2):`);
+    expect(error.message.split('\n')[0]).toBe(`Baseline file ${file} (from --baseline) is not an edge-evals results file (schema version 3):`);
     expect(error.message).toContain('  machine: ');
     expect(error.message).toMatch(/ {2}models\[0\]\.summary\.ttftMs\.p50: .*expected number/);
   });
 
   it('names the schema version a file was written with when it is not ours', () => {
     const file = path.join(folder, 'future.json');
-    writeFileSync(file, JSON.stringify({ ...sample(), schemaVersion: 3 }));
+    writeFileSync(file, JSON.stringify({ ...sample(), schemaVersion: 4 }));
     expect(errorOf(() => readBaselineFile(file)).message).toBe(
-      `Baseline file ${file} uses results schema version 3; this edge-evals reads version 2. Re-create it with this version.`,
+      `Baseline file ${file} uses results schema version 4; this edge-evals reads version 3. Re-create it with this version.`,
     );
   });
 
@@ -126,11 +126,19 @@ describe('readBaselineFile and readResultsFile', () => {
     };
     writeFileSync(file, JSON.stringify(older));
     const read = readBaselineFile(file);
-    expect(read.schemaVersion).toBe(2);
+    expect(read.schemaVersion).toBe(3);
     expect(read.settings.promptCache).toBeNull();
     expect(read.calibration).toBeNull();
     expect(read.models.map((model) => [model.loadAverage, model.otherCpuPercent])).toEqual(current.models.map(() => [null, null]));
     expect(read.cases.every((testCase) => testCase.metrics === null || testCase.metrics.cachedPromptTokens === null)).toBe(true);
+  });
+
+  it('reads a version 2 file (before the criteria) as it is: a run without criterion scores', () => {
+    const file = path.join(folder, 'version-2.json');
+    const current = sample();
+    writeFileSync(file, JSON.stringify({ ...current, schemaVersion: 2 }));
+    expect(readBaselineFile(file)).toEqual({ ...current, schemaVersion: 3 });
+    expect(readResultsFile(file).cases.every((testCase) => testCase.criteria === undefined)).toBe(true);
   });
 
   it('says a JSON that is not an object is not a results file', () => {
@@ -183,6 +191,16 @@ describe('history', () => {
     // Read from the index or from the file, a run carries the digest of the tests it measured.
     expect(history.runs.map((run) => run.measuredTests)).toEqual([1, 2, 3].map(() => measuredTests(sample().cases)));
     expect(history.skipped).toEqual([]);
+  });
+
+  it('reads the index lines an older edge-evals wrote (schema version 2) without parsing their files', () => {
+    saveToHistory(folder, sample('2026-01-01T00:00:00.000Z'));
+    const historyFolder = path.join(folder, 'history');
+    const indexFile = path.join(historyFolder, 'index.jsonl');
+    const line = JSON.parse(readFileSync(indexFile, 'utf8')) as { run: { schemaVersion: number } };
+    writeFileSync(indexFile, `${JSON.stringify({ ...line, run: { ...line.run, schemaVersion: 2 } })}\n`);
+    writeFileSync(path.join(historyFolder, '2026-01-01T00-00-00-000Z.json'), '{not read');
+    expect(loadHistory(folder, 5)).toMatchObject({ runs: [{ schemaVersion: 3, createdAt: '2026-01-01T00:00:00.000Z' }], skipped: [] });
   });
 
   it('copies the file the run was just written to when given', () => {
