@@ -1,10 +1,12 @@
 // The embedded engine against its floor: TTFT and decode of `edge-evals serve` (HTTP + openai
-// client) against node-llama-cpp's lowest level in this process (the ChatML prompt rendered
-// and tokenized, then `sequence.evaluate` with greedy sampling until the end-of-turn token),
-// plus variants of the floor's context options. All paths take turns in every round, so that
-// background load hits them alike; CPU milliseconds a decoded token (process CPU time over the
-// decode, /proc on Linux for the server) are printed beside wall-clock figures because they
-// move much less with load. Target: serve within 10 % of the floor for TTFT and decode.
+// client) and of the engine behind it called in this process (`EmbeddedEngine.generate`)
+// against node-llama-cpp's lowest level in this process (the ChatML prompt rendered and
+// tokenized, then `sequence.evaluate` with greedy sampling until the end-of-turn token), plus
+// variants of the floor's context options. All paths take turns in every round, so that
+// background load hits them alike; the CPU milliseconds of the process that does the work,
+// to the first token and a decoded token (/proc on Linux for the server), are printed beside
+// wall-clock figures because they move much less with load. Target: serve within 10 % of the
+// floor for TTFT and decode.
 //
 //   node --import tsx scripts/bench/embedded-floor.ts [--model fixture-medium] [--rounds 9]
 //        [--threads N] [--variants engine,flash-off,batch-64,no-mmap,prefix-reuse]
@@ -20,7 +22,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LlamaContextOptions, LlamaContextSequence, LlamaModel, LlamaModelOptions, Token } from 'node-llama-cpp';
 import OpenAI from 'openai';
-import { DEFAULT_CONTEXT_SIZE, engineContextOptions } from '../../src/embedded/engine/index.ts';
+import { DEFAULT_CONTEXT_SIZE, EmbeddedEngine, engineContextOptions } from '../../src/embedded/engine/index.ts';
 import type { SyntheticAlias } from '../../src/embedded/synthetic/index.ts';
 import { availableCores, defaultThreadCount } from '../../src/embedded/threads.ts';
 import {
@@ -88,6 +90,8 @@ interface Sample {
   decodeTokensPerSecond: number;
   /** CPU ms of the process that decodes, per decoded token; NaN where unknown. */
   cpuMsPerToken: number;
+  /** CPU ms of that process from the request to the first token (prefill and overhead). */
+  cpuToFirstMs: number;
   text: string;
 }
 
@@ -153,6 +157,7 @@ async function viaFloor(floor: Floor): Promise<Sample> {
   await floor.sequence.eraseContextTokenRanges([{ start: reused, end: floor.sequence.nextTokenIndex }]);
   const times: number[] = [];
   const tokens: Token[] = [];
+  const cpuAtStart = ownCpuMs();
   let cpuAtFirst = 0;
   for await (const token of floor.sequence.evaluate(prompt.slice(reused), { temperature: 0 })) {
     if (floor.model.isEogToken(token) || tokens.length >= maxTokens) break;
@@ -169,6 +174,7 @@ async function viaFloor(floor: Floor): Promise<Sample> {
     tokens: tokens.length,
     decodeTokensPerSecond: decodeRate(tokens.length, first, last),
     cpuMsPerToken: (cpuAtEnd - cpuAtFirst) / Math.max(1, tokens.length - 1),
+    cpuToFirstMs: cpuAtFirst - cpuAtStart,
     text: floor.model.detokenize(tokens),
   };
 }
@@ -181,6 +187,7 @@ async function openServe(): Promise<{ server: ServeProcess; client: OpenAI }> {
 
 async function viaServe({ server, client }: { server: ServeProcess; client: OpenAI }, cachePrompt: boolean): Promise<Sample> {
   const started = performance.now();
+  const cpuAtStart = processCpuMs(server.pid);
   // llama.cpp's field, which the openai client passes through as it is.
   const body = { cache_prompt: cachePrompt } as Record<string, unknown>;
   const stream = await client.chat.completions.create({
@@ -224,7 +231,49 @@ async function viaServe({ server, client }: { server: ServeProcess; client: Open
     tokens,
     decodeTokensPerSecond: decodeRate(tokens, firstMs, last - started),
     cpuMsPerToken: (cpuAtLast - cpuAtFirst) / Math.max(1, tokens - 1),
+    cpuToFirstMs: cpuAtFirst - cpuAtStart,
     text,
+  };
+}
+
+const engine = await EmbeddedEngine.create({ gpu: false, parallel: 1, threads, log: () => undefined });
+await engine.load(alias, async () => ({ modelId: alias, path: file.path, sizeBytes: file.sizeBytes, chatWrapper: 'chatML' }));
+
+async function viaEngine(): Promise<Sample> {
+  const started = performance.now();
+  const cpuAtStart = ownCpuMs();
+  let first: number | undefined;
+  let last = 0;
+  let cpuAtFirst = 0;
+  let cpuAtLast = 0;
+  const result = await engine.generate(alias, {
+    messages: [
+      { role: 'system', content: BENCH_SYSTEM_PROMPT },
+      { role: 'user', content: BENCH_USER_PROMPT },
+    ],
+    maxTokens,
+    temperature: 0,
+    topP: 1,
+    stop: [],
+    signal: new AbortController().signal,
+    onText: () => {
+      last = performance.now();
+      cpuAtLast = ownCpuMs();
+      if (first === undefined) {
+        first = last;
+        cpuAtFirst = cpuAtLast;
+      }
+    },
+  });
+  const tokens = result.finishReason === 'stop' ? result.completionTokens - 1 : result.completionTokens;
+  const firstMs = (first ?? started) - started;
+  return {
+    ttftMs: firstMs,
+    tokens,
+    decodeTokensPerSecond: decodeRate(tokens, firstMs, last - started),
+    cpuMsPerToken: (cpuAtLast - cpuAtFirst) / Math.max(1, tokens - 1),
+    cpuToFirstMs: cpuAtFirst - cpuAtStart,
+    text: result.text,
   };
 }
 
@@ -239,6 +288,7 @@ if (variantNames.includes('prefix-reuse')) servers.push(await openServe());
 const paths: { name: string; run: () => Promise<Sample> }[] = [
   { name: SERVE, run: () => viaServe(servers[0] as (typeof servers)[number], false) },
   ...(servers[1] === undefined ? [] : [{ name: SERVE_CACHED, run: () => viaServe(servers[1] as (typeof servers)[number], true) }]),
+  { name: 'engine in-process (EmbeddedEngine.generate)', run: viaEngine },
   ...floors.map((floor) => ({ name: `floor: ${floor.name}`, run: () => viaFloor(floor) })),
 ];
 const samples = new Map<string, Sample[]>(paths.map((each) => [each.name, []]));
@@ -254,6 +304,7 @@ try {
 } finally {
   for (const { server } of servers) await stopServe(server);
   for (const floor of floors) await floor.dispose();
+  await engine.dispose();
   await llama.dispose();
 }
 
@@ -266,16 +317,18 @@ const summary = paths.map((each) => {
     ttft: median(runs.map((sample) => sample.ttftMs)),
     decode: median(runs.map((sample) => sample.decodeTokensPerSecond)),
     cpu: median(runs.map((sample) => sample.cpuMsPerToken)),
+    cpuToFirst: median(runs.map((sample) => sample.cpuToFirstMs)),
   };
 });
 const reference = summary.find((row) => row.name === 'floor: engine') ?? summary[1];
 printTable(
-  ['path', 'tokens', 'TTFT ms', 'decode tok/s', 'CPU ms/token', 'TTFT / floor', 'decode / floor'],
+  ['path', 'tokens', 'TTFT ms', 'decode tok/s', 'CPU ms to 1st token', 'CPU ms/token', 'TTFT / floor', 'decode / floor'],
   summary.map((row) => [
     row.name,
     String(row.tokens),
     row.ttft.toFixed(1),
     row.decode.toFixed(1),
+    Number.isNaN(row.cpuToFirst) ? '-' : row.cpuToFirst.toFixed(1),
     Number.isNaN(row.cpu) ? '-' : row.cpu.toFixed(2),
     reference === undefined ? '-' : `${((row.ttft / reference.ttft) * 100).toFixed(0)} %`,
     reference === undefined ? '-' : `${((row.decode / reference.decode) * 100).toFixed(0)} %`,
