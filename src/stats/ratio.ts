@@ -4,8 +4,8 @@
 // comes from a two-level bootstrap (tests drawn with replacement, then each test's repeats on
 // both sides), so it widens both when tests disagree and when repeats scatter.
 import type { PairedSamples } from './rank-test.ts';
-import { randomIndex, seededRandom } from './random.ts';
-import { median, quantileOfSorted } from './summary.ts';
+import { randomBeta, randomIndex, seededRandom } from './random.ts';
+import { median, quantileOfSorted, sortAscending } from './summary.ts';
 
 export interface TestRatio {
   baselineMedian: number;
@@ -44,8 +44,23 @@ function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
-function resample(values: readonly number[], random: () => number): number[] {
-  return values.map(() => values[randomIndex(random, values.length)] as number);
+/**
+ * The median of a resample of sorted values (as many drawn with replacement as there are),
+ * without drawing it: a resample's k-th smallest value sits at position floor(n U(k)), with U(k)
+ * the k-th smallest of n uniform draws, a Beta(k, n - k + 1) variable; the next one up is the
+ * smallest of the n - k draws above it. Same distribution as sorting an explicit resample, in
+ * constant time instead of n log n (hundreds of repeats, thousands of resamples).
+ */
+export function resampledMedian(sorted: readonly number[], random: () => number): number {
+  const count = sorted.length;
+  const at = (uniform: number) => sorted[Math.min(count - 1, Math.floor(uniform * count))] as number;
+  // median() takes the resample's value at (n - 1) / 2, averaging the two around it when n is even.
+  const middle = (count - 1) / 2;
+  const lowerRank = Math.floor(middle);
+  const lowerUniform = randomBeta(random, lowerRank + 1, count - lowerRank);
+  if (lowerRank === middle) return at(lowerUniform);
+  const upperUniform = lowerUniform + (1 - lowerUniform) * (1 - (1 - random()) ** (1 / (count - lowerRank - 1)));
+  return quantileOfSorted([at(lowerUniform), at(upperUniform)], middle - lowerRank);
 }
 
 /**
@@ -82,12 +97,13 @@ export function estimateRatio(samples: readonly PairedSamples[], options: RatioO
   const effects = logs.map((test) => median(test.current) - median(test.baseline));
 
   const random = seededRandom(options.seed ?? DEFAULT_SEED);
+  const sides = logs.map((test) => ({ baseline: sortAscending(test.baseline), current: sortAscending(test.current) }));
   const draws: number[] = [];
   for (let draw = 0; draw < (options.resamples ?? DEFAULT_RESAMPLES); draw++) {
     let sum = 0;
-    for (let index = 0; index < logs.length; index++) {
-      const test = logs[randomIndex(random, logs.length)] as (typeof logs)[number];
-      sum += median(resample(test.current, random)) - median(resample(test.baseline, random));
+    for (let index = 0; index < sides.length; index++) {
+      const test = sides[randomIndex(random, sides.length)] as (typeof sides)[number];
+      sum += resampledMedian(test.current, random) - resampledMedian(test.baseline, random);
     }
     draws.push(sum / logs.length);
   }

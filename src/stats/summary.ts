@@ -101,6 +101,6 @@ export function summarizeMetrics(requests: readonly MeasuredRequest[]): MetricSu
   };
 }
 
-function sortAscending(values: readonly number[]): number[] {
+export function sortAscending(values: readonly number[]): number[] {
   return [...values].sort((a, b) => a - b);
 }

@@ -1,13 +1,15 @@
 // The statistics behind the gate, on data with known answers. Reference p-values were computed
-// once with scipy 1.17.1 (mannwhitneyu method='exact', fisher_exact, norm.ppf) or, for the
-// stratified test, by enumerating every labelling in Python.
+// once with scipy 1.17.1 (mannwhitneyu method='exact' or 'asymptotic' without continuity
+// correction, fisher_exact, norm.ppf) or, for the stratified test, by enumerating every
+// labelling in Python (and, mixed with a large test, weighting norm.sf by each labelling).
 import { describe, expect, it } from 'vitest';
 import { normalQuantile } from '../../src/stats/normal.ts';
 import { minimumRepeats, repeatsNeeded } from '../../src/stats/power.ts';
 import { passRateDropPValue, repeatsToTellPassRateDrop, wilsonInterval } from '../../src/stats/proportions.ts';
-import { seededRandom } from '../../src/stats/random.ts';
+import { randomIndex, seededRandom } from '../../src/stats/random.ts';
 import { smallestPValue, stratifiedRankTest, type PairedSamples } from '../../src/stats/rank-test.ts';
-import { estimateRatio } from '../../src/stats/ratio.ts';
+import { estimateRatio, resampledMedian } from '../../src/stats/ratio.ts';
+import { median } from '../../src/stats/summary.ts';
 
 const scale = (values: number[], factor: number) => values.map((value) => value * factor);
 
@@ -81,6 +83,32 @@ describe('stratifiedRankTest', () => {
     expect(stratifiedRankTest(same, 1.2, 'above')).toBeGreaterThan(0.5);
   });
 
+  it('takes a test with 30 or more repeats a side as normal, ties and all', () => {
+    const baseline = Array.from({ length: 30 }, (_, index) => 10 + (index % 10));
+    const current = Array.from({ length: 30 }, (_, index) => 11 + (index % 12));
+    expect(stratifiedRankTest([{ baseline, current }], 1, 'above')).toBeCloseTo(0.07087254333342546, 6);
+    expect(stratifiedRankTest([{ baseline, current }], 1.2, 'below')).toBeCloseTo(0.0478724532093437, 6);
+    // A small test keeps its exact distribution next to a large one.
+    const mixed = [{ baseline: [1, 2, 3], current: [2.5, 5, 6] }, { baseline, current }];
+    expect(stratifiedRankTest(mixed, 1, 'above')).toBeCloseTo(0.02899744888239818, 6);
+    // Every value tied: nothing to show either way.
+    const flat = [{ baseline: Array<number>(40).fill(5), current: Array<number>(40).fill(5) }];
+    expect(stratifiedRankTest(flat, 1, 'above')).toBe(1);
+    expect(stratifiedRankTest(flat, 1, 'below')).toBe(1);
+  });
+
+  it('keeps false alarms at alpha on pure noise with hundreds of repeats', () => {
+    const random = seededRandom(17);
+    let alarms = 0;
+    const runs = 300;
+    for (let run = 0; run < runs; run++) {
+      const tests = Array.from({ length: 3 }, (_, index) => ({ baseline: noisy(random, 200, 10 * (index + 1), 0.3), current: noisy(random, 200, 10 * (index + 1), 0.3) }));
+      if (stratifiedRankTest(tests, 1, 'above') <= 0.05) alarms++;
+    }
+    expect(alarms / runs).toBeLessThanOrEqual(0.08);
+    expect(alarms).toBeGreaterThan(0);
+  });
+
   it('keeps false alarms at alpha on pure noise', () => {
     const random = seededRandom(11);
     let alarms = 0;
@@ -132,6 +160,23 @@ describe('estimateRatio', () => {
     expect(single?.logSpread).toBeCloseTo(Math.sqrt(0.02 / 2), 12);
     expect(estimateRatio([{ baseline: [10], current: [12] }], { intervalLevel: 0.9 })?.logSpread).toBeNull();
     expect(estimateRatio([{ baseline: [], current: [12] }], { intervalLevel: 0.9 })).toBeNull();
+  });
+
+  it("draws a resample's median as often as resampling and sorting would give it", () => {
+    for (const sorted of [[1], [1, 2], [1, 2, 4], [1, 2, 4, 8], [1, 1, 2, 3, 5], [1, 2, 4, 8, 16, 32]]) {
+      const random = seededRandom(9);
+      const draws = 40_000;
+      const direct = new Map<number, number>();
+      const resampled = new Map<number, number>();
+      for (let draw = 0; draw < draws; draw++) {
+        const value = resampledMedian(sorted, random);
+        direct.set(value, (direct.get(value) ?? 0) + 1 / draws);
+        const explicit = median(sorted.map(() => sorted[randomIndex(random, sorted.length)] as number));
+        resampled.set(explicit, (resampled.get(explicit) ?? 0) + 1 / draws);
+      }
+      expect([...direct.keys()].sort()).toEqual([...resampled.keys()].sort());
+      for (const [value, share] of resampled) expect(Math.abs((direct.get(value) ?? 0) - share)).toBeLessThan(0.01);
+    }
   });
 
   it('gives the same answer every time (seeded resampling)', () => {
