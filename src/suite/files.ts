@@ -9,6 +9,18 @@ export const EVAL_FILES_GLOB = 'evals/**/*.eval.ts';
 export const EXAMPLES_FOLDER = 'evals/examples';
 const EVAL_FILE = /\.eval\.ts$/;
 
+/** The test file of the judge phase. */
+export const JUDGE_PHASE_FILE = 'src/suite/judge-phase.ts';
+
+/**
+ * `judge:<alias>`: apart from the candidates' projects, which are named after their model.
+ * Here rather than with the projects: the eval command names projects, and importing
+ * vitest/config for that would cost its process some 170 MB for the whole run.
+ */
+export function judgeProjectName(alias: string): string {
+  return `judge:${alias}`;
+}
+
 /** Every eval file under evals/, examples included, relative to the project with `/`, sorted. */
 export function listEvalFiles(root = PROJECT_ROOT): string[] {
   const found: string[] = [];

@@ -4,7 +4,7 @@
 import { configDefaults, type TestProjectInlineConfiguration } from 'vitest/config';
 import { ConfigError, loadConfig } from '../config/env.ts';
 import { makePlan, readPlan } from '../lifecycle/plan.ts';
-import { EVAL_FILES_GLOB, EXAMPLES_FOLDER } from './files.ts';
+import { EVAL_FILES_GLOB, EXAMPLES_FOLDER, JUDGE_PHASE_FILE, judgeProjectName } from './files.ts';
 
 export function modelProjects(): TestProjectInlineConfiguration[] {
   let plan;
@@ -51,12 +51,4 @@ export function modelProjects(): TestProjectInlineConfiguration[] {
     },
   };
   return [...candidates, judge];
-}
-
-/** The test file of the judge phase. */
-export const JUDGE_PHASE_FILE = 'src/suite/judge-phase.ts';
-
-/** `judge:<alias>`: apart from the candidates' projects, which are named after their model. */
-export function judgeProjectName(alias: string): string {
-  return `judge:${alias}`;
 }

@@ -16,7 +16,7 @@ import { MARKDOWN_REPORT } from '../../report/write.ts';
 import { LATEST_RESULTS, PARTIAL_RESULTS, readBaselineFile } from '../../results/files.ts';
 import { readPartialResults } from '../../results/partial.ts';
 import { chooseRuntime } from '../../runtimes/choose.ts';
-import { JUDGE_PHASE_FILE, judgeProjectName } from '../../suite/projects.ts';
+import { JUDGE_PHASE_FILE, judgeProjectName } from '../../suite/files.ts';
 import { PROJECT_ROOT } from '../../util/paths.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 import { preflight } from '../preflight.ts';
