@@ -57,9 +57,10 @@ export default class EdgeEvalsReporter implements Reporter {
     const start = this.calibrationAtStart;
     const calibration = start === null ? null : { start, end: await calibrateMachine() };
     // vitest cancelled the run itself (--bail): the results say so, like those of a Ctrl-C.
-    const results = assembleResults(metas, { config, plan: readPlan(), calibration, interrupted: reason === 'interrupted' ? { signal: null } : undefined }, verdicts);
+    const plan = readPlan();
+    const results = assembleResults(metas, { config, plan, calibration, interrupted: reason === 'interrupted' ? { signal: null } : undefined }, verdicts);
     // latest.json, then history, baseline gate and saving, Markdown/HTML reports: src/report/conclude.ts.
-    const conclusion = writeAndConclude(results, { config, state: reason, unhandledErrors: unhandledErrors.length, stream: process.stdout });
+    const conclusion = writeAndConclude(results, { config, state: reason, unhandledErrors: unhandledErrors.length, checkedBaseline: plan?.checkedBaseline, stream: process.stdout });
     this.log(`\n${conclusion.text}`);
     // vitest set its exit code before this hook; with a baseline, the gate's verdict wins.
     if (conclusion.exitCode !== null) process.exitCode = conclusion.exitCode;

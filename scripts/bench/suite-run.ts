@@ -34,6 +34,8 @@ export interface SuiteRun {
   peakPssMB: number | null;
   /** The processes at the RSS peak, largest first: `<RSS MB> (PSS <MB>) <command line>` (Linux). */
   peakProcesses: string[];
+  /** Each process's own peak over the run, largest first: `<RSS MB> <command line>`; their peaks need not coincide. */
+  processPeaks: string[];
 }
 
 export interface SuiteRunOptions {
@@ -106,6 +108,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteRun> {
   let peakRssBytes: number | null = null;
   let peakProcesses: string[] = [];
   let peakPssKB: number | null = null;
+  const ownPeaks = new Map<number, { rssBytes: number; command: string }>();
   let sampling: Promise<void> = Promise.resolve();
   const timer =
     options.sampleRssMs === undefined || child.pid === undefined
@@ -116,6 +119,11 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteRun> {
             const rss = tree.reduce((sum, process) => sum + process.rssBytes, 0);
             const pss = tree.reduce((sum, process) => sum + (proportionalSetKB(process.pid) ?? 0), 0);
             if (pss > 0) peakPssKB = Math.max(peakPssKB ?? 0, pss);
+            for (const process of tree) {
+              const known = ownPeaks.get(process.pid);
+              if (known === undefined) ownPeaks.set(process.pid, { rssBytes: process.rssBytes, command: commandLine(process.pid) });
+              else known.rssBytes = Math.max(known.rssBytes, process.rssBytes);
+            }
             if (rss <= (peakRssBytes ?? 0)) return;
             peakRssBytes = rss;
             peakProcesses = tree
@@ -130,5 +138,14 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteRun> {
   await sampling;
   if (!(options.exitCodes ?? [0]).includes(result.exitCode ?? -1)) throw new Error(`the eval run exited with ${result.exitCode}:\n${result.all.split('\n').slice(-40).join('\n')}`);
   const files = readdirSync(stamps).map((name) => JSON.parse(readFileSync(path.join(stamps, name), 'utf8')) as StampFile);
-  return { wallMs, startedAt, exitedAt, output: result.all, stamps: files, peakRssMB: peakRssBytes === null ? null : peakRssBytes / 1024 ** 2, peakPssMB: peakPssKB === null ? null : peakPssKB / 1024, peakProcesses };
+  return {
+    wallMs,
+    startedAt,
+    exitedAt,
+    output: result.all,
+    stamps: files,
+    peakRssMB: peakRssBytes === null ? null : peakRssBytes / 1024 ** 2, peakPssMB: peakPssKB === null ? null : peakPssKB / 1024,
+    peakProcesses,
+    processPeaks: [...ownPeaks.values()].sort((a, b) => b.rssBytes - a.rssBytes).map((peak) => `${(peak.rssBytes / 1024 ** 2).toFixed(0)} MB ${peak.command}`),
+  };
 }

@@ -18,6 +18,8 @@ const RunPlan = z.object({
   evalFiles: z.array(z.string()).optional(),
   /** The judge model, loaded after every candidate answered; absent without EVAL_JUDGE. */
   judge: z.object({ alias: z.string(), runtime: RuntimeNameSchema, reason: z.string() }).optional(),
+  /** The baseline as the eval command found it valid before the run; the run's conclusion trusts it while unchanged. */
+  checkedBaseline: z.object({ size: z.number(), mtimeMs: z.number() }).optional(),
 });
 export type RunPlan = z.infer<typeof RunPlan>;
 

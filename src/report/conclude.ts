@@ -17,6 +17,7 @@ import {
   saveToHistory,
   toHistoryRun,
   writeJsonAtomic,
+  type CheckedFile,
 } from '../results/files.ts';
 import { ratingsFileFor, readRatings, withRatings, type Rating } from '../results/ratings.ts';
 import { compareToBaseline, type GateVerdict } from '../stats/gate.ts';
@@ -40,6 +41,8 @@ export interface ConcludeOptions {
   state: RunState;
   /** Errors outside tests (a crashed worker, a failing teardown): the gate cannot pass those. */
   unhandledErrors: number;
+  /** The baseline as the eval command validated it before the run (the run plan has it). */
+  checkedBaseline?: CheckedFile;
   terminal: { width: number; color: boolean };
   env?: NodeJS.ProcessEnv;
 }
@@ -80,7 +83,7 @@ export function judgeRun(verdict: GateVerdict, incompleteReason: string | null):
  */
 export function writeAndConclude(
   results: Results,
-  options: Pick<ConcludeOptions, 'config' | 'state' | 'unhandledErrors'> & { stream: NodeJS.WriteStream },
+  options: Pick<ConcludeOptions, 'config' | 'state' | 'unhandledErrors' | 'checkedBaseline'> & { stream: NodeJS.WriteStream },
 ): Conclusion {
   const { config, stream } = options;
   const resultsFile = path.join(config.resultsDir, LATEST_RESULTS);
@@ -100,6 +103,7 @@ export function writeAndConclude(
     resultsFileCurrent: unwritten === null,
     state: options.state,
     unhandledErrors: options.unhandledErrors,
+    ...(options.checkedBaseline === undefined ? {} : { checkedBaseline: options.checkedBaseline }),
     terminal: { width: terminalWidth(stream), color: shouldUseColor(stream) },
   });
   const text = `${conclusion.text}${ratings.warning === null ? '' : `warning: ${ratings.warning}\n`}`;
@@ -138,7 +142,7 @@ export function concludeRun(results: Results, options: ConcludeOptions): Conclus
   let verdict: GateVerdict | null = null;
   if (config.baselinePath !== undefined) {
     try {
-      const baseline = readBaselineFile(config.baselinePath, { origin: 'EVAL_BASELINE' });
+      const baseline = readBaselineFile(config.baselinePath, { origin: 'EVAL_BASELINE', ...(options.checkedBaseline === undefined ? {} : { checked: options.checkedBaseline }) });
       verdict = judgeRun(compareToBaseline(results, baseline, config.gate), incompleteRunReason(results, options.state, options.unhandledErrors));
     } catch (error) {
       // Checked before the run started; it changed since. Never a silent pass.

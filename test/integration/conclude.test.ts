@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { concludeRun, type ConcludeOptions } from '../../src/report/conclude.ts';
-import { readBaselineFile, saveBaseline, writeJsonAtomic } from '../../src/results/files.ts';
+import { checkedFile, readBaselineFile, saveBaseline, writeJsonAtomic } from '../../src/results/files.ts';
 import { DEFAULT_GATE_SETTINGS } from '../../src/config/gate-settings.ts';
 import { buildResults, sampleResults, scaleLatencies } from '../support/results.ts';
 
@@ -127,6 +127,19 @@ describe('concludeRun', () => {
     const conclusion = concludeRun(passing, options({ baselinePath }));
     expect(conclusion.exitCode).toBe(2);
     expect(conclusion.text).toContain(`error: Baseline file ${baselinePath} (from EVAL_BASELINE) is not an edge-evals results file`);
+  });
+
+  it("trusts the eval command's check of the baseline while the file is unchanged, and checks it again once it changed", () => {
+    const baselinePath = path.join(dir, 'b.json');
+    saveBaseline(baselinePath, passing, null);
+    const checkedBaseline = checkedFile(baselinePath);
+    const trusted = concludeRun(passing, options({ baselinePath }, { checkedBaseline }));
+    expect(trusted.exitCode).toBe(0);
+    expect(trusted.verdict).toEqual(concludeRun(passing, options({ baselinePath })).verdict);
+    writeFileSync(baselinePath, '{"schemaVersion": 1}');
+    const changed = concludeRun(passing, options({ baselinePath }, { checkedBaseline }));
+    expect(changed.exitCode).toBe(2);
+    expect(changed.text).toContain(`error: Baseline file ${baselinePath} (from EVAL_BASELINE) is not an edge-evals results file`);
   });
 
   it('appends the Markdown to $GITHUB_STEP_SUMMARY and keeps no history with a limit of 0', () => {

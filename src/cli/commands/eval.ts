@@ -13,7 +13,7 @@ import { makePlan, PLAN_ENV, type RunPlan } from '../../lifecycle/plan.ts';
 import { writeAndConclude } from '../../report/conclude.ts';
 import { JUNIT_REPORT } from '../../report/junit.ts';
 import { MARKDOWN_REPORT } from '../../report/write.ts';
-import { LATEST_RESULTS, PARTIAL_RESULTS, readBaselineFile } from '../../results/files.ts';
+import { checkedFile, LATEST_RESULTS, PARTIAL_RESULTS, readBaselineFile, type CheckedFile } from '../../results/files.ts';
 import { readPartialResults } from '../../results/partial.ts';
 import { chooseRuntime } from '../../runtimes/choose.ts';
 import { JUDGE_PHASE_FILE, judgeProjectName } from '../../suite/files.ts';
@@ -108,7 +108,7 @@ function concludeStoppedRun(config: EvalConfig, plan: RunPlan, stop: Stop, writt
     process.stderr.write(`[edge-evals] ${stop.label}: interrupted after ${results.cases.length} case${results.cases.length === 1 ? '' : 's'}; partial results follow\n`);
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
     // latest.json takes every case partial.jsonl had; a later `npm run eval` starts afresh anyway.
-    const conclusion = writeAndConclude(results, { config, state: 'interrupted', unhandledErrors: 0, stream: process.stdout });
+    const conclusion = writeAndConclude(results, { config, state: 'interrupted', unhandledErrors: 0, checkedBaseline: plan.checkedBaseline, stream: process.stdout });
     process.stdout.write(`\n${conclusion.text}`);
   } catch (error) {
     process.stderr.write(`[edge-evals] could not build the results of the interrupted run from ${partialFile}: ${(error as Error).message.split('\n').join(' ')}\n`);
@@ -132,7 +132,9 @@ export async function evalCommand(args: string[]): Promise<number> {
   checkWritableFolders(config);
   const vitest = await parseVitestArguments(vitestArgs, USAGE);
   // An unusable baseline is a usage error (exit code 2) before any model starts, never a silent pass.
+  let checkedBaseline: CheckedFile | undefined;
   if (config.baselinePath !== undefined) {
+    checkedBaseline = existsSync(config.baselinePath) ? checkedFile(config.baselinePath) : undefined;
     readBaselineFile(config.baselinePath, {
       origin: env.EVAL_BASELINE === undefined ? 'EVAL_BASELINE' : '--baseline',
       hint: 'Save one with: npm run eval -- --save-baseline <file>',
@@ -140,7 +142,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   }
   const { name } = chooseRuntime(config);
   const endpointModels = name === 'openai' && config.models === undefined ? await listEndpointModels(config) : undefined;
-  let plan = makePlan(config, endpointModels);
+  let plan: RunPlan = { ...makePlan(config, endpointModels), ...(checkedBaseline === undefined ? {} : { checkedBaseline }) };
   if (vitest.runsTests) {
     const checked = await preflight(plan.models, vitest);
     plan = { ...plan, evalFiles: checked.files };
