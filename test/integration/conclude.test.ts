@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { concludeRun, type ConcludeOptions } from '../../src/report/conclude.ts';
-import { checkedFile, readBaselineFile, saveBaseline, writeJsonAtomic } from '../../src/results/files.ts';
+import { checkBaselineApart } from '../../src/results/check-apart.ts';
+import { checkedFile, readBaselineFile, ResultsFileError, saveBaseline, writeJsonAtomic } from '../../src/results/files.ts';
 import { DEFAULT_GATE_SETTINGS } from '../../src/config/gate-settings.ts';
 import { buildResults, sampleResults, scaleLatencies } from '../support/results.ts';
 
@@ -23,6 +24,15 @@ const passing = buildResults(
   ]),
   { settings: { repeats: 3 } },
 );
+
+function errorOf(action: () => unknown): Error {
+  try {
+    action();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}
 
 function options(overrides: Partial<ConcludeOptions['config']> = {}, rest: Partial<ConcludeOptions> = {}): ConcludeOptions {
   const resultsDir = path.join(dir, 'results');
@@ -140,6 +150,17 @@ describe('concludeRun', () => {
     const changed = concludeRun(passing, options({ baselinePath }, { checkedBaseline }));
     expect(changed.exitCode).toBe(2);
     expect(changed.text).toContain(`error: Baseline file ${baselinePath} (from EVAL_BASELINE) is not an edge-evals results file`);
+  });
+
+  it('checks a baseline in a worker thread with the errors of reading it in place', async () => {
+    const baselinePath = path.join(dir, 'b.json');
+    saveBaseline(baselinePath, passing, null);
+    expect(await checkBaselineApart(baselinePath, { origin: 'EVAL_BASELINE' })).toEqual(checkedFile(baselinePath));
+    writeFileSync(baselinePath, '{"schemaVersion": 1}');
+    const inPlace = errorOf(() => readBaselineFile(baselinePath, { origin: 'EVAL_BASELINE' }));
+    await expect(checkBaselineApart(baselinePath, { origin: 'EVAL_BASELINE' })).rejects.toThrow(new ResultsFileError(inPlace.message));
+    const missing = path.join(dir, 'missing.json');
+    await expect(checkBaselineApart(missing, { hint: 'Save one first.' })).rejects.toThrow(`Baseline file ${missing} does not exist. Save one first.`);
   });
 
   it('appends the Markdown to $GITHUB_STEP_SUMMARY and keeps no history with a limit of 0', () => {

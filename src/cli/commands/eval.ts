@@ -13,7 +13,8 @@ import { makePlan, PLAN_ENV, type RunPlan } from '../../lifecycle/plan.ts';
 import { writeAndConclude } from '../../report/conclude.ts';
 import { JUNIT_REPORT } from '../../report/junit.ts';
 import { MARKDOWN_REPORT } from '../../report/write.ts';
-import { checkedFile, LATEST_RESULTS, PARTIAL_RESULTS, readBaselineFile, type CheckedFile } from '../../results/files.ts';
+import { checkBaselineApart } from '../../results/check-apart.ts';
+import { LATEST_RESULTS, PARTIAL_RESULTS, type CheckedFile } from '../../results/files.ts';
 import { readPartialResults } from '../../results/partial.ts';
 import { chooseRuntime } from '../../runtimes/choose.ts';
 import { JUDGE_PHASE_FILE, judgeProjectName } from '../../suite/files.ts';
@@ -132,17 +133,16 @@ export async function evalCommand(args: string[]): Promise<number> {
   checkWritableFolders(config);
   const vitest = await parseVitestArguments(vitestArgs, USAGE);
   // An unusable baseline is a usage error (exit code 2) before any model starts, never a silent pass.
-  let checkedBaseline: CheckedFile | undefined;
+  let checkedBaseline: CheckedFile | null = null;
   if (config.baselinePath !== undefined) {
-    checkedBaseline = existsSync(config.baselinePath) ? checkedFile(config.baselinePath) : undefined;
-    readBaselineFile(config.baselinePath, {
+    checkedBaseline = await checkBaselineApart(config.baselinePath, {
       origin: env.EVAL_BASELINE === undefined ? 'EVAL_BASELINE' : '--baseline',
       hint: 'Save one with: npm run eval -- --save-baseline <file>',
     });
   }
   const { name } = chooseRuntime(config);
   const endpointModels = name === 'openai' && config.models === undefined ? await listEndpointModels(config) : undefined;
-  let plan: RunPlan = { ...makePlan(config, endpointModels), ...(checkedBaseline === undefined ? {} : { checkedBaseline }) };
+  let plan: RunPlan = { ...makePlan(config, endpointModels), ...(checkedBaseline === null ? {} : { checkedBaseline }) };
   if (vitest.runsTests) {
     const checked = await preflight(plan.models, vitest);
     plan = { ...plan, evalFiles: checked.files };
