@@ -53,14 +53,20 @@ function mean(values: readonly number[]): number {
  */
 export function resampledMedian(sorted: readonly number[], random: () => number): number {
   const count = sorted.length;
-  const at = (uniform: number) => sorted[Math.min(count - 1, Math.floor(uniform * count))] as number;
+  // One value: every resample is that value (a dataset row measured once a side).
+  if (count === 1) return sorted[0] as number;
   // median() takes the resample's value at (n - 1) / 2, averaging the two around it when n is even.
   const middle = (count - 1) / 2;
   const lowerRank = Math.floor(middle);
   const lowerUniform = randomBeta(random, lowerRank + 1, count - lowerRank);
-  if (lowerRank === middle) return at(lowerUniform);
+  if (lowerRank === middle) return valueAt(sorted, lowerUniform);
   const upperUniform = lowerUniform + (1 - lowerUniform) * (1 - (1 - random()) ** (1 / (count - lowerRank - 1)));
-  return quantileOfSorted([at(lowerUniform), at(upperUniform)], middle - lowerRank);
+  return quantileOfSorted([valueAt(sorted, lowerUniform), valueAt(sorted, upperUniform)], middle - lowerRank);
+}
+
+/** The value a uniform draw lands on among n sorted values: position floor(n u). */
+function valueAt(sorted: readonly number[], uniform: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(uniform * sorted.length))] as number;
 }
 
 /**
