@@ -97,6 +97,15 @@ describe('stratifiedRankTest', () => {
     expect(stratifiedRankTest(flat, 1, 'below')).toBe(1);
   });
 
+  it('sums hundreds of tests as normal: a dataset of rows measured once a side', () => {
+    // 250 rows, the current request slower in 150: a sign test, z = 25 / sqrt(62.5).
+    const rows = Array.from({ length: 250 }, (_, index) => ({ baseline: [10 + index], current: [index < 150 ? 11 + index : 9 + index] }));
+    const p = stratifiedRankTest(rows, 1, 'above');
+    expect(p).toBeCloseTo(0.000782701129001274, 6);
+    // The exact binomial tail, P(Bin(250, 1/2) >= 150), for scale.
+    expect(Math.abs(p - 0.0009416504675380801)).toBeLessThan(0.0002);
+  });
+
   it('keeps false alarms at alpha on pure noise with hundreds of repeats', () => {
     const random = seededRandom(17);
     let alarms = 0;
