@@ -34,7 +34,7 @@ export interface SuiteRun {
   peakPssMB: number | null;
   /** The processes at the RSS peak, largest first: `<RSS MB> (PSS <MB>) <command line>` (Linux). */
   peakProcesses: string[];
-  /** Each process's own peak over the run, largest first: `<RSS MB> <command line>`; their peaks need not coincide. */
+  /** Each process's own peak over the run (20 MB or more), largest first: `<RSS MB> <command line>`; their peaks need not coincide. */
   processPeaks: string[];
 }
 
@@ -121,8 +121,8 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteRun> {
             if (pss > 0) peakPssKB = Math.max(peakPssKB ?? 0, pss);
             for (const process of tree) {
               const known = ownPeaks.get(process.pid);
-              if (known === undefined) ownPeaks.set(process.pid, { rssBytes: process.rssBytes, command: commandLine(process.pid) });
-              else known.rssBytes = Math.max(known.rssBytes, process.rssBytes);
+              // The command line read at the peak: `sh -c node ...` becomes node when the shell execs it.
+              if (known === undefined || process.rssBytes > known.rssBytes) ownPeaks.set(process.pid, { rssBytes: process.rssBytes, command: commandLine(process.pid) });
             }
             if (rss <= (peakRssBytes ?? 0)) return;
             peakRssBytes = rss;
@@ -146,6 +146,9 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteRun> {
     stamps: files,
     peakRssMB: peakRssBytes === null ? null : peakRssBytes / 1024 ** 2, peakPssMB: peakPssKB === null ? null : peakPssKB / 1024,
     peakProcesses,
-    processPeaks: [...ownPeaks.values()].sort((a, b) => b.rssBytes - a.rssBytes).map((peak) => `${(peak.rssBytes / 1024 ** 2).toFixed(0)} MB ${peak.command}`),
+    processPeaks: [...ownPeaks.values()]
+      .filter((peak) => peak.rssBytes >= 20 * 1024 ** 2)
+      .sort((a, b) => b.rssBytes - a.rssBytes)
+      .map((peak) => `${(peak.rssBytes / 1024 ** 2).toFixed(0)} MB ${peak.command}`),
   };
 }

@@ -112,7 +112,7 @@ printTable(
   ],
 );
 console.log(`# processes at the peak: ${run.peakProcesses.join('; ')}`);
-console.log(`# each process's own peak: ${run.processPeaks.filter((peak) => !peak.startsWith('0 MB')).join('; ')}`);
+console.log(`# each process's own peak (20 MB or more): ${run.processPeaks.join('; ')}`);
 console.log(`# load average at end: ${loadAverage()}`);
 if (values.keep) console.log(`# results kept in ${results}`);
 else rmSync(scratch, { recursive: true, force: true });
