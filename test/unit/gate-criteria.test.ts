@@ -179,4 +179,18 @@ describe('compareToBaseline: criterion scores', () => {
       rmSync(folder, { recursive: true, force: true });
     }
   });
+
+  it('draws the interval of a test with many answers from the normal limit of the resampled mean, as explicit resampling would give it', () => {
+    // 100 answers a side: half of them a point lower now. Resampled, the difference of means
+    // has sd sqrt(0.25 / 100) = 0.05; its 90% interval is -0.5 +- 1.645 x 0.05.
+    const repeats = 100;
+    const baseline = run({ 'chat/long': [{ scores: Array.from({ length: repeats }, () => 5) }] });
+    const current = run({ 'chat/long': [{ scores: Array.from({ length: repeats }, (_, repeat) => (repeat % 2 === 0 ? 4 : 5)) }] });
+    // One test: its own finding is the model's.
+    const [overall] = criterionFindings(compareToBaseline(current, baseline).findings);
+    expect(overall?.difference).toBeCloseTo(-0.5, 10);
+    expect(overall?.interval.low).toBeCloseTo(-0.5 - 1.645 * 0.05, 1);
+    expect(overall?.interval.high).toBeCloseTo(-0.5 + 1.645 * 0.05, 1);
+    expect(Math.abs((overall?.interval.high ?? 0) - (overall?.interval.low ?? 0) - 2 * 1.645 * 0.05)).toBeLessThan(0.02);
+  });
 });
