@@ -20,6 +20,7 @@ export const RUNTIME_CHOICES = ['auto', 'embedded', 'foundry', 'ollama', 'llama-
 export const PYTHON_SANDBOX_CHOICES = ['prefer', 'require'] as const;
 export const PROMPT_CACHE_CHOICES = ['cold', 'warm'] as const;
 export type PromptCacheMode = (typeof PROMPT_CACHE_CHOICES)[number];
+export const MEMORY_CHECK_CHOICES = ['skip', 'warn'] as const;
 
 /**
  * An integer setting with an upper bound: a value past what the code can honour (a timer
@@ -157,6 +158,7 @@ export const EnvSchema = z.object({
   EVAL_SEED: integer(0, 42, MAX_SEED),
   EVAL_THREADS: integer(0, 0, 1024),
   EVAL_PYTHON_SANDBOX: choice(PYTHON_SANDBOX_CHOICES),
+  EVAL_MEMORY_CHECK: choice(MEMORY_CHECK_CHOICES),
   EDGE_EVALS_CACHE: optionalString,
   EDGE_EVALS_SERVE_API_KEY: optionalString,
   EVAL_JUDGE: optionalString.refine((value) => value === undefined || MODEL_ALIAS.test(value) || GGUF_PATH.test(value), 'expected a model alias or a path to a .gguf file'),
@@ -207,6 +209,8 @@ export interface EvalConfig {
   threads: number;
   /** `require`: python checks refuse to run code they cannot sandbox (docs/sandbox.md). */
   pythonSandbox: (typeof PYTHON_SANDBOX_CHOICES)[number];
+  /** A model that needs more memory than is free: `skip` it, or `warn` and load it anyway. */
+  memoryCheck: (typeof MEMORY_CHECK_CHOICES)[number];
   cacheDir: string;
   /** `edge-evals serve --api-key` from the environment, where `ps` does not show it. */
   serveApiKey: string | undefined;
@@ -336,6 +340,7 @@ export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = 
     seed: env.EVAL_SEED,
     threads: env.EVAL_THREADS,
     pythonSandbox: env.EVAL_PYTHON_SANDBOX,
+    memoryCheck: env.EVAL_MEMORY_CHECK,
     cacheDir: env.EDGE_EVALS_CACHE === undefined ? defaultCacheDir(values) : resolveFrom(env.EDGE_EVALS_CACHE),
     serveApiKey: env.EDGE_EVALS_SERVE_API_KEY,
     judge:

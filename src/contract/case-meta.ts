@@ -5,7 +5,7 @@
 import type {} from 'vitest';
 import type { ChatMessage } from './chat.ts';
 import type { CriterionScore, CriterionWeights, JudgeError } from './criteria.ts';
-import type { CaseResult } from './results.ts';
+import type { CaseResult, MemoryFit } from './results.ts';
 
 export interface CaseMeta {
   case: CaseResult;
@@ -18,6 +18,9 @@ export interface CaseMeta {
     loadMs: number | null;
     downloadMs: number | null;
     startError: string | null;
+    /** Why the model was not started on purpose (it does not fit in memory). */
+    skipReason?: string | null;
+    memory?: MemoryFit | null;
   };
   runtime: { name: string; version: string | null; reason: string };
   /** The criteria weights of the case's eval, when it sets its own. */

@@ -184,6 +184,23 @@ export const MetricSummaries = z.object({
 });
 export type MetricSummaries = z.infer<typeof MetricSummaries>;
 
+/** How a model's memory need compared with the machine just before it was loaded. */
+export const MemoryFit = z.object({
+  /** Estimated memory to load and run the model; null when the runtime does not say how big it is. */
+  needGB: z.number().nullable(),
+  /** Where the estimate comes from (`the model file and its GGUF header`, `Foundry Local's catalog`). */
+  basis: z.string(),
+  /** Memory available just before the model was loaded. */
+  availableGB: z.number(),
+  /** The machine's memory (or the container's limit). */
+  totalGB: z.number(),
+  /** The minimum RAM the edge AI course gives for this model, when it lists it. */
+  minimumRamGB: z.number().nullable(),
+  /** needGB <= availableGB; null when the need is not known. */
+  fits: z.boolean().nullable(),
+});
+export type MemoryFit = z.infer<typeof MemoryFit>;
+
 export const ModelResult = z.object({
   alias: z.string(),
   modelId: z.string().nullable(),
@@ -199,6 +216,10 @@ export const ModelResult = z.object({
   otherCpuPercent: z.number().nullable(),
   /** Set when the model could not be started; its cases are then errors. */
   startError: z.string().nullable(),
+  /** Set when the model was not started on purpose (it does not fit in memory); its cases are skipped. */
+  skipReason: z.string().nullable().optional(),
+  /** Its memory need against the machine's; absent for results from before it was checked. */
+  memory: MemoryFit.nullable().optional(),
   summary: MetricSummaries,
   cases: z.number().int().nonnegative(),
   passed: z.number().int().nonnegative(),

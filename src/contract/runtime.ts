@@ -24,6 +24,16 @@ export interface CatalogEntry {
   description?: string;
 }
 
+/** What a model takes in memory, as far as its runtime knows before loading it. */
+export interface MemoryNeed {
+  /** The model's weights: the size of its files, or what the catalog says. */
+  weightsBytes: number;
+  /** Its context (the KV cache) at the size the runtime gives it, when known. */
+  contextBytes: number | null;
+  /** Where the figures come from, for the report: `the model file and its GGUF header`, `Foundry Local's catalog`. */
+  source: string;
+}
+
 export interface CachedModel {
   alias: string;
   modelId: string;

@@ -7,9 +7,11 @@
 // The candidates' answers are kept here until the judge phase asks for them.
 import type { EvalConfig } from '../config/env.ts';
 import type { AnswerToJudge } from '../contract/case-meta.ts';
-import type { Resources } from '../contract/results.ts';
+import type { MemoryFit, Resources } from '../contract/results.ts';
 import { RuntimeError } from '../contract/runtime.ts';
 import type { Runtime, RunningModel } from '../runtimes/types.ts';
+import { machineMemory } from '../util/memory.ts';
+import { describeShortfall, judgeMemory } from './memory-fit.ts';
 import { ResourceSampler } from './resources.ts';
 import { warmUp } from './warmup.ts';
 
@@ -22,8 +24,17 @@ export type ModelLease =
       ok: true;
       model: Omit<RunningModel, 'log' | 'apiKey'>;
       runtime: { name: string; version: string | null; reason: string };
+      memory?: MemoryFit;
     }
-  | { ok: false; alias: string; error: string; runtime: { name: string; version: string | null; reason: string } };
+  | {
+      ok: false;
+      alias: string;
+      error: string;
+      /** Not started on purpose (it does not fit in memory): its tests are skipped, not failed; `error` says why. */
+      skipped?: true;
+      runtime: { name: string; version: string | null; reason: string };
+      memory?: MemoryFit;
+    };
 
 /** A candidate under evaluation, or the judge that scores the candidates' answers. */
 export type ModelRole = 'candidate' | 'judge';
@@ -44,7 +55,8 @@ interface ActiveModel {
 
 export class ModelCoordinator {
   private active: ActiveModel | null = null;
-  private readonly failures = new Map<string, string>();
+  /** Models that could not (or were not to) be started: asked again, they get the same answer. */
+  private readonly failures = new Map<string, Extract<ModelLease, { ok: false }>>();
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private readonly abort = new AbortController();
@@ -108,10 +120,22 @@ export class ModelCoordinator {
     const { runtime, info } = owner;
     const failureKey = `${runtime.name}\u0000${owner === this.judge ? 'judge' : 'candidate'}\u0000${alias}`;
     const failure = this.failures.get(failureKey);
-    if (failure !== undefined) return { ok: false, alias, error: failure, runtime: info };
+    if (failure !== undefined) return failure;
     if (this.active?.running.alias === alias && this.active.owner.runtime === runtime && this.active.lease !== undefined) return this.active.lease;
     if (this.disposed) return { ok: false, alias, error: 'the run is shutting down', runtime: info };
     await this.release();
+    // With the previous model unloaded, what is free now is what this one can have.
+    const memory = await this.checkMemory(alias, runtime);
+    if (memory?.fits === false) {
+      const shortfall = describeShortfall(memory);
+      if (this.config.memoryCheck === 'skip') {
+        const skipped = { ok: false as const, alias, error: shortfall, skipped: true as const, runtime: info, memory };
+        this.failures.set(failureKey, skipped);
+        this.log(`${alias}: skipped, it does not fit in memory: ${shortfall} (EVAL_MEMORY_CHECK=warn loads it anyway)`);
+        return skipped;
+      }
+      this.log(`${alias}: WARNING: it may not fit in memory (${shortfall}); loading it anyway, as EVAL_MEMORY_CHECK=warn says`);
+    }
     this.log(`${alias}: starting on ${runtime.name}`);
     let running: RunningModel;
     try {
@@ -124,7 +148,7 @@ export class ModelCoordinator {
         },
       });
     } catch (error) {
-      return this.fail(failureKey, alias, describeFailure(error), info);
+      return this.fail(failureKey, alias, describeFailure(error), info, memory);
     }
     // The sampler asks for the current processes: a reconnect may replace `running`.
     const active: ActiveModel = { running, owner, sampler: new ResourceSampler(() => runtime.processes(active.running)) };
@@ -138,9 +162,9 @@ export class ModelCoordinator {
       await warmUp(running, this.config, this.abort.signal);
     } catch (error) {
       await this.release().catch(() => undefined);
-      return this.fail(failureKey, alias, `warm-up request failed: ${(error as Error).message}`, info);
+      return this.fail(failureKey, alias, `warm-up request failed: ${(error as Error).message}`, info, memory);
     }
-    active.lease = { ok: true, model: leasedModel(running), runtime: info };
+    active.lease = { ok: true, model: leasedModel(running), runtime: info, ...(memory === null ? {} : { memory }) };
     return active.lease;
   }
 
@@ -167,10 +191,19 @@ export class ModelCoordinator {
     return active.lease;
   }
 
-  private fail(key: string, alias: string, error: string, runtime: CoordinatedRuntime['info']): ModelLease {
-    this.failures.set(key, error);
+  private fail(key: string, alias: string, error: string, runtime: CoordinatedRuntime['info'], memory: MemoryFit | null): ModelLease {
+    const lease = { ok: false as const, alias, error, runtime, ...(memory === null ? {} : { memory }) };
+    this.failures.set(key, lease);
     this.log(`${alias}: FAILED to start: ${error.split('\n')[0]}`);
-    return { ok: false, alias, error, runtime };
+    return lease;
+  }
+
+  /** The model's need against the memory available now; null when the runtime has no figures for it. */
+  private async checkMemory(alias: string, runtime: Runtime): Promise<MemoryFit | null> {
+    if (runtime.memory === undefined) return null;
+    // A runtime that cannot tell (its catalog unreachable) is no reason not to try the model.
+    const need = await runtime.memory.need(alias).catch(() => null);
+    return judgeMemory(alias, need, await machineMemory());
   }
 
   private async release(): Promise<void> {

@@ -24,11 +24,11 @@ const CRITERION_DROP_ORDER = { accuracy: 0, completeness: 1, clarity: 2, speed: 
 // then (on narrower terminals) speed, clarity and completeness.
 const BASE_COLUMNS: readonly ComparisonColumn[] = [
   { header: 'Model', align: 'left', value: (model) => model.alias, dropOrder: 0 },
-  { header: 'Load', align: 'right', value: (model) => (model.startError !== null ? 'failed' : formatDuration(model.loadMs)), dropOrder: 7 },
+  { header: 'Load', align: 'right', value: (model) => ((model.skipReason ?? null) !== null ? 'skipped' : model.startError !== null ? 'failed' : formatDuration(model.loadMs)), dropOrder: 7 },
   { header: 'TTFT p50', align: 'right', value: (model) => formatMs(model.summary.ttftMs.p50), dropOrder: 4 },
   { header: 'TTFT p95', align: 'right', value: (model) => formatMs(model.summary.ttftMs.p95), dropOrder: 8 },
-  // Always shown, so it says when a model could not start (Load, which also would, goes early).
-  { header: 'E2E p50', align: 'right', value: (model) => (model.startError !== null ? 'failed' : formatMs(model.summary.e2eMs.p50)), dropOrder: 0 },
+  // Always shown, so it says when a model could not start or was skipped (Load, which also would, goes early).
+  { header: 'E2E p50', align: 'right', value: (model) => ((model.skipReason ?? null) !== null ? 'skipped' : model.startError !== null ? 'failed' : formatMs(model.summary.e2eMs.p50)), dropOrder: 0 },
   { header: 'tok/s', align: 'right', value: (model) => formatRate(model.summary.tokensPerSec.p50), dropOrder: 5 },
   { header: 'Peak mem', align: 'right', value: (model) => formatMB(model.peakRssMB), dropOrder: 6 },
   ...CRITERIA.map((criterion): ComparisonColumn => ({ header: CRITERION_LABELS[criterion], align: 'right', value: (model) => criterionCell(model, criterion), dropOrder: CRITERION_DROP_ORDER[criterion] })),

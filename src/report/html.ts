@@ -30,6 +30,7 @@ import {
 import { formatMB, formatMs, formatRate } from './format.ts';
 import { describeConfidence, describeMachineComparison, describeWarning, findingCells, notableFindings, verdictTitle } from './gate.ts';
 import { answerScores, CRITERIA_STYLE, criteriaNotes, criteriaSection, hasCriteria } from './html-criteria.ts';
+import { memoryRows } from './memory.ts';
 import { barChart, distributionChart, escapeHtml, lineChart } from './svg.ts';
 
 export interface HtmlOptions {
@@ -298,6 +299,13 @@ function responsesSection(results: Results, prompts: PromptRow[], index: CaseInd
   return `<section id="responses"><h2>Responses side by side</h2>${blocks.join('')}</section>`;
 }
 
+function memorySection(results: Results): string {
+  const rows = memoryRows(results);
+  if (rows.length === 0) return '';
+  const body = rows.map((row) => `<tr data-fits="${String(row.fits)}"><th scope="row">${text(row.model)}</th>${[row.need, row.free, row.courseMinimum, row.verdict].map((cell) => `<td>${text(cell)}</td>`).join('')}</tr>`);
+  return `<section id="memory"><h2>Memory: which models fit this machine</h2><table><thead><tr><th>Model</th><th>Needs</th><th>Free at load</th><th>Course minimum RAM</th><th>Fits</th></tr></thead><tbody>${body.join('')}</tbody></table></section>`;
+}
+
 function trendSection(trend: { runs: readonly HistoryRun[]; leftOut: number }): string {
   const history = trend.runs;
   if (history.length < 2) return '';
@@ -324,6 +332,7 @@ export function renderHtml(results: Results, options: HtmlOptions = {}): string 
     ...(verdict === null ? [] : [['gate', 'Gate']]),
     ...(collectFailures(results).length === 0 ? [] : [['failures', 'Failures']]),
     ...(hasCriteria(results) ? [['criteria', 'Criteria']] : []),
+    ...(memoryRows(results).length === 0 ? [] : [['memory', 'Memory']]),
     ['charts', 'Charts'],
     ['matrix', 'Pass/fail'],
     ['responses', 'Responses'],
@@ -347,6 +356,7 @@ export function renderHtml(results: Results, options: HtmlOptions = {}): string 
     verdict === null ? '' : gateSection(verdict),
     failuresSection(results),
     criteriaSection(results),
+    memorySection(results),
     chartsSection(results),
     matrixSection(results, prompts, index),
     responsesSection(results, prompts, index),

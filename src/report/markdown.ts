@@ -27,6 +27,7 @@ import {
 } from './comparison.ts';
 import { AGREEMENT_NOTE, agreementRows, describeCriteria, describeJudge } from './criteria.ts';
 import { describeConfidence, describeMachineComparison, describeWarning, findingCells, notableFindings, verdictTitle } from './gate.ts';
+import { memoryRows } from './memory.ts';
 
 export interface MarkdownOptions {
   verdict?: GateVerdict | null;
@@ -140,6 +141,14 @@ function failureSection(results: Results, options: MarkdownOptions): string[] {
   ];
 }
 
+function memorySection(results: Results): string[] {
+  const rows = memoryRows(results);
+  if (rows.length === 0) return [];
+  const headers = ['Model', 'Needs', 'Free at load', 'Course minimum RAM', 'Fits'];
+  const cells = rows.map((row) => [`**${escapeMarkdown(row.model)}**`, ...[row.need, row.free, row.courseMinimum, row.verdict].map(escapeMarkdown)]);
+  return ['', '### Memory: which models fit this machine', '', ...table(headers, headers.map(() => 'left'), cells)];
+}
+
 function trendSection(trend: { runs: readonly HistoryRun[]; leftOut: number }): string[] {
   const history = trend.runs;
   if (history.length < 2) return [];
@@ -183,6 +192,7 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
   }
   if (options.verdict !== undefined && options.verdict !== null) lines.push(...gateSection(options.verdict));
   lines.push(...failureSection(results, options));
+  lines.push(...memorySection(results));
   if (options.history !== undefined) lines.push(...trendSection(comparableRuns(options.history, results)));
   lines.push('', `<sub>edge-evals ${escapeMarkdown(results.edgeEvalsVersion)} · percentiles: ${results.settings.percentileMethod} interpolation</sub>`, '');
   return lines.join('\n');

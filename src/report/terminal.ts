@@ -19,6 +19,7 @@ import {
   type ComparisonColumn,
 } from './comparison.ts';
 import { describeConfidence, describeFinding, describeMachineComparison, describeTests, describeWarning, notableFindings, verdictTitle } from './gate.ts';
+import { memorySummary } from './memory.ts';
 
 export interface TerminalOptions {
   /** Columns available; lines never exceed it. */
@@ -177,6 +178,9 @@ export function renderTerminalReport(results: Results, options: TerminalOptions 
       for (const row of agreement) block(`${row.criterion}, ${row.between}: ${row.kappa}, ${row.spearman} over ${row.n} answers`, 2);
     }
   }
+
+  const memory = memorySummary(results);
+  if (memory !== null) block(memory, 0, results.models.some((model) => model.memory?.fits === false) ? 'yellow' : 'dim');
 
   const recommendations = recommendationLines(results);
   if (recommendations.length > 0) {

@@ -80,6 +80,8 @@ function modelResult(alias: string, metas: readonly CaseMeta[], cases: readonly 
     loadAverage: widest?.loadAverage ?? null,
     otherCpuPercent: widest?.otherCpuPercent ?? null,
     startError: info?.startError ?? null,
+    skipReason: info?.skipReason ?? null,
+    memory: info?.memory ?? null,
     summary: summarizeMetrics(cases),
     cases: cases.length,
     passed: count('pass'),

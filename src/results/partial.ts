@@ -13,7 +13,7 @@ import { describeJsonError, issuePath, readResultsText, ResultsFileError } from 
 /** One line of partial.jsonl: what run-case.ts records on `task.meta.edgeEvals`. */
 const RecordedCase = z.object({
   case: CaseResult,
-  model: ModelResult.pick({ alias: true, modelId: true, synthetic: true, knownAnswers: true, loadMs: true, downloadMs: true, startError: true }),
+  model: ModelResult.pick({ alias: true, modelId: true, synthetic: true, knownAnswers: true, loadMs: true, downloadMs: true, startError: true, skipReason: true, memory: true }),
   runtime: z.object({ name: z.string(), version: z.string().nullable(), reason: z.string() }),
   criteriaWeights: CriterionWeights.optional(),
 });

@@ -123,7 +123,8 @@ function describeWeights(weights: CriterionWeights): string {
 
 export function recommend(input: RecommendInput): Recommendation[] {
   const { models, groups, cases, criteria } = input;
-  const started = models.filter((model) => model.startError === null && model.cases > model.errored);
+  // A model skipped for memory was never measured: nothing to recommend it on.
+  const started = models.filter((model) => model.startError === null && (model.skipReason ?? null) === null && model.cases > model.errored);
   const overall = started.map((model) => standing(model, groups, cases, input, criteria.weights));
   const bestQuality = Math.max(...overall.map((entry) => orNegative(entry.quality)));
   const bestPassRate = Math.max(0, ...overall.map((entry) => entry.passRate));

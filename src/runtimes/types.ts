@@ -1,7 +1,7 @@
 // The one interface every runtime adapter implements (embedded, foundry, ollama,
 // llama-server, openai). The CLI and the eval lifecycle only ever talk to this shape, so a
 // new runtime is one new folder under src/runtimes/.
-import type { CachedModel, CatalogEntry, RuntimeName } from '../contract/runtime.ts';
+import type { CachedModel, CatalogEntry, MemoryNeed, RuntimeName } from '../contract/runtime.ts';
 
 export interface RuntimeInfo {
   name: RuntimeName;
@@ -102,6 +102,13 @@ export interface Runtime {
   readonly cache?: ModelCache;
   /** A long-running service that serves the models, outliving the command that started it. */
   readonly service?: ModelService;
+  /** How much memory a model takes, from the runtime's own figures: checked before it is loaded. */
+  readonly memory?: ModelMemory;
+}
+
+export interface ModelMemory {
+  /** Null when the runtime cannot tell (a model it has not downloaded and has no size for). */
+  need(alias: string): Promise<MemoryNeed | null>;
 }
 
 export interface ModelCatalog {
@@ -133,4 +140,4 @@ export interface ServiceControl {
 }
 
 /** A runtime whose type says it has these capabilities (what an adapter's factory returns). */
-export type RuntimeWith<Capability extends 'catalog' | 'cache' | 'service'> = Runtime & Required<Pick<Runtime, Capability>>;
+export type RuntimeWith<Capability extends 'catalog' | 'cache' | 'service' | 'memory'> = Runtime & Required<Pick<Runtime, Capability>>;

@@ -205,8 +205,19 @@ export class CaseRecorder {
           loadMs: lease.model.loadMs,
           downloadMs: lease.model.downloadMs,
           startError: null,
+          memory: lease.memory ?? null,
         }
-      : { alias: lease.alias, modelId: null, synthetic: false, knownAnswers: false, loadMs: null, downloadMs: null, startError: lease.error };
+      : {
+          alias: lease.alias,
+          modelId: null,
+          synthetic: false,
+          knownAnswers: false,
+          loadMs: null,
+          downloadMs: null,
+          startError: lease.skipped === true ? null : lease.error,
+          skipReason: lease.skipped === true ? lease.error : null,
+          memory: lease.memory ?? null,
+        };
   }
 
   /** The model-free scores of the reply (speed comes with the run's results); none without a reply. */
@@ -285,7 +296,7 @@ export class CaseRecorder {
     ]);
 
     if (status === 'error') throw new Error(terminalText(this.error ?? 'unknown error'));
-    if (status === 'skip') context.skip('every check was skipped (content is not judged on synthetic models without known answers)');
+    if (status === 'skip') context.skip(skipReasonOf(lease) ?? 'every check was skipped (content is not judged on synthetic models without known answers)');
     // A failure planted in a model with known answers is expected: the test passes, its status stays 'fail'.
     const problems = verdictProblems(checks, this.unknownPlantedChecks);
     if (problems.length > 0) {
@@ -296,9 +307,16 @@ export class CaseRecorder {
   }
 }
 
+/** Why the lease's model was not started on purpose (it does not fit in memory), or null. */
+function skipReasonOf(lease: ModelLease): string | null {
+  return !lease.ok && lease.skipped === true ? `${lease.alias} was skipped: it ${lease.error}` : null;
+}
+
 /** A declarative case: send its conversation, run its checks and thresholds, record. */
 export async function runCase(context: TestContext, session: ModelSession, planned: PlannedCase, identity: CaseIdentity, thresholds: Thresholds): Promise<void> {
   const recorder = new CaseRecorder(context, session, identity);
+  // A model skipped on purpose: nothing is sent, nothing failed; finish() skips the test.
+  if (skipReasonOf(session.lease) !== null) return recorder.finish();
   const settings: ChatSettings = { messages: planned.messages, temperature: planned.temperature, maxTokens: planned.maxTokens };
   try {
     const outcome = await sendChat(session, settings, context.signal);

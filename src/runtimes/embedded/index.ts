@@ -7,11 +7,13 @@ import path from 'node:path';
 import type { EvalConfig } from '../../config/env.ts';
 import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
 import { EMBEDDED_CATALOG, findCatalogEntry } from '../../embedded/catalog.ts';
+import { ggufMemoryNeed } from '../../embedded/memory-need.ts';
 import type {
   DownloadResult,
   LoadedModel,
   ModelCache,
   ModelCatalog,
+  ModelMemory,
   ModelService,
   RunningModel,
   RuntimeInfo,
@@ -21,7 +23,7 @@ import type {
 } from '../types.ts';
 import { EmbeddedService, type ServiceState } from './service.ts';
 
-export function createEmbeddedRuntime(config: EvalConfig): RuntimeWith<'catalog' | 'cache' | 'service'> {
+export function createEmbeddedRuntime(config: EvalConfig): RuntimeWith<'catalog' | 'cache' | 'service' | 'memory'> {
   return new EmbeddedRuntime(config);
 }
 
@@ -31,8 +33,9 @@ interface LoadResponse {
   loadMs: number;
 }
 
-class EmbeddedRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
+class EmbeddedRuntime implements RuntimeWith<'catalog' | 'cache' | 'service' | 'memory'> {
   readonly name = 'embedded' as const;
+  readonly memory: ModelMemory = { need: (alias) => ggufMemoryNeed(alias, this.config.cacheDir) };
   private readonly embeddedService: EmbeddedService;
   /** Set when start() had to start the service: dispose() stops it again. */
   private ownedService = false;

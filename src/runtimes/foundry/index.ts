@@ -4,7 +4,7 @@
 // full variant IDs (with `:N`) through the catalog, and a model is downloaded (with progress),
 // loaded, verified as loaded, and unloaded with force.
 import type { EvalConfig } from '../../config/env.ts';
-import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
+import { RuntimeError, type CachedModel, type CatalogEntry, type MemoryNeed } from '../../contract/runtime.ts';
 import { isAlive } from '../../util/process-tree.ts';
 import { errorMessage, type HttpAnswer } from '../http.ts';
 import type {
@@ -12,6 +12,7 @@ import type {
   LoadedModel,
   ModelCache,
   ModelCatalog,
+  ModelMemory,
   ModelService,
   RunningModel,
   RuntimeInfo,
@@ -23,15 +24,16 @@ import { FoundryCli } from './cli.ts';
 import { resolveModel, type FoundryModelRow } from './parse.ts';
 import { ServiceConnection, ServiceGone } from './connection.ts';
 
-export function createFoundryRuntime(config: EvalConfig): RuntimeWith<'catalog' | 'cache' | 'service'> {
+export function createFoundryRuntime(config: EvalConfig): RuntimeWith<'catalog' | 'cache' | 'service' | 'memory'> {
   return new FoundryRuntime(config);
 }
 
 /** Downloads are GB-sized; the C# SDK allows two hours. */
 const DOWNLOAD_TIMEOUT_MS = 2 * 60 * 60_000;
 
-class FoundryRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
+class FoundryRuntime implements RuntimeWith<'catalog' | 'cache' | 'service' | 'memory'> {
   readonly name = 'foundry' as const;
+  readonly memory: ModelMemory = { need: (alias) => this.memoryNeed(alias) };
   private readonly cli: FoundryCli;
   private readonly connection: ServiceConnection;
   /**
@@ -249,6 +251,12 @@ class FoundryRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
   }
 
   /** Alias (or ID) to the catalog row and the full model ID the chat endpoint needs. */
+  /** The catalog's file size of the variant an alias picks; what context Foundry allocates is its own affair. */
+  private async memoryNeed(alias: string): Promise<MemoryNeed | null> {
+    const size = resolveModel(await this.rows(), alias).row?.sizeBytes;
+    return size === undefined || size === null ? null : { weightsBytes: size, contextBytes: null, source: "Foundry Local's catalog" };
+  }
+
   private async resolve(requested: string): Promise<{ row: FoundryModelRow; modelId: string }> {
     const rows = await this.rows();
     const resolution = resolveModel(rows, requested);

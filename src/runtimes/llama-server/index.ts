@@ -9,15 +9,16 @@ import path from 'node:path';
 import type { EvalConfig } from '../../config/env.ts';
 import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
 import { EMBEDDED_CATALOG, findCatalogEntry } from '../../embedded/catalog.ts';
+import { ggufMemoryNeed } from '../../embedded/memory-need.ts';
 import { spawnDetached } from '../../util/detached.ts';
 import { makeFolders } from '../../util/files.ts';
 import { freePort } from '../../util/network.ts';
 import { isAlive, killProcessTree, stopProcessTreeSync } from '../../util/process-tree.ts';
 import { CliRunner } from '../cli-runner.ts';
 import { httpRequest } from '../http.ts';
-import type { DownloadResult, ModelCache, ModelCatalog, RunningModel, RuntimeInfo, RuntimeWith, StartOptions } from '../types.ts';
+import type { DownloadResult, ModelCache, ModelCatalog, ModelMemory, RunningModel, RuntimeInfo, RuntimeWith, StartOptions } from '../types.ts';
 
-export function createLlamaServerRuntime(config: EvalConfig): RuntimeWith<'catalog' | 'cache'> {
+export function createLlamaServerRuntime(config: EvalConfig): RuntimeWith<'catalog' | 'cache' | 'memory'> {
   return new LlamaServerRuntime(config);
 }
 
@@ -36,8 +37,9 @@ export function parseLlamaServerVersion(output: string): string | null {
   return match === null ? null : `b${match[1]} (${match[2]})`;
 }
 
-class LlamaServerRuntime implements RuntimeWith<'catalog' | 'cache'> {
+class LlamaServerRuntime implements RuntimeWith<'catalog' | 'cache' | 'memory'> {
   readonly name = 'llama-server' as const;
+  readonly memory: ModelMemory = { need: (alias) => ggufMemoryNeed(alias, this.config.cacheDir) };
   private readonly servers = new Map<string, ServerProcess>();
 
   constructor(private readonly config: EvalConfig) {}

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { EvalConfig } from '../../config/env.ts';
-import { RuntimeError, type CachedModel, type CatalogEntry } from '../../contract/runtime.ts';
+import { RuntimeError, type CachedModel, type CatalogEntry, type MemoryNeed } from '../../contract/runtime.ts';
 import { spawnDetached } from '../../util/detached.ts';
 import { makeFolders } from '../../util/files.ts';
 import { isAlive, killProcessTree, stopProcessTreeSync } from '../../util/process-tree.ts';
@@ -20,6 +20,7 @@ import type {
   LoadedModel,
   ModelCache,
   ModelCatalog,
+  ModelMemory,
   ModelService,
   RunningModel,
   RuntimeInfo,
@@ -29,7 +30,7 @@ import type {
 } from '../types.ts';
 import { normalizeModelName, ollamaBaseUrl, parseOllamaList, parseOllamaPs, parseOllamaVersion, parsePullPercents } from './parse.ts';
 
-export function createOllamaRuntime(config: EvalConfig): RuntimeWith<'catalog' | 'cache' | 'service'> {
+export function createOllamaRuntime(config: EvalConfig): RuntimeWith<'catalog' | 'cache' | 'service' | 'memory'> {
   return new OllamaRuntime(config);
 }
 
@@ -41,8 +42,15 @@ const PULL_TIMEOUT_MS = 2 * 60 * 60_000;
 const ServeRecord = z.object({ pid: z.number().int().positive(), url: z.string() });
 type ServeRecord = z.infer<typeof ServeRecord>;
 
-class OllamaRuntime implements RuntimeWith<'catalog' | 'cache' | 'service'> {
+class OllamaRuntime implements RuntimeWith<'catalog' | 'cache' | 'service' | 'memory'> {
   readonly name = 'ollama' as const;
+  /** `ollama list` gives the size of a pulled model; one not pulled yet is not known before its pull. */
+  readonly memory: ModelMemory = {
+    need: async (alias): Promise<MemoryNeed | null> => {
+      const size = (await this.list()).find((model) => model.modelId === normalizeModelName(alias))?.sizeBytes;
+      return size === undefined || size === null ? null : { weightsBytes: size, contextBytes: null, source: 'ollama list' };
+    },
+  };
   private readonly url: string;
   /** Set when start() launched `ollama serve`: dispose() stops it. */
   private ownedPid: number | null = null;

@@ -45,7 +45,7 @@ const variant = (
 const qwen = { license: 'apache-2.0', publisher: 'Alibaba', task: 'chat', supportsToolCalling: false };
 const deepseek = { license: 'MIT', publisher: 'DeepSeek', task: 'chat', supportsToolCalling: false };
 
-export const CATALOG: readonly StandInVariant[] = [
+const REAL_CATALOG: readonly StandInVariant[] = [
   variant('phi-4-mini', 'phi-4-mini-instruct-openvino-gpu:2', 'GPU', 2202, 'fixture-small'),
   variant('phi-4-mini', 'Phi-4-mini-instruct-generic-cpu:5', 'CPU', 4915, 'fixture-small'),
   variant('phi-4', 'Phi-4-generic-gpu:1', 'GPU', 8570, 'fixture-medium', { task: 'chat', executionProvider: 'WebGpuExecutionProvider' }),
@@ -62,6 +62,19 @@ export const CATALOG: readonly StandInVariant[] = [
     supportsToolCalling: false,
   }),
 ];
+
+/**
+ * FOUNDRY_STANDIN_EXTRA_MODEL=<alias>:<size in MB> adds a CPU variant of that size, larger than
+ * the machine a test runs on can hold; never loaded by an eval run that checks memory.
+ */
+function extraVariant(): StandInVariant[] {
+  const match = /^([a-z0-9._-]+):(\d+)$/i.exec(process.env.FOUNDRY_STANDIN_EXTRA_MODEL ?? '');
+  if (match === null) return [];
+  const [, alias = '', sizeMb = '0'] = match;
+  return [variant(alias, `${alias}-generic-cpu:1`, 'CPU', Number(sizeMb), 'fixture-tiny', { task: 'chat' })];
+}
+
+export const CATALOG: readonly StandInVariant[] = [...REAL_CATALOG, ...extraVariant()];
 
 /** An alias picks its first variant; an ID must match exactly (case-insensitive). */
 export function findVariant(aliasOrId: string, preferCached: (id: string) => boolean = () => false): StandInVariant | null {
