@@ -16,7 +16,7 @@ import { RequestSettings } from './definition.ts';
 import { callerLocation, EvalFileError, type SourceLocation } from './location.ts';
 import './matchers.ts';
 import { makeReply, type Reply } from './reply.ts';
-import { CaseRecorder, sendChat, thresholdChecks, type CaseIdentity, type ChatSettings, type ModelSession } from './run-case.ts';
+import { CaseRecorder, sendChat, skipReasonOf, thresholdChecks, type CaseIdentity, type ChatSettings, type ModelSession } from './run-case.ts';
 import { resolveThresholds, ThresholdOverridesSchema, type Thresholds } from './thresholds.ts';
 
 const TEST_NAME = /^([a-z0-9][a-z0-9-]*)\/([a-z0-9][a-z0-9-]*)$/;
@@ -84,6 +84,8 @@ function isAssertionError(error: unknown): boolean {
 
 async function runBody(body: EvalTestBody, { context, model, session, identity, options, thresholds, config }: BodyRun): Promise<void> {
   const recorder = new CaseRecorder(context, session, identity);
+  // A model skipped on purpose (it does not fit in memory): the body never runs; the test is skipped.
+  if (skipReasonOf(session.lease) !== null) return recorder.finish();
   let last: { outcome: ChatOutcome; messages: ChatMessage[] } | null = null;
   const ask = async (prompt: string | readonly ChatMessage[], askOptions: AskOptions = {}): Promise<Reply> => {
     const messages: ChatMessage[] = typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt.map((message) => ({ ...message }));

@@ -308,7 +308,7 @@ export class CaseRecorder {
 }
 
 /** Why the lease's model was not started on purpose (it does not fit in memory), or null. */
-function skipReasonOf(lease: ModelLease): string | null {
+export function skipReasonOf(lease: ModelLease): string | null {
   return !lease.ok && lease.skipped === true ? `${lease.alias} was skipped: it ${lease.error}` : null;
 }
 
