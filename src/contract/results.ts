@@ -95,6 +95,17 @@ export type TemplateVars = z.infer<typeof TemplateVars>;
 export const CaseStatus = z.enum(['pass', 'fail', 'skip', 'error']);
 export type CaseStatus = z.infer<typeof CaseStatus>;
 
+/** Another process that took CPU while a model was measured (more than a tenth of a core). */
+export const BusyProcess = z.object({
+  pid: z.number().int(),
+  name: z.string(),
+  /** Its CPU over the model's measurement so far, in % of one core. */
+  cpuPercent: z.number(),
+  /** Which model server it is (`llama.cpp server`, `Ollama`, ...); null when it is none. */
+  modelServer: z.string().nullable(),
+});
+export type BusyProcess = z.infer<typeof BusyProcess>;
+
 export const Resources = z.object({
   peakRssMB: z.number().nullable(),
   meanCpuPercent: z.number().nullable(),
@@ -104,6 +115,8 @@ export const Resources = z.object({
   otherCpuPercent: z.number().nullable(),
   samples: z.number().int().nonnegative(),
   intervalMs: z.number().positive(),
+  /** Other processes busy meanwhile, busiest first; absent in results from before it was recorded. */
+  busyProcesses: z.array(BusyProcess).optional(),
 });
 export type Resources = z.infer<typeof Resources>;
 
@@ -220,6 +233,8 @@ export const ModelResult = z.object({
   skipReason: z.string().nullable().optional(),
   /** Its memory need against the machine's; absent for results from before it was checked. */
   memory: MemoryFit.nullable().optional(),
+  /** Other processes busy while it was measured (see Resources). */
+  busyProcesses: z.array(BusyProcess).optional(),
   summary: MetricSummaries,
   cases: z.number().int().nonnegative(),
   passed: z.number().int().nonnegative(),

@@ -1,11 +1,14 @@
 // Memory and CPU of a model server's process tree, sampled at a fixed interval while the
 // model's tests run (docs/METRICS.md: peak RSS and mean CPU, interval stated), and how busy the
-// machine was meanwhile: the load average, and the CPU taken by every process that is neither
-// the model's nor edge-evals' own (vitest, its workers, the checks they run). A model slowed
-// down by another job on the machine then shows it in its results.
+// machine was meanwhile: the load average, the CPU taken by every process that is neither the
+// model's nor edge-evals' own (vitest, its workers, the checks they run), and which of those
+// processes were busy (busy-processes.ts). A model slowed down by another job on the machine
+// then shows it in its results, with the job's name.
 import os from 'node:os';
 import type { Resources } from '../contract/results.ts';
-import { sampleProcessTrees, type ProcessSample } from '../util/process-tree.ts';
+import { processSnapshot, type ProcessSample } from '../util/process-table.ts';
+import { treeOf } from '../util/process-tree.ts';
+import { busyProcesses } from './busy-processes.ts';
 
 // Windows answers through PowerShell, which takes a few hundred ms per snapshot: a sample a
 // second there, and the interval recorded with the results says so.
@@ -21,6 +24,13 @@ interface CpuPoint {
   machineMs: number;
 }
 
+/** A process table at one moment, by pid, and the processes of the model and of edge-evals in it. */
+interface Table {
+  atMs: number;
+  processes: Map<number, ProcessSample>;
+  ours: Set<number>;
+}
+
 /** Busy (not idle) time summed over the machine's cores, in ms. */
 function machineBusyMs(): number {
   return os.cpus().reduce((sum, cpu) => sum + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq, 0);
@@ -33,6 +43,8 @@ export class ResourceSampler {
   private samples = 0;
   private first: CpuPoint | null = null;
   private last: CpuPoint | null = null;
+  private firstTable: Table | null = null;
+  private lastTable: Table | null = null;
   private loadSum = 0;
   private loadSamples = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -82,7 +94,14 @@ export class ResourceSampler {
       otherCpuPercent: others === null ? null : Math.max(0, others),
       samples: this.samples,
       intervalMs: this.intervalMs,
+      busyProcesses: this.busyOthers(),
     };
+  }
+
+  private busyOthers(): Resources['busyProcesses'] {
+    const { firstTable: first, lastTable: last } = this;
+    if (first === null || last === null) return [];
+    return busyProcesses(first.processes, last.processes, new Set([...first.ours, ...last.ours]), last.atMs - first.atMs);
   }
 
   private async sampleOnce(): Promise<void> {
@@ -91,16 +110,24 @@ export class ResourceSampler {
       // A runtime that serves from elsewhere (an OpenAI-compatible URL) has no processes here;
       // the machine's load is sampled all the same.
       const roots = await this.pids();
-      const [model = [], ours = []] = await sampleProcessTrees([roots, [...roots, this.harnessPid]]);
+      const all = await processSnapshot();
+      const model = treeOf(all, roots);
+      const ours = treeOf(all, [...roots, this.harnessPid]);
+      const atMs = performance.now();
       const point: CpuPoint = {
-        atMs: performance.now(),
+        atMs,
         modelMs: model.length === 0 ? null : sum(model, (member) => member.cpuMs),
         oursMs: sum(ours, (member) => member.cpuMs + member.reapedChildrenCpuMs),
         machineMs: machineBusyMs(),
       };
       this.first ??= point;
       this.last = point;
-      if (model.length > 0) this.peakRssBytes = Math.max(this.peakRssBytes ?? 0, sum(model, (member) => member.rssBytes));
+      if (model.length > 0) {
+        this.peakRssBytes = Math.max(this.peakRssBytes ?? 0, sum(model, (member) => member.rssBytes));
+        const table: Table = { atMs, processes: new Map(all.map((sample) => [sample.pid, sample])), ours: new Set(ours.map((sample) => sample.pid)) };
+        this.firstTable ??= table;
+        this.lastTable = table;
+      }
       // Windows has no load average (os.loadavg() gives zeros there).
       if (process.platform !== 'win32') {
         this.loadSum += os.loadavg()[0] ?? 0;

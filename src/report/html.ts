@@ -30,7 +30,7 @@ import {
 import { formatMB, formatMs, formatRate } from './format.ts';
 import { describeConfidence, describeMachineComparison, describeWarning, findingCells, notableFindings, verdictTitle } from './gate.ts';
 import { answerScores, CRITERIA_STYLE, criteriaNotes, criteriaSection, hasCriteria } from './html-criteria.ts';
-import { memoryRows } from './memory.ts';
+import { busyWarnings, memoryRows } from './machine.ts';
 import { barChart, distributionChart, escapeHtml, lineChart } from './svg.ts';
 
 export interface HtmlOptions {
@@ -300,10 +300,11 @@ function responsesSection(results: Results, prompts: PromptRow[], index: CaseInd
 }
 
 function memorySection(results: Results): string {
+  const busy = busyWarnings(results).map((warning) => `<p class="verdict interrupted">${text(warning)}</p>`).join('');
   const rows = memoryRows(results);
-  if (rows.length === 0) return '';
+  if (rows.length === 0) return busy;
   const body = rows.map((row) => `<tr data-fits="${String(row.fits)}"><th scope="row">${text(row.model)}</th>${[row.need, row.free, row.courseMinimum, row.verdict].map((cell) => `<td>${text(cell)}</td>`).join('')}</tr>`);
-  return `<section id="memory"><h2>Memory: which models fit this machine</h2><table><thead><tr><th>Model</th><th>Needs</th><th>Free at load</th><th>Course minimum RAM</th><th>Fits</th></tr></thead><tbody>${body.join('')}</tbody></table></section>`;
+  return `${busy}<section id="memory"><h2>Memory: which models fit this machine</h2><table><thead><tr><th>Model</th><th>Needs</th><th>Free at load</th><th>Course minimum RAM</th><th>Fits</th></tr></thead><tbody>${body.join('')}</tbody></table></section>`;
 }
 
 function trendSection(trend: { runs: readonly HistoryRun[]; leftOut: number }): string {

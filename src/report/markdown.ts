@@ -27,7 +27,7 @@ import {
 } from './comparison.ts';
 import { AGREEMENT_NOTE, agreementRows, describeCriteria, describeJudge } from './criteria.ts';
 import { describeConfidence, describeMachineComparison, describeWarning, findingCells, notableFindings, verdictTitle } from './gate.ts';
-import { memoryRows } from './memory.ts';
+import { busyWarnings, memoryRows } from './machine.ts';
 
 export interface MarkdownOptions {
   verdict?: GateVerdict | null;
@@ -142,11 +142,12 @@ function failureSection(results: Results, options: MarkdownOptions): string[] {
 }
 
 function memorySection(results: Results): string[] {
+  const busy = busyWarnings(results).flatMap((warning) => ['', `> ⚠️ ${escapeMarkdown(warning)}`]);
   const rows = memoryRows(results);
-  if (rows.length === 0) return [];
+  if (rows.length === 0) return busy;
   const headers = ['Model', 'Needs', 'Free at load', 'Course minimum RAM', 'Fits'];
   const cells = rows.map((row) => [`**${escapeMarkdown(row.model)}**`, ...[row.need, row.free, row.courseMinimum, row.verdict].map(escapeMarkdown)]);
-  return ['', '### Memory: which models fit this machine', '', ...table(headers, headers.map(() => 'left'), cells)];
+  return [...busy, '', '### Memory: which models fit this machine', '', ...table(headers, headers.map(() => 'left'), cells)];
 }
 
 function trendSection(trend: { runs: readonly HistoryRun[]; leftOut: number }): string[] {

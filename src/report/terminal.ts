@@ -19,7 +19,7 @@ import {
   type ComparisonColumn,
 } from './comparison.ts';
 import { describeConfidence, describeFinding, describeMachineComparison, describeTests, describeWarning, notableFindings, verdictTitle } from './gate.ts';
-import { memorySummary } from './memory.ts';
+import { busyWarnings, memorySummary } from './machine.ts';
 
 export interface TerminalOptions {
   /** Columns available; lines never exceed it. */
@@ -181,6 +181,7 @@ export function renderTerminalReport(results: Results, options: TerminalOptions 
 
   const memory = memorySummary(results);
   if (memory !== null) block(memory, 0, results.models.some((model) => model.memory?.fits === false) ? 'yellow' : 'dim');
+  for (const warning of busyWarnings(results)) bullet('!', 'yellow', warning);
 
   const recommendations = recommendationLines(results);
   if (recommendations.length > 0) {

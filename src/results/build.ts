@@ -82,6 +82,7 @@ function modelResult(alias: string, metas: readonly CaseMeta[], cases: readonly 
     startError: info?.startError ?? null,
     skipReason: info?.skipReason ?? null,
     memory: info?.memory ?? null,
+    busyProcesses: widest?.busyProcesses ?? [],
     summary: summarizeMetrics(cases),
     cases: cases.length,
     passed: count('pass'),

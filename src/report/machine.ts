@@ -1,6 +1,7 @@
-// Which models fit this machine's memory, as every report says it: each model's estimated
-// need against what was free when it was about to load, whether it was skipped, and the
-// minimum RAM the edge AI course gives for it against the machine's.
+// What the machine allowed each model, as every report says it: whether it fit in memory (its
+// estimated need against what was free when it was about to load, whether it was skipped, the
+// minimum RAM the edge AI course gives for it), and which other processes were busy while it
+// was measured.
 import type { ModelResult, Results } from '../contract/results.ts';
 
 export interface MemoryRow {
@@ -71,4 +72,17 @@ export function memorySummary(results: Results): string | null {
   ];
   const parts = groups.filter(([, models]) => models.length > 0).map(([label, models, describe]) => `${label}: ${list(models, describe)}`);
   return `Memory: ${parts.join('; ')}.`;
+}
+
+/**
+ * `fixture-small was measured while other processes took CPU: llama-server (pid 4242, a
+ * llama.cpp server) 85% of a core; ...`, one per model with busy processes.
+ */
+export function busyWarnings(results: Results): string[] {
+  return results.models.flatMap((model) => {
+    const busy = model.busyProcesses ?? [];
+    if (busy.length === 0) return [];
+    const listed = busy.map((other) => `${other.name} (pid ${other.pid}${other.modelServer === null ? '' : `, ${other.modelServer}`}) ${other.cpuPercent}% of a core`);
+    return [`${model.alias} was measured while other processes took CPU: ${listed.join('; ')}. Its timings may be slower than on a quiet machine.`];
+  });
 }
