@@ -29,9 +29,9 @@ function constrainedTotal(): number {
   return limit > 0 && limit < total ? limit : total;
 }
 
-export async function machineMemory(platform: NodeJS.Platform = process.platform): Promise<MachineMemory> {
+export async function machineMemory(): Promise<MachineMemory> {
   const totalBytes = constrainedTotal();
-  if (platform === 'darwin') {
+  if (process.platform === 'darwin') {
     const { execa } = await import('execa');
     const { stdout } = await execa('vm_stat', [], { timeout: 5_000, reject: false, stdin: 'ignore' });
     const available = parseVmStat(stdout ?? '');

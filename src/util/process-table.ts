@@ -139,12 +139,12 @@ function parseJsonDate(value: unknown): number | null {
 }
 
 /** The processes of this machine, with their usage so far. */
-export async function processSnapshot(platform: NodeJS.Platform = process.platform): Promise<ProcessSample[]> {
-  if (platform === 'linux') return linuxSnapshot();
+export async function processSnapshot(): Promise<ProcessSample[]> {
+  if (process.platform === 'linux') return linuxSnapshot();
   // Imported here: execa costs 150-350 ms to load, and `edge-evals serve` (which only needs
   // isAlive) must start fast.
   const { execa } = await import('execa');
-  if (platform === 'win32') {
+  if (process.platform === 'win32') {
     const { stdout } = await execa('powershell.exe', powershellArguments(WINDOWS_PROCESS_QUERY), { timeout: 15_000, windowsHide: true, stdin: 'ignore' });
     return parseCimProcesses(stdout);
   }
