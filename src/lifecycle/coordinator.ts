@@ -9,7 +9,7 @@ import type { EvalConfig } from '../config/env.ts';
 import type { AnswerToJudge } from '../contract/case-meta.ts';
 import type { MemoryFit, Resources } from '../contract/results.ts';
 import { RuntimeError } from '../contract/runtime.ts';
-import type { Runtime, RunningModel } from '../runtimes/types.ts';
+import type { ProgressEvent, Runtime, RunningModel, StartOptions } from '../runtimes/types.ts';
 import { machineMemory } from '../util/memory.ts';
 import { describeShortfall, judgeMemory } from './memory-fit.ts';
 import { ResourceSampler } from './resources.ts';
@@ -124,8 +124,16 @@ export class ModelCoordinator {
     if (this.active?.running.alias === alias && this.active.owner.runtime === runtime && this.active.lease !== undefined) return this.active.lease;
     if (this.disposed) return { ok: false, alias, error: 'the run is shutting down', runtime: info };
     await this.release();
+    const startOptions = {
+      signal: this.abort.signal,
+      timeoutMs: this.config.loadTimeoutMs,
+      onProgress: (event: ProgressEvent) => {
+        const percent = event.percent === undefined ? '' : ` ${event.percent.toFixed(0)}%`;
+        this.log(`${alias}: ${event.message}${percent}`);
+      },
+    };
     // With the previous model unloaded, what is free now is what this one can have.
-    const memory = await this.checkMemory(alias, runtime);
+    const memory = await this.checkMemory(alias, runtime, startOptions);
     if (memory?.fits === false) {
       const shortfall = describeShortfall(memory);
       if (this.config.memoryCheck === 'skip') {
@@ -139,14 +147,7 @@ export class ModelCoordinator {
     this.log(`${alias}: starting on ${runtime.name}`);
     let running: RunningModel;
     try {
-      running = await runtime.start(alias, {
-        signal: this.abort.signal,
-        timeoutMs: this.config.loadTimeoutMs,
-        onProgress: (event) => {
-          const percent = event.percent === undefined ? '' : ` ${event.percent.toFixed(0)}%`;
-          this.log(`${alias}: ${event.message}${percent}`);
-        },
-      });
+      running = await runtime.start(alias, startOptions);
     } catch (error) {
       return this.fail(failureKey, alias, describeFailure(error), info, memory);
     }
@@ -199,10 +200,10 @@ export class ModelCoordinator {
   }
 
   /** The model's need against the memory available now; null when the runtime has no figures for it. */
-  private async checkMemory(alias: string, runtime: Runtime): Promise<MemoryFit | null> {
+  private async checkMemory(alias: string, runtime: Runtime, options: StartOptions): Promise<MemoryFit | null> {
     if (runtime.memory === undefined) return null;
     // A runtime that cannot tell (its catalog unreachable) is no reason not to try the model.
-    const need = await runtime.memory.need(alias).catch(() => null);
+    const need = await runtime.memory.need(alias, options).catch(() => null);
     return judgeMemory(alias, need, await machineMemory());
   }
 

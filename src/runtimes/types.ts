@@ -107,8 +107,11 @@ export interface Runtime {
 }
 
 export interface ModelMemory {
-  /** Null when the runtime cannot tell (a model it has not downloaded and has no size for). */
-  need(alias: string): Promise<MemoryNeed | null>;
+  /**
+   * Null when the runtime cannot tell (a model it has not downloaded and has no size for).
+   * `options` as for start(): a runtime whose catalog needs its service starts it here.
+   */
+  need(alias: string, options?: StartOptions): Promise<MemoryNeed | null>;
 }
 
 export interface ModelCatalog {

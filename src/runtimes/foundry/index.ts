@@ -33,7 +33,7 @@ const DOWNLOAD_TIMEOUT_MS = 2 * 60 * 60_000;
 
 class FoundryRuntime implements RuntimeWith<'catalog' | 'cache' | 'service' | 'memory'> {
   readonly name = 'foundry' as const;
-  readonly memory: ModelMemory = { need: (alias) => this.memoryNeed(alias) };
+  readonly memory: ModelMemory = { need: (alias, options) => this.memoryNeed(alias, options) };
   private readonly cli: FoundryCli;
   private readonly connection: ServiceConnection;
   /**
@@ -250,13 +250,19 @@ class FoundryRuntime implements RuntimeWith<'catalog' | 'cache' | 'service' | 'm
     return this.catalogRows;
   }
 
-  /** Alias (or ID) to the catalog row and the full model ID the chat endpoint needs. */
-  /** The catalog's file size of the variant an alias picks; what context Foundry allocates is its own affair. */
-  private async memoryNeed(alias: string): Promise<MemoryNeed | null> {
+  /**
+   * The catalog's file size of the variant an alias picks; what context Foundry allocates is its
+   * own affair. The service is started as start() starts it: Gen A's catalog would start it
+   * silently, unowned.
+   */
+  private async memoryNeed(alias: string, options: StartOptions = {}): Promise<MemoryNeed | null> {
+    const { started } = await this.connection.ensureService(options);
+    if (started) this.ownsService = true;
     const size = resolveModel(await this.rows(), alias).row?.sizeBytes;
     return size === undefined || size === null ? null : { weightsBytes: size, contextBytes: null, source: "Foundry Local's catalog" };
   }
 
+  /** Alias (or ID) to the catalog row and the full model ID the chat endpoint needs. */
   private async resolve(requested: string): Promise<{ row: FoundryModelRow; modelId: string }> {
     const rows = await this.rows();
     const resolution = resolveModel(rows, requested);
