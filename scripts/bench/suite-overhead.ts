@@ -18,7 +18,9 @@
 // which includes what happens once per file). Overhead = ours - floor - the bare request.
 //
 //   node --import tsx scripts/bench/suite-overhead.ts [--models 3] [--repeats 40] [--rounds 3] [--variants floor,bare,ours]
-//                                                    [--before <checkout>]
+//                                                    [--before <checkout>] [--profile <dir>]
+// --profile writes CPU profiles of vitest's main process and of its workers (<dir>/<variant>-<round>/),
+// for chrome://inspect or scripts/bench/profile-summary.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     variants: { type: 'string' },
     before: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 const modelCount = Number(values.models);
@@ -72,6 +75,7 @@ async function runOnce(variant: Variant, round: number): Promise<RunFigures> {
     baseURL: server.baseURL,
     models,
     folder: path.join(scratch, `${variant}-${round}`),
+    profileDir: values.profile === undefined ? undefined : path.resolve(values.profile, `${variant}-${round}`),
     env: { EVAL_REPEATS: String(repeats), BENCH_SUITE_VARIANT: variant === 'before' ? 'ours' : variant },
   });
   const figures: RunFigures = { wallMs: run.wallMs, tests: 0, cycles: [], meanInFileMs: 0, bodies: [], parts: {} };

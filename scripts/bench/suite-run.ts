@@ -57,6 +57,8 @@ export interface SuiteRunOptions {
    * cannot take --config, and the per-test figures are the same).
    */
   launcher?: 'npm' | 'vitest';
+  /** Write CPU profiles of the vitest process and its workers to this folder (vitest launcher). */
+  profileDir?: string;
 }
 
 /** A process's proportional set size in kB, from /proc/<pid>/smaps_rollup (Linux); null elsewhere. */
@@ -85,8 +87,9 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteRun> {
   const config = ['--config', 'scripts/bench/suite-overhead/vitest.config.ts'];
   const vitest = path.join(checkout, 'node_modules', 'vitest', 'vitest.mjs');
   const projects = options.models.flatMap((model) => ['--project', model]);
+  const profile = options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, '--cpu-prof-interval=250'];
   const [file, args] =
-    options.launcher === 'npm' ? ['npm', ['run', '--silent', 'eval', '--', ...config]] : [process.execPath, [vitest, 'run', ...projects, ...config]];
+    options.launcher === 'npm' ? ['npm', ['run', '--silent', 'eval', '--', ...config]] : [process.execPath, [...profile, vitest, 'run', ...projects, ...config]];
   const startedAt = Date.now();
   const started = performance.now();
   const child = execa(file, args, {
@@ -100,6 +103,7 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteRun> {
       EDGE_EVALS_CACHE: path.join(options.folder, 'cache'),
       NO_COLOR: '1',
       BENCH_STAMPS_DIR: stamps,
+      ...(options.profileDir === undefined ? {} : { BENCH_CPU_PROF_DIR: options.profileDir }),
       ...options.env,
     },
     reject: false,

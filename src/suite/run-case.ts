@@ -107,6 +107,22 @@ export interface CaseIdentity {
   criteriaWeights?: CriterionWeights;
 }
 
+/**
+ * An annotation without a place in the test file. vitest looks for one in a fresh stack trace,
+ * source-mapped, which costs more than the rest of the annotation; the annotations that finish()
+ * makes come from edge-evals' code after the test body, where no frame of the test file is left
+ * to find, so no stack is taken (vitest takes it synchronously, within this call).
+ */
+function annotateUnplaced(context: TestContext, message: string, type: string): Promise<unknown> {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return context.annotate(message, type);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** What one test measured and checked, written to its task meta and annotations by finish(). */
 export class CaseRecorder {
   private response = '';
@@ -272,16 +288,11 @@ export class CaseRecorder {
       ...(this.messages.length === 0 ? {} : { messages: [...this.messages] }),
       criteria,
     };
-    context.task.meta.edgeEvals = {
-      case: result,
-      model: modelInfo,
-      runtime: lease.runtime,
-      ...(identity.criteriaWeights === undefined ? {} : { criteriaWeights: identity.criteriaWeights }),
-    };
-    if (this.session.judged && this.answer !== null && this.error === null) await this.keepForJudge(this.answer);
 
     // What a person reads in the vitest UI (and JUnit keeps as properties). Each annotation is a
-    // round trip to vitest's main process that the test waits for: three, sent together.
+    // round trip to vitest's main process that the test waits for: three, sent together, before
+    // the task meta is set. (vitest sends the test's pending updates, meta included, with its
+    // first annotation, and again when the test ends: a meta set before would be sent twice.)
     // vitest also prints them (and failure messages) in the terminal and CI logs: the model's
     // text in them is shown, never obeyed.
     const verdict = (check: AssertionResult) =>
@@ -290,10 +301,17 @@ export class CaseRecorder {
     const resultLines = [...(metrics === null ? [] : [metricsLine(metrics)]), ...(this.plantedNote === null ? [] : [this.plantedNote]), ...checkLines];
     const anyWrong = checks.some((check) => check.skipped !== true && check.pass !== (check.planted === undefined));
     await Promise.all([
-      this.response === '' ? null : context.annotate(terminalText(this.response), 'response'),
-      resultLines.length === 0 ? null : context.annotate(terminalText(resultLines.join('\n')), anyWrong ? 'check-failed' : 'checks'),
-      criteria.length === 0 ? null : context.annotate(terminalText(criteria.map(describeScore).join('\n')), 'criteria'),
+      this.response === '' ? null : annotateUnplaced(context, terminalText(this.response), 'response'),
+      resultLines.length === 0 ? null : annotateUnplaced(context, terminalText(resultLines.join('\n')), anyWrong ? 'check-failed' : 'checks'),
+      criteria.length === 0 ? null : annotateUnplaced(context, terminalText(criteria.map(describeScore).join('\n')), 'criteria'),
     ]);
+    context.task.meta.edgeEvals = {
+      case: result,
+      model: modelInfo,
+      runtime: lease.runtime,
+      ...(identity.criteriaWeights === undefined ? {} : { criteriaWeights: identity.criteriaWeights }),
+    };
+    if (this.session.judged && this.answer !== null && this.error === null) await this.keepForJudge(this.answer);
 
     if (status === 'error') throw new Error(terminalText(this.error ?? 'unknown error'));
     if (status === 'skip') context.skip(skipReasonOf(lease) ?? 'every check was skipped (content is not judged on synthetic models without known answers)');

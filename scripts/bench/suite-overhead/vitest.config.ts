@@ -10,6 +10,8 @@ import { PROJECT_ROOT } from '../../../src/util/paths.ts';
 const variant = process.env.BENCH_SUITE_VARIANT ?? 'ours';
 // BENCH_SUITE_FILES (comma-separated) runs those files instead, in the eval configuration.
 const files = process.env.BENCH_SUITE_FILES?.split(',') ?? (variant.startsWith('ours') ? null : [`scripts/bench/suite-overhead/${variant}.bench.ts`]);
+// BENCH_CPU_PROF_DIR: a CPU profile of each worker there (suite-overhead.ts --profile).
+const profiles = process.env.BENCH_CPU_PROF_DIR;
 
 export default defineConfig({
   root: PROJECT_ROOT,
@@ -23,6 +25,7 @@ export default defineConfig({
         setupFiles: ['./scripts/bench/suite-overhead/stamps.ts'],
         // ours-threads: the same tests in a worker thread instead of a child process.
         ...(variant === 'ours-threads' ? { pool: 'threads' as const } : {}),
+        ...(profiles === undefined ? {} : { execArgv: ['--cpu-prof', `--cpu-prof-dir=${profiles}`, '--cpu-prof-interval=250'] }),
       },
     })),
   },
