@@ -1,9 +1,10 @@
 // Where a CPU profile's time went (the .cpuprofile files that suite-overhead.ts --profile writes):
 // self time by package or source folder, the functions with the most self time, and the
 // inclusive time of the functions that match --focus. Only the samples after the first one
-// that ran --from (default: vitest's runTest) count, so module loading stays out of the figures.
+// that ran --from (default: vitest's runTest) count, so module loading stays out of the figures;
+// with --under, only the samples inside that function.
 //
-//   node --import tsx scripts/bench/profile-summary.ts <file.cpuprofile> [--top 30] [--from runTest] [--focus annotate,streamChat]
+//   node --import tsx scripts/bench/profile-summary.ts <file.cpuprofile> [--top 30] [--from runTest] [--under report] [--focus annotate,streamChat]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { printTable } from './embedded-shared.ts';
@@ -22,7 +23,7 @@ interface Profile {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '30' }, from: { type: 'string', default: 'runTest' }, focus: { type: 'string', default: '' } },
+  options: { top: { type: 'string', default: '30' }, from: { type: 'string', default: 'runTest' }, focus: { type: 'string', default: '' }, under: { type: 'string' } },
 });
 const file = positionals[0];
 if (file === undefined) throw new Error('usage: profile-summary.ts <file.cpuprofile> [--top N] [--from <function>] [--focus a,b]');
@@ -60,6 +61,7 @@ profile.samples.forEach((id, index) => {
   const ms = (profile.timeDeltas[index + 1] ?? 0) / 1000;
   if (!started) started = values.from === '' || frames.some((frame) => frame.callFrame.functionName === values.from);
   if (!started) return;
+  if (values.under !== undefined && !frames.some((frame) => frame.callFrame.functionName === values.under)) return;
   total += ms;
   const leaf = frames[0] as ProfileNode;
   const place = where(leaf.callFrame.url, leaf.callFrame.functionName);
@@ -74,7 +76,8 @@ const rows = (map: Map<string, number>) =>
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([name, ms]) => [name, ms.toFixed(1), ((ms / total) * 100).toFixed(1)]);
-console.log(`# ${file}: ${total.toFixed(0)} ms sampled from the first ${values.from || 'sample'}`);
+const within = values.under === undefined ? '' : `, inside ${values.under}`;
+console.log(`# ${file}: ${total.toFixed(0)} ms sampled from the first ${values.from || 'sample'}${within}`);
 printTable(['self time in', 'ms', '%'], rows(selfByPlace));
 console.log('');
 printTable(['function (self)', 'ms', '%'], rows(selfByFunction));

@@ -21,10 +21,36 @@ function phrasePattern(phrase: string): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}])${words.join('\\s+')}`, 'iu');
 }
 
+/**
+ * Whether the reply holds the phrase. The key-points check and the completeness and accuracy
+ * criteria search one reply for the same phrases, test after test: the patterns are compiled
+ * once, and the last reply's answers kept.
+ */
+const patterns = new Map<string, RegExp>();
+/** Bounds what a run with many data rows (each with its own phrases) keeps. */
+const MAX_PATTERNS = 10_000;
+let lastReply: { reply: string; found: Map<string, boolean> } = { reply: '', found: new Map() };
+
+function holds(reply: string, phrase: string): boolean {
+  if (lastReply.reply !== reply) lastReply = { reply, found: new Map() };
+  let found = lastReply.found.get(phrase);
+  if (found === undefined) {
+    let pattern = patterns.get(phrase);
+    if (pattern === undefined) {
+      if (patterns.size >= MAX_PATTERNS) patterns.clear();
+      pattern = phrasePattern(phrase);
+      patterns.set(phrase, pattern);
+    }
+    found = pattern.test(reply);
+    lastReply.found.set(phrase, found);
+  }
+  return found;
+}
+
 /** The phrase of the point that the reply makes, or null when it makes none of them. */
 export function mentioned(reply: string, point: KeyPoint): string | null {
   const phrases = typeof point === 'string' ? [point] : point.any;
-  return phrases.find((phrase) => phrasePattern(phrase).test(reply)) ?? null;
+  return phrases.find((phrase) => holds(reply, phrase)) ?? null;
 }
 
 export function describeKeyPoint(point: KeyPoint): string {
