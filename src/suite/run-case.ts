@@ -164,7 +164,7 @@ export class CaseRecorder {
 
   /** The case keeps the last reply it was given (and its metrics); an earlier one stays in the UI. */
   async recordReply(outcome: ChatOutcome, settings: ChatSettings): Promise<void> {
-    if (this.response !== '') await this.context.annotate(terminalText(this.response), 'response');
+    if (this.response !== '' && this.annotating) await this.context.annotate(terminalText(this.response), 'response');
     this.response = outcome.response;
     this.answer = outcome.answer;
     this.messages = settings.messages;
@@ -204,6 +204,12 @@ export class CaseRecorder {
   /** True when a matcher already recorded the check this error message reports. */
   explains(message: string): boolean {
     return this.matcherFailures.has(message);
+  }
+
+  /** vitest takes annotations only while the test runs: a failed soft expect ends that, though the body goes on. */
+  private get annotating(): boolean {
+    const { result } = this.context.task;
+    return result === undefined || result.state === 'run';
   }
 
   get failed(): boolean {
@@ -300,11 +306,13 @@ export class CaseRecorder {
     const checkLines = checks.map((check) => `${verdict(check)} ${check.type}: ${check.reason}${check.planted === undefined ? '' : ` (planted defect: ${check.planted})`}`);
     const resultLines = [...(metrics === null ? [] : [metricsLine(metrics)]), ...(this.plantedNote === null ? [] : [this.plantedNote]), ...checkLines];
     const anyWrong = checks.some((check) => check.skipped !== true && check.pass !== (check.planted === undefined));
-    await Promise.all([
-      this.response === '' ? null : annotateUnplaced(context, terminalText(this.response), 'response'),
-      resultLines.length === 0 ? null : annotateUnplaced(context, terminalText(resultLines.join('\n')), anyWrong ? 'check-failed' : 'checks'),
-      criteria.length === 0 ? null : annotateUnplaced(context, terminalText(criteria.map(describeScore).join('\n')), 'criteria'),
-    ]);
+    if (this.annotating) {
+      await Promise.all([
+        this.response === '' ? null : annotateUnplaced(context, terminalText(this.response), 'response'),
+        resultLines.length === 0 ? null : annotateUnplaced(context, terminalText(resultLines.join('\n')), anyWrong ? 'check-failed' : 'checks'),
+        criteria.length === 0 ? null : annotateUnplaced(context, terminalText(criteria.map(describeScore).join('\n')), 'criteria'),
+      ]);
+    }
     context.task.meta.edgeEvals = {
       case: result,
       model: modelInfo,
