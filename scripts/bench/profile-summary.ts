@@ -43,7 +43,12 @@ function where(url: string, name: string): string {
   return ours?.[1] ?? url;
 }
 
-const label = (node: ProfileNode) => `${node.callFrame.functionName || '(anonymous)'} ${where(node.callFrame.url, node.callFrame.functionName)}:${node.callFrame.lineNumber + 1}`;
+/** A function by name, file and line (our files by their path, a package's by its name). */
+function label(node: ProfileNode): string {
+  const { functionName, url, lineNumber } = node.callFrame;
+  const ours = /\/((?:src|scripts|evals|reporters)\/.+)$/.exec(url)?.[1];
+  return `${functionName || '(anonymous)'} ${ours ?? where(url, functionName)}:${lineNumber + 1}`;
+}
 const stack = (id: number): ProfileNode[] => {
   const frames: ProfileNode[] = [];
   for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) frames.push(byId.get(at) as ProfileNode);

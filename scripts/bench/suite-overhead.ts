@@ -4,7 +4,7 @@
 // that timestamps every test in the worker (suite-overhead/stamps.ts). Variants, interleaved
 // round by round so that background load hits all alike:
 //   floor                empty tests, vitest's default reporter only: vitest's own cost
-//   annotate             the two annotations of a test alone
+//   annotate             the three annotations of a test alone
 //   bare                 one request per test with a bare node:http client: the server's share
 //   parts                edge-evals' client, the checks of a text prompt, the resources round
 //                        trip, each timed

@@ -113,7 +113,7 @@ export interface CaseIdentity {
  * makes come from edge-evals' code after the test body, where no frame of the test file is left
  * to find, so no stack is taken (vitest takes it synchronously, within this call).
  */
-function annotateUnplaced(context: TestContext, message: string, type: string): Promise<unknown> {
+export function annotateUnplaced(context: TestContext, message: string, type: string): Promise<unknown> {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
