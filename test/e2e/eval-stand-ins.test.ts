@@ -4,7 +4,7 @@
 // runtime, so tokens and timings are real; their models are synthetic underneath, so content
 // checks may fail on Foundry and Ollama (those runtimes cannot know): a run must end with every
 // case measured, no case in error, and nothing left running.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -160,12 +160,6 @@ describe('npm run eval on stand-ins of the other runtimes', () => {
         expect(testCase.status).toBe(planted.has(`${testCase.category}/${testCase.prompt}`) ? 'fail' : 'pass');
         expect(testCase.metrics?.server).not.toBeNull();
       }
-      // What a person reads in the vitest UI: each case's annotations, which JUnit keeps as properties.
-      const junit = readFileSync(path.join(results, 'junit.xml'), 'utf8');
-      const introduction = /<testcase [^>]*name="fixture-tiny &gt; chat\/introduce-yourself"[^>]*>([\s\S]*?)<\/testcase>/.exec(junit)?.[1] ?? '';
-      const properties = [...introduction.matchAll(/<property name="([^"]+)"/g)].map((match) => match[1]);
-      expect(properties.sort()).toEqual(['checks', 'criteria', 'response']);
-      expect(introduction).toMatch(/<property name="checks" value="TTFT [^"]*PASS length/);
     } finally {
       server.kill();
       await server;
