@@ -1,11 +1,12 @@
 // Reading a streamed chat completion from the Node stream under the response: each event parsed
-// and timestamped in the same callback its bytes arrive in. (The openai SDK's stream reader
+// and timestamped in the same callback its bytes arrive in. The openai SDK's own stream reader
 // passes every event through several web-stream and async-generator hops first, which cost
-// about 0.2 ms of CPU a request: bench-notes/suite-overhead.md.)
+// about 0.2 ms of CPU a request (bench-notes/suite-overhead.md); the SDK still builds and sends
+// the request and turns an error status into its APIError (stream-chat.ts).
 import type http from 'node:http';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { ConnectionLostError, describeErrorPayload, ReplyTooLargeError } from './http-post.ts';
+import { ConnectionLostError, ReplyTooLargeError } from './http-fetch.ts';
 import { SseReader } from './sse.ts';
 
 /** How long a server that sent `[DONE]` may take to end its response before the socket is cut. */
@@ -17,6 +18,14 @@ export class StreamErrorEvent extends Error {
     super(describeErrorPayload(error));
     this.name = 'StreamErrorEvent';
   }
+}
+
+/** The server's words for an error payload: its `message`, else the payload as JSON (the SDK's rule). */
+function describeErrorPayload(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'message' in error && error.message) {
+    return typeof error.message === 'string' ? error.message : JSON.stringify(error.message);
+  }
+  return JSON.stringify(error);
 }
 
 function abortError(): DOMException {
