@@ -101,8 +101,14 @@ const scorersOf = (scores: readonly CriterionScore[]) => [...new Set(scores.map(
  * gate take seconds.
  */
 function resampledMean(values: readonly number[], random: () => number, moments: { mean: number; sd: number }): number {
-  if (values.length < LARGE_SAMPLE) return mean(values.map(() => values[randomIndex(random, values.length)] as number));
-  return moments.mean + (moments.sd / Math.sqrt(values.length)) * randomNormal(random);
+  const count = values.length;
+  // A single answer is its own mean (a dataset's rows: thousands of tests of one answer each).
+  if (count === 1) return values[0] as number;
+  if (count >= LARGE_SAMPLE) return moments.mean + (moments.sd / Math.sqrt(count)) * randomNormal(random);
+  // A loop, not map and a closure: this runs millions of times in a large run.
+  let sum = 0;
+  for (let draw = 0; draw < count; draw++) sum += values[randomIndex(random, count)] as number;
+  return sum / count;
 }
 
 function momentsOf(values: readonly number[]): { mean: number; sd: number } {
