@@ -1,10 +1,18 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, unknownVariableWarnings } from '../../src/config/env.ts';
 
-const emptyFolder = () => mkdtempSync(path.join(os.tmpdir(), 'edge-evals-config-'));
+const made: string[] = [];
+const emptyFolder = () => {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-config-'));
+  made.push(folder);
+  return folder;
+};
+afterAll(() => {
+  for (const folder of made) rmSync(folder, { recursive: true, force: true });
+});
 
 function configError(env: NodeJS.ProcessEnv, cwd = emptyFolder()): ConfigError {
   try {

@@ -1,12 +1,13 @@
 // The streaming JSON writer: its text is JSON.stringify's, byte for byte, on the shapes results
 // take (nested objects and arrays, empty ones, undefined fields, strings that need escaping).
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { writeJsonFileAtomic } from '../../src/util/json-file.ts';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'edge-evals-json-file-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 function written(value: unknown): string {
   const file = path.join(folder, 'out.json');
