@@ -13,8 +13,7 @@ import OpenAI from 'openai';
 import type { SyntheticAlias } from '../../src/embedded/synthetic/index.ts';
 import { availableCores, defaultThreadCount } from '../../src/embedded/threads.ts';
 import {
-  BENCH_SYSTEM_PROMPT,
-  BENCH_USER_PROMPT,
+  BENCH_MESSAGES,
   decodeRate,
   fixture,
   generateInProcess,
@@ -57,10 +56,7 @@ async function viaHttp(): Promise<HttpGeneration> {
   const started = performance.now();
   const stream = await client.chat.completions.create({
     model: alias,
-    messages: [
-      { role: 'system', content: BENCH_SYSTEM_PROMPT },
-      { role: 'user', content: BENCH_USER_PROMPT },
-    ],
+    messages: BENCH_MESSAGES,
     temperature: 0,
     max_tokens: maxTokens,
     stream: true,

@@ -26,6 +26,7 @@ import { DEFAULT_CONTEXT_SIZE, EmbeddedEngine, engineContextOptions } from '../.
 import type { SyntheticAlias } from '../../src/embedded/synthetic/index.ts';
 import { availableCores, defaultThreadCount } from '../../src/embedded/threads.ts';
 import {
+  BENCH_MESSAGES,
   BENCH_SYSTEM_PROMPT,
   BENCH_USER_PROMPT,
   fixture,
@@ -185,6 +186,28 @@ async function openServe(): Promise<{ server: ServeProcess; client: OpenAI }> {
   return { server, client: new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'not-needed', maxRetries: 0 }) };
 }
 
+/** Wall-clock and CPU marks of one generation: at the start, the first and the last token. */
+interface Marks {
+  started: number;
+  first: number | undefined;
+  last: number;
+  cpuAtStart: number;
+  cpuAtFirst: number;
+  cpuAtLast: number;
+}
+
+function sampleOf(marks: Marks, tokens: number, text: string): Sample {
+  const firstMs = (marks.first ?? marks.started) - marks.started;
+  return {
+    ttftMs: firstMs,
+    tokens,
+    decodeTokensPerSecond: decodeRate(tokens, firstMs, marks.last - marks.started),
+    cpuMsPerToken: (marks.cpuAtLast - marks.cpuAtFirst) / Math.max(1, tokens - 1),
+    cpuToFirstMs: marks.cpuAtFirst - marks.cpuAtStart,
+    text,
+  };
+}
+
 async function viaServe({ server, client }: { server: ServeProcess; client: OpenAI }, cachePrompt: boolean): Promise<Sample> {
   const started = performance.now();
   const cpuAtStart = processCpuMs(server.pid);
@@ -193,10 +216,7 @@ async function viaServe({ server, client }: { server: ServeProcess; client: Open
   const stream = await client.chat.completions.create({
     ...body,
     model: alias,
-    messages: [
-      { role: 'system', content: BENCH_SYSTEM_PROMPT },
-      { role: 'user', content: BENCH_USER_PROMPT },
-    ],
+    messages: BENCH_MESSAGES,
     temperature: 0,
     max_tokens: maxTokens,
     stream: true,
@@ -225,15 +245,7 @@ async function viaServe({ server, client }: { server: ServeProcess; client: Open
   }
   // The meter counts the sampled end-of-turn token as output; the floor does not count it.
   const tokens = finish === 'stop' ? completionTokens - 1 : completionTokens;
-  const firstMs = (first ?? started) - started;
-  return {
-    ttftMs: firstMs,
-    tokens,
-    decodeTokensPerSecond: decodeRate(tokens, firstMs, last - started),
-    cpuMsPerToken: (cpuAtLast - cpuAtFirst) / Math.max(1, tokens - 1),
-    cpuToFirstMs: cpuAtFirst - cpuAtStart,
-    text,
-  };
+  return sampleOf({ started, first, last, cpuAtStart, cpuAtFirst, cpuAtLast }, tokens, text);
 }
 
 const engine = await EmbeddedEngine.create({ gpu: false, parallel: 1, threads, log: () => undefined });
@@ -247,10 +259,7 @@ async function viaEngine(): Promise<Sample> {
   let cpuAtFirst = 0;
   let cpuAtLast = 0;
   const result = await engine.generate(alias, {
-    messages: [
-      { role: 'system', content: BENCH_SYSTEM_PROMPT },
-      { role: 'user', content: BENCH_USER_PROMPT },
-    ],
+    messages: BENCH_MESSAGES,
     maxTokens,
     temperature: 0,
     topP: 1,
@@ -266,15 +275,7 @@ async function viaEngine(): Promise<Sample> {
     },
   });
   const tokens = result.finishReason === 'stop' ? result.completionTokens - 1 : result.completionTokens;
-  const firstMs = (first ?? started) - started;
-  return {
-    ttftMs: firstMs,
-    tokens,
-    decodeTokensPerSecond: decodeRate(tokens, firstMs, last - started),
-    cpuMsPerToken: (cpuAtLast - cpuAtFirst) / Math.max(1, tokens - 1),
-    cpuToFirstMs: cpuAtFirst - cpuAtStart,
-    text: result.text,
-  };
+  return sampleOf({ started, first, last, cpuAtStart, cpuAtFirst, cpuAtLast }, tokens, result.text);
 }
 
 const floors: Floor[] = [];

@@ -18,6 +18,11 @@ export const EDGE_EVALS_BIN = fileURLToPath(new URL('../../bin/edge-evals.js', i
 export const BENCH_SYSTEM_PROMPT = 'You are a concise assistant. Answer in one or two sentences.';
 export const BENCH_USER_PROMPT =
   'Explain in plain words what running a language model on your own laptop means, why someone would do it instead of calling a cloud service, and what they give up.';
+/** The two prompts as chat messages, as every path of the benchmarks sends them. */
+export const BENCH_MESSAGES = [
+  { role: 'system' as const, content: BENCH_SYSTEM_PROMPT },
+  { role: 'user' as const, content: BENCH_USER_PROMPT },
+];
 
 export function median(values: readonly number[]): number {
   return percentile(values, 50);

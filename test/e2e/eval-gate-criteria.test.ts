@@ -11,11 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResultsFile } from '../../src/results/files.ts';
-import type { CriterionFinding, Finding, GateVerdict } from '../../src/stats/gate.ts';
+import type { CriterionFinding, Finding } from '../../src/stats/gate.ts';
 import { startPacedServer, type PacedServer } from '../fixtures/streams/paced-server.ts';
-import { evalRun } from '../support/eval-run.ts';
+import { gatedRun as gatedRunOf, RUN_TIMEOUT_MS } from '../support/gated-run.ts';
 
-const RUN_TIMEOUT_MS = 180_000;
 const FULL_ANSWER =
   'Hello, I am an AI assistant model here to help with your questions: edge AI runs models locally on your device, so answers come faster, data stays private and it works offline.';
 const WORSE_ANSWER = 'Hello, I am a language model: edge AI runs models locally on devices.';
@@ -34,25 +33,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function gatedRun(name: string, env: Record<string, string> = {}) {
-  const resultsDir = path.join(work, name);
-  const run = evalRun(['-t', 'chat/'], {
-    EVAL_RUNTIME: 'openai',
-    EVAL_BASE_URL: server.baseURL,
-    EVAL_REPEATS: '3',
-    EVAL_HISTORY_LIMIT: '0',
-    EDGE_EVALS_CACHE: path.join(work, 'cache'),
-    EVAL_RESULTS_DIR: resultsDir,
-    EVAL_GATE_TOLERANCES: LOAD_PROOF,
-    ...env,
-  }, { timeout: RUN_TIMEOUT_MS });
-  const verdict = () => JSON.parse(readFileSync(path.join(resultsDir, 'gate.json'), 'utf8')) as GateVerdict & { title: string };
-  const output = async () => {
-    const { exitCode, all, stdout } = await run;
-    return { exitCode, all, text: stdout.replace(/\s+/g, ' ') };
-  };
-  return { output, verdict, resultsDir };
-}
+const gatedRun = (name: string, env: Record<string, string> = {}) => gatedRunOf({ work, baseURL: server.baseURL, tolerances: LOAD_PROOF }, name, env);
 
 const completeness = (findings: Finding[]) =>
   findings.filter((finding): finding is CriterionFinding => finding.kind === 'criterion' && finding.criterion === 'completeness').map((finding) => [finding.test, finding.outcome, finding.baseline.mean, finding.current.mean]);

@@ -17,9 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResultsFile } from '../../src/results/files.ts';
 import type { GateVerdict, LatencyFinding } from '../../src/stats/gate.ts';
 import { startPacedServer, type PacedServer } from '../fixtures/streams/paced-server.ts';
-import { evalRun } from '../support/eval-run.ts';
+import { gatedRun as gatedRunOf, RUN_TIMEOUT_MS } from '../support/gated-run.ts';
 
-const RUN_TIMEOUT_MS = 180_000;
 const ANSWER = 'Hello, I am an assistant model: edge AI runs models locally on devices.';
 const STEADY = { firstTokenMs: 100, tokenMs: 20 };
 const LOAD_PROOF_TTFT = 'ttft=100%+50ms';
@@ -35,26 +34,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function gatedRun(name: string, env: Record<string, string> = {}) {
-  const resultsDir = path.join(work, name);
-  const run = evalRun(['-t', 'chat/'], {
-    EVAL_RUNTIME: 'openai',
-    EVAL_BASE_URL: server.baseURL,
-    EVAL_REPEATS: '3',
-    EVAL_HISTORY_LIMIT: '0',
-    EDGE_EVALS_CACHE: path.join(work, 'cache'),
-    EVAL_RESULTS_DIR: resultsDir,
-    EVAL_GATE_TOLERANCES: LOAD_PROOF_TTFT,
-    ...env,
-  }, { timeout: RUN_TIMEOUT_MS });
-  const verdict = () => JSON.parse(readFileSync(path.join(resultsDir, 'gate.json'), 'utf8')) as GateVerdict & { title: string };
-  // The terminal report wraps at 80 columns: match it as one line.
-  const output = async () => {
-    const { exitCode, all, stdout } = await run;
-    return { exitCode, all, text: stdout.replace(/\s+/g, ' ') };
-  };
-  return { output, verdict, resultsDir };
-}
+const gatedRun = (name: string, env: Record<string, string> = {}) => gatedRunOf({ work, baseURL: server.baseURL, tolerances: LOAD_PROOF_TTFT }, name, env);
 
 const tpotOf = (verdict: GateVerdict) => verdict.findings.find((finding): finding is LatencyFinding => finding.kind === 'latency' && finding.metric === 'tpotMs');
 const ttftOf = (verdict: GateVerdict) => verdict.findings.find((finding): finding is LatencyFinding => finding.kind === 'latency' && finding.metric === 'ttftMs');
