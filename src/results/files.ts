@@ -140,6 +140,23 @@ export function readResultsFile(file: string, options: ReadOptions = {}): Result
   return validate(Results, readJson(file, label, options), label);
 }
 
+
+/**
+ * readBaselineFile's check of `file`, keeping nothing of it: the file as it was when checked
+ * (null if that could not be told), to trust at the run's end while it is unchanged.
+ */
+export function checkBaseline(file: string, options: ReadOptions = {}): CheckedFile | null {
+  // Taken first, so that a change during the check shows; a missing file is readBaselineFile's to explain.
+  let checked: CheckedFile | null = null;
+  try {
+    checked = checkedFile(file);
+  } catch {
+    // readBaselineFile says what is wrong with the file
+  }
+  readBaselineFile(file, options);
+  return checked;
+}
+
 /**
  * `checked`: the file as the eval command validated it before the run. While it still has that
  * size and modification time it is parsed without validating it again: on a baseline of 10,000

@@ -4,8 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { concludeRun, type ConcludeOptions } from '../../src/report/conclude.ts';
-import { checkBaselineApart } from '../../src/results/check-apart.ts';
-import { checkedFile, readBaselineFile, ResultsFileError, saveBaseline, writeJsonAtomic } from '../../src/results/files.ts';
+import { checkBaseline, checkedFile, readBaselineFile, ResultsFileError, saveBaseline, writeJsonAtomic } from '../../src/results/files.ts';
 import { DEFAULT_GATE_SETTINGS } from '../../src/config/gate-settings.ts';
 import { buildResults, sampleResults, scaleLatencies } from '../support/results.ts';
 
@@ -152,15 +151,15 @@ describe('concludeRun', () => {
     expect(changed.text).toContain(`error: Baseline file ${baselinePath} (from EVAL_BASELINE) is not an edge-evals results file`);
   });
 
-  it('checks a baseline in a worker thread with the errors of reading it in place', async () => {
+  it('checks a baseline before the run, keeping only its size and modification time', () => {
     const baselinePath = path.join(dir, 'b.json');
     saveBaseline(baselinePath, passing, null);
-    expect(await checkBaselineApart(baselinePath, { origin: 'EVAL_BASELINE' })).toEqual(checkedFile(baselinePath));
+    expect(checkBaseline(baselinePath, { origin: 'EVAL_BASELINE' })).toEqual(checkedFile(baselinePath));
     writeFileSync(baselinePath, '{"schemaVersion": 1}');
     const inPlace = errorOf(() => readBaselineFile(baselinePath, { origin: 'EVAL_BASELINE' }));
-    await expect(checkBaselineApart(baselinePath, { origin: 'EVAL_BASELINE' })).rejects.toThrow(new ResultsFileError(inPlace.message));
+    expect(() => checkBaseline(baselinePath, { origin: 'EVAL_BASELINE' })).toThrow(new ResultsFileError(inPlace.message));
     const missing = path.join(dir, 'missing.json');
-    await expect(checkBaselineApart(missing, { hint: 'Save one first.' })).rejects.toThrow(`Baseline file ${missing} does not exist. Save one first.`);
+    expect(() => checkBaseline(missing, { hint: 'Save one first.' })).toThrow(`Baseline file ${missing} does not exist. Save one first.`);
   });
 
   it('appends the Markdown to $GITHUB_STEP_SUMMARY and keeps no history with a limit of 0', () => {
