@@ -8,7 +8,13 @@
 //
 // --large adds a bigger model, the size of a real 0.5B Q4 model (16 layers x 1024, F16,
 // ~520 MB), written once by the project's synthetic generator into <cache>/bench/.
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+//
+// On Linux, each cell also says where this process's CPU went while it generated: CPU time per
+// OS thread (llama.cpp's compute threads, Node's main thread, libuv's pool, V8's helpers) and
+// how often a thread was taken off its CPU against its will (involuntary context switches),
+// from /proc/self/task. A thread of llama.cpp waits for the others at every step of a token;
+// one that is preempted holds up the others for a scheduler slice (bench-notes/embedded.md).
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SyntheticAlias } from '../../src/embedded/synthetic/index.ts';
@@ -55,6 +61,39 @@ if (values.large) extraFiles.push(await largeModel());
 console.log(`# Thread sweep: ${machineLine()}, node-llama-cpp ${nodeLlamaCppVersion()}`);
 console.log(`# ${runs} runs per cell after 1 warm-up, greedy, medians; load average at start: ${loadAverage()}`);
 
+/** CPU ms and involuntary context switches of each thread of this process, by thread id (Linux; empty elsewhere). */
+function threadTimes(): Map<string, { name: string; cpuMs: number; preempted: number }> {
+  const times = new Map<string, { name: string; cpuMs: number; preempted: number }>();
+  if (process.platform !== 'linux') return times;
+  const tickMs = 10; // USER_HZ is 100 on every Linux this runs on
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cpuMs = (Number(fields[11]) + Number(fields[12])) * tickMs;
+      const preempted = Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/self/task/${tid}/status`, 'utf8'))?.[1] ?? 0);
+      times.set(tid, { name, cpuMs, preempted });
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return times;
+}
+
+/** Where the CPU went between two threadTimes(): threads with any, busiest first, by name. */
+function threadUse(before: ReturnType<typeof threadTimes>, after: ReturnType<typeof threadTimes>, tokens: number): string {
+  const used = [...after.entries()].map(([tid, now]) => {
+    const then = before.get(tid) ?? { cpuMs: 0, preempted: 0 };
+    return { tid, name: now.name, cpuMs: now.cpuMs - then.cpuMs, preempted: now.preempted - then.preempted };
+  });
+  return used
+    .filter((thread) => thread.cpuMs > 0 || thread.preempted > 0)
+    .sort((a, b) => b.cpuMs - a.cpuMs)
+    .map((thread) => `${thread.name}#${thread.tid} ${(thread.cpuMs / tokens).toFixed(2)} ms/token, ${thread.preempted} preempted`)
+    .join('; ');
+}
+
 const lib = await import('node-llama-cpp');
 // No thread cap: the sweep deliberately goes past the number of CPUs.
 const llama = await lib.getLlama({ gpu: false, build: 'never', maxThreads: 0, logLevel: lib.LlamaLogLevel.error });
@@ -72,7 +111,11 @@ for (const { name: alias, ...file } of models) {
     const sequence = context.getSequence();
     await generateInProcess(lib, sequence, chatWrapper, maxTokens);
     const samples = [];
+    const before = threadTimes();
     for (let run = 0; run < runs; run++) samples.push(await generateInProcess(lib, sequence, chatWrapper, maxTokens));
+    const tokens = samples.reduce((sum, sample) => sum + sample.completionTokens, 0);
+    const use = threadUse(before, threadTimes(), Math.max(1, tokens));
+    if (use !== '') console.error(`  ${alias}, ${threads} thread(s), CPU by thread over ${runs} runs: ${use}`);
     const ttft = median(samples.map((sample) => sample.ttftMs));
     const decode = median(samples.map((sample) => sample.decodeTokensPerSecond));
     byThreads.set(threads, { ttft, decode });
