@@ -163,6 +163,18 @@ export function testId(test: { category: string; prompt: string }): string {
 }
 
 /**
+ * The dataset a case belongs to, when its prompt runs over data rows: the prompt's test
+ * (`capitals/ask`) and the row (`france`), from the case's name `capitals/ask/france`. Null for
+ * a prompt without data. The gate and the reports take a dataset's rows as one test.
+ */
+export function datasetRow(testCase: Pick<CaseResult, 'category' | 'prompt' | 'vars'>): { test: string; row: string } | null {
+  if (testCase.vars === undefined) return null;
+  const slash = testCase.prompt.lastIndexOf('/');
+  if (slash <= 0) return null;
+  return { test: testId({ category: testCase.category, prompt: testCase.prompt.slice(0, slash) }), row: testCase.prompt.slice(slash + 1) };
+}
+
+/**
  * Whether a case went as its model's planted truth says: it passed, or it failed only because
  * its checks caught the defects planted in the answer (a model with known answers) and none
  * missed one. Such a failure is expected: its test passes and the gate accepts it, while its

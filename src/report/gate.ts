@@ -1,7 +1,7 @@
 // The gate's verdict in words. The gate (src/stats/gate.ts) returns data; every report (the
 // terminal, Markdown, HTML and the title in gate.json) says it with these functions, so they
 // all say the same thing about the same finding.
-import type { CriterionFinding, Finding, GatedSource, GateVerdict, GateWarning, LatencyFinding, MemoryFinding, Outcome, PassCount, PassRateFinding } from '../stats/gate.ts';
+import type { CriterionFinding, Finding, GatedSource, GateVerdict, GateWarning, LatencyFinding, MemoryFinding, Outcome, PassCount, PassRateFinding, RowChanges } from '../stats/gate.ts';
 import type { PlanRow } from '../stats/plan.ts';
 import { describeMachine } from './comparison.ts';
 import { formatChange, formatMB, formatMs, formatPercent } from './format.ts';
@@ -31,9 +31,9 @@ export function countOutcomes(verdict: GateVerdict): Record<Outcome, number> {
   return counts;
 }
 
-/** `fixture-small`, `fixture-small > code/sort`, `fixture-small (all tests)` for a model's pooled pass rate or score. */
+/** `fixture-small`, `fixture-small > code/sort` (a test or dataset), `fixture-small (all tests)` for a model's pooled pass rate or score. */
 export function describeScope(finding: Finding): string {
-  if (finding.kind !== 'pass-rate' && finding.kind !== 'criterion') return finding.model;
+  if (finding.kind === 'memory' || (finding.kind === 'latency' && finding.test === null)) return finding.model;
   return finding.test === null ? `${finding.model} (all tests)` : `${finding.model} > ${finding.test}`;
 }
 
@@ -84,7 +84,12 @@ export function describeChange(finding: LatencyFinding): string {
 
 function describeSamples(finding: LatencyFinding): string {
   const requests = (side: 'baseline' | 'current') => finding.tests.reduce((sum, test) => sum + test[side].requests, 0);
-  return `${plural(finding.tests.length, 'test')}, ${requests('baseline')} and ${requests('current')} requests`;
+  return `${finding.rows === null ? plural(finding.tests.length, 'test') : plural(finding.rows, 'row')}, ${requests('baseline')} and ${requests('current')} requests`;
+}
+
+/** The tests that moved most, as the evidence of a finding over tests; none for a dataset, whose rows are measured too few times to say. */
+export function mostChanged(finding: LatencyFinding): string | null {
+  return finding.rows === null ? `most changed: ${describeTests(finding).join('; ')}` : null;
 }
 
 /** What an inconclusive latency would need: the spread seen and the repeats that would tell. */
@@ -97,7 +102,7 @@ export function describeNeed(finding: LatencyFinding): string {
 }
 
 function describeLatency(finding: LatencyFinding): string {
-  const head = `${finding.model}: ${METRIC_LABELS[finding.metric]} ${describeChange(finding)} (${formatMs(finding.baseline)} → ${formatMs(finding.current)})`;
+  const head = `${describeScope(finding)}: ${METRIC_LABELS[finding.metric]} ${describeChange(finding)} (${formatMs(finding.baseline)} → ${formatMs(finding.current)})`;
   const normalized = finding.normalization === null ? '' : `, scaled by ${finding.normalization.toFixed(2)} for the machine`;
   const evidence = `${describeSamples(finding)}${normalized}`;
   switch (finding.outcome) {
@@ -127,7 +132,24 @@ export function describeTests(finding: LatencyFinding, limit = 3): string[] {
 /** `2/3 (67%, 21-94%)`: the count, the rate and its Wilson interval. */
 const describeCount = (count: PassCount) => `${count.passed}/${count.total} (${formatPercent(count.rate)}, ${formatPercent(count.low)}-${formatPercent(count.high)})`;
 
-/** Why a pass rate is judged as it is: the comparison with the baseline, then the minimum. */
+/** `r3, r9 and 38 more`: a capped list of rows. */
+function listRows(flipped: RowChanges['newlyFailing']): string {
+  const more = flipped.count - flipped.rows.length;
+  return more > 0 ? `${flipped.rows.join(', ')} and ${more} more` : flipped.rows.join(', ');
+}
+
+/** What changed row by row in a dataset: `40 of 300 rows newly failing (r1, r8, ... and 30 more)`. */
+export function describeRowChanges(changes: RowChanges): string {
+  const parts = [
+    changes.newlyFailing.count > 0 ? `${changes.newlyFailing.count} of ${plural(changes.rows, 'row')} newly failing (${listRows(changes.newlyFailing)})` : null,
+    changes.newlyPassing.count > 0 ? `${changes.newlyPassing.count} newly passing (${listRows(changes.newlyPassing)})` : null,
+    changes.added > 0 ? `${plural(changes.added, 'row')} not in the baseline` : null,
+    changes.removed > 0 ? `${plural(changes.removed, 'row')} of the baseline not run` : null,
+  ].filter((part): part is string => part !== null);
+  return parts.length === 0 ? `no row of ${changes.rows} flipped` : parts.join('; ');
+}
+
+/** Why a pass rate is judged as it is: the comparison with the baseline, then the minimum, then a dataset's rows. */
 function passRateReasons(finding: PassRateFinding): string[] {
   const p = finding.p === null ? '' : ` (${formatP(finding.p)})`;
   const reasons: string[] = [];
@@ -142,6 +164,7 @@ function passRateReasons(finding: PassRateFinding): string[] {
     const minimum = `below the minimum ${formatPercent(finding.minimum)}`;
     reasons.push(finding.minimumCheck === 'below' ? minimum : `${minimum}, though it could be up to ${formatPercent(finding.current.high)}`);
   }
+  if (finding.rows !== null) reasons.push(describeRowChanges(finding.rows));
   return reasons;
 }
 
@@ -170,7 +193,8 @@ const formatScore = (score: number) => `${score.toFixed(1)}/5`;
 /** `-1.3 [-1.8, -0.9]`: the change in points and its interval. */
 const describeScoreChange = (finding: CriterionFinding) => `${formatPoints(finding.difference)} [${formatPoints(finding.interval.low)}, ${formatPoints(finding.interval.high)}]`;
 
-const describeAnswers = (finding: CriterionFinding) => `${plural(finding.tests, 'test')}, ${finding.baseline.answers} and ${finding.current.answers} answers`;
+const describeAnswers = (finding: CriterionFinding) =>
+  `${finding.rows === null ? plural(finding.tests, 'test') : plural(finding.rows, 'row')}, ${finding.baseline.answers} and ${finding.current.answers} answers`;
 
 /** `the 0.5-point tolerance` */
 const describePointTolerance = (finding: CriterionFinding) => `the ${finding.tolerance}-point tolerance`;
@@ -309,9 +333,10 @@ export function findingCells(finding: Finding): FindingCells {
   switch (finding.kind) {
     case 'latency': {
       const p = finding.outcome === 'improvement' ? finding.p.improvement : finding.outcome === 'within' ? finding.p.within : finding.p.regression;
+      const changed = mostChanged(finding);
       const evidence = [
         `${formatP(p)}; ${describeSamples(finding)}`,
-        `most changed: ${describeTests(finding).join('; ')}`,
+        ...(changed === null ? [] : [changed]),
         ...(finding.outcome === 'inconclusive' ? [describeNeed(finding)] : []),
         ...(finding.normalization === null ? [] : [`scaled by ${finding.normalization.toFixed(2)} for the machine`]),
       ];

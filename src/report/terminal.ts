@@ -18,7 +18,7 @@ import {
   skippedChecksNote,
   type ComparisonColumn,
 } from './comparison.ts';
-import { describeConfidence, describeFinding, describeMachineComparison, describeTests, describeWarning, notableFindings, verdictTitle } from './gate.ts';
+import { describeConfidence, describeFinding, describeMachineComparison, describeWarning, mostChanged, notableFindings, verdictTitle } from './gate.ts';
 import { busyWarnings, memorySummary } from './machine.ts';
 
 export interface TerminalOptions {
@@ -213,7 +213,8 @@ export function renderTerminalReport(results: Results, options: TerminalOptions 
       if (finding.outcome === 'improvement' && !shownImprovements.includes(finding)) continue;
       const [symbol, colour]: [string, Style] = finding.outcome === 'regression' ? ['✗', 'red'] : finding.outcome === 'inconclusive' ? ['?', 'yellow'] : ['↑', 'green'];
       bullet(symbol, colour, describeFinding(finding));
-      if (finding.kind === 'latency' && finding.outcome !== 'improvement') block(`most changed: ${describeTests(finding).join('; ')}`, 4, 'dim');
+      const changed = finding.kind === 'latency' && finding.outcome !== 'improvement' ? mostChanged(finding) : null;
+      if (changed !== null) block(changed, 4, 'dim');
     }
     if (improvements.length > shownImprovements.length) block(`... and ${improvements.length - shownImprovements.length} more improvements`, 2, 'dim');
     for (const warning of verdict.warnings) bullet('!', 'yellow', describeWarning(warning));

@@ -9,7 +9,7 @@ import type { Results } from '../contract/results.ts';
 import { writeJsonAtomic, type HistoryRun } from '../results/files.ts';
 import type { GateVerdict } from '../stats/gate.ts';
 import { describeFileError, writeFileAtomic } from '../util/files.ts';
-import { verdictTitle } from './gate.ts';
+import { countOutcomes, verdictTitle } from './gate.ts';
 import { renderHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -60,8 +60,8 @@ export function writeReports(
   write(targets.junitFile, (file) => writeFileAtomic(file, renderJunit(results)));
   if (extras.verdict !== null) {
     const verdict = extras.verdict;
-    // The data as the gate returned it, with the line CI shows as the check's title.
-    write(targets.verdictFile, (file) => writeJsonAtomic(file, { title: verdictTitle(verdict), ...verdict }));
+    // The data as the gate returned it, with the line CI shows as the check's title and the findings counted by outcome.
+    write(targets.verdictFile, (file) => writeJsonAtomic(file, { title: verdictTitle(verdict), counts: countOutcomes(verdict), ...verdict }));
   }
   if (targets.stepSummaryFile !== null) {
     try {

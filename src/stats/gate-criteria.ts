@@ -12,7 +12,7 @@
 // People's ratings are left out: they cover the answers someone rated, and belong to an answer
 // rather than to a run.
 import { TEXT_CRITERIA, type CriterionScore, type TextCriterion } from '../contract/criteria.ts';
-import { testId, type CaseResult } from '../contract/results.ts';
+import { datasetRow, testId, type CaseResult } from '../contract/results.ts';
 import { decide, type Outcome } from './gate-latency.ts';
 import { randomIndex, randomNormal, seededRandom } from './random.ts';
 import { smallestPValue, stratifiedShiftTest, type PairedSamples } from './rank-test.ts';
@@ -46,7 +46,10 @@ export interface CriterionFinding {
   smallestP: number;
   /** Whether these numbers of answers can show a change at the chosen confidence at all (smallestP <= alpha). */
   answersSuffice: boolean;
+  /** Tests compared; for a dataset, its rows. */
   tests: number;
+  /** A dataset's rows compared (its strata); null for prompts without data. */
+  rows: number | null;
 }
 
 /** Tests where a source scored a criterion on one side only, or by another scorer: not compared. */
@@ -162,14 +165,26 @@ function finding(scope: { model: string; test: string | null; criterion: TextCri
     smallestP,
     answersSuffice: smallestP <= alpha,
     tests: tests.length,
+    rows: null,
   };
 }
 
+/** Each dataset row's test id (`capitals/ask/france`) with its dataset's (`capitals/ask`). */
+function datasetsOf(cases: readonly CaseResult[]): Map<string, string> {
+  const datasets = new Map<string, string>();
+  for (const testCase of cases) {
+    const dataset = datasetRow(testCase)?.test;
+    if (dataset !== undefined) datasets.set(testId(testCase), dataset);
+  }
+  return datasets;
+}
+
 /**
- * One source's findings on one criterion: over all the tests compared and, where a test has the
- * answers to show a change on its own, that test (with one test, only its own finding).
+ * One source's findings on one criterion: over all the tests without data compared and, where a
+ * test has the answers to show a change on its own, that test (with one test, only its own
+ * finding); and one for each dataset, its rows the strata.
  */
-function compareCriterion(criterion: TextCriterion, source: GatedSource, input: CriteriaInput) {
+function compareCriterion(criterion: TextCriterion, source: GatedSource, input: CriteriaInput, datasets: ReadonlyMap<string, string>) {
   const before = scoresByTest(input.baselineCases, criterion, source);
   const after = scoresByTest(input.currentCases, criterion, source);
   const currentTests = new Set(input.currentCases.map(testId));
@@ -189,11 +204,21 @@ function compareCriterion(criterion: TextCriterion, source: GatedSource, input: 
   }
   const findings: CriterionFinding[] = [];
   const scope = { model: input.model, criterion, source };
-  if (compared.length > 1) findings.push(finding({ ...scope, test: null }, compared, input));
-  for (const test of compared) {
+  const plain = compared.filter((test) => !datasets.has(test.test));
+  if (plain.length > 1) findings.push(finding({ ...scope, test: null }, plain, input));
+  for (const test of plain) {
     const enough = smallestPValue([{ baseline: test.baseline.length, current: test.current.length }]) <= input.alpha;
-    if (compared.length === 1 || enough) findings.push(finding({ ...scope, test: test.test }, [test], input));
+    if (plain.length === 1 || enough) findings.push(finding({ ...scope, test: test.test }, [test], input));
   }
+  const rowsByDataset = new Map<string, TestScores[]>();
+  for (const test of compared) {
+    const dataset = datasets.get(test.test);
+    if (dataset === undefined) continue;
+    const rows = rowsByDataset.get(dataset);
+    if (rows === undefined) rowsByDataset.set(dataset, [test]);
+    else rows.push(test);
+  }
+  for (const [dataset, rows] of [...rowsByDataset].sort(([a], [b]) => a.localeCompare(b))) findings.push({ ...finding({ ...scope, test: dataset }, rows, input), rows: rows.length });
   return { findings, mismatched };
 }
 
@@ -201,9 +226,10 @@ function compareCriterion(criterion: TextCriterion, source: GatedSource, input: 
 export function compareCriteria(input: CriteriaInput): { findings: CriterionFinding[]; notComparable: CriteriaNotComparable[] } {
   const findings: CriterionFinding[] = [];
   const notComparable: CriteriaNotComparable[] = [];
+  const datasets = datasetsOf(input.currentCases);
   for (const source of GATED_SOURCES) {
     const mismatches = TEXT_CRITERIA.map((criterion) => {
-      const compared = compareCriterion(criterion, source, input);
+      const compared = compareCriterion(criterion, source, input, datasets);
       findings.push(...compared.findings);
       return { criterion, mismatched: compared.mismatched };
     }).filter((entry) => entry.mismatched.length > 0);
@@ -215,7 +241,8 @@ export function compareCriteria(input: CriteriaInput): { findings: CriterionFind
       model: input.model,
       source,
       criteria: mismatches.map((entry) => entry.criterion),
-      tests: [...new Set(all.map((entry) => entry.test))].sort(),
+      // A dataset named once, not row by row.
+      tests: [...new Set(all.map((entry) => datasets.get(entry.test) ?? entry.test))].sort(),
       baseline: union((entry) => entry.baseline),
       current: union((entry) => entry.current),
     });

@@ -38,6 +38,10 @@ export interface RepeatsPlan {
 export interface LatencyFinding {
   kind: 'latency';
   model: string;
+  /** A dataset's test (`capitals/ask`), its rows the strata; null for the model's prompts without data. */
+  test: string | null;
+  /** The dataset's rows compared; null for the model's prompts without data. */
+  rows: number | null;
   metric: LatencyMetric;
   outcome: Outcome;
   /** Geometric mean over tests of current / baseline medians (after any normalisation). */
@@ -54,6 +58,7 @@ export interface LatencyFinding {
   /** Geometric means over tests of the medians, in ms. */
   baseline: number;
   current: number;
+  /** Each test's evidence; a dataset's rows as one entry, their medians' geometric means (a row's own says little). */
   tests: TestEvidence[];
   /** Standard deviation of log values of one request (about its coefficient of variation); null when not measurable. */
   spread: number | null;
@@ -64,6 +69,8 @@ export interface LatencyFinding {
 
 export interface LatencyInput {
   model: string;
+  /** The dataset these cases are the rows of, or null for prompts without data. */
+  dataset: string | null;
   metric: LatencyMetric;
   baselineCases: readonly CaseResult[];
   currentCases: readonly CaseResult[];
@@ -122,7 +129,21 @@ function planForInconclusive(ratio: number, threshold: number, spread: number | 
   return { change, repeats };
 }
 
-/** The comparison of one metric of one model; null when no test has a value on both sides. */
+/** A dataset's rows as one piece of evidence: geometric means of their medians, requests summed. */
+function datasetEvidence(dataset: string, rows: readonly TestEvidence[], ratio: number): TestEvidence {
+  const side = (pick: (row: TestEvidence) => TestEvidence['baseline']) => ({
+    median: geometricMean(rows.map((row) => pick(row).median)),
+    requests: rows.reduce((sum, row) => sum + pick(row).requests, 0),
+    outputTokens: median(rows.map((row) => pick(row).outputTokens)),
+  });
+  return { test: dataset, baseline: side((row) => row.baseline), current: side((row) => row.current), ratio };
+}
+
+/**
+ * The comparison of one metric of one model, over its prompts without data or over one
+ * dataset's rows (each row a test: a stratum of the rank test); null when no test has a value on
+ * both sides.
+ */
 export function compareLatency(input: LatencyInput): LatencyFinding | null {
   const before = measured(input.baselineCases);
   const after = measured(input.currentCases);
@@ -151,9 +172,20 @@ export function compareLatency(input: LatencyInput): LatencyFinding | null {
     within: stratifiedRankTest(samples, threshold, 'below'),
   };
   const outcome = decide(p, alpha);
+  const tests = samples.map((test, index): TestEvidence => {
+    const ratio = estimate.tests[index] as (typeof estimate.tests)[number];
+    return {
+      test: test.test,
+      baseline: { median: ratio.baselineMedian, requests: test.baseline.length, outputTokens: test.tokens[0] },
+      current: { median: ratio.currentMedian, requests: test.current.length, outputTokens: test.tokens[1] },
+      ratio: ratio.ratio,
+    };
+  });
   return {
     kind: 'latency',
     model: input.model,
+    test: input.dataset,
+    rows: input.dataset === null ? null : samples.length,
     metric: input.metric,
     outcome,
     ratio: estimate.ratio,
@@ -164,15 +196,7 @@ export function compareLatency(input: LatencyInput): LatencyFinding | null {
     smallestP: smallestPValue(samples.map((test) => ({ baseline: test.baseline.length, current: test.current.length }))),
     baseline: baselineTypical,
     current: geometricMean(estimate.tests.map((test) => test.currentMedian)),
-    tests: samples.map((test, index) => {
-      const ratio = estimate.tests[index] as (typeof estimate.tests)[number];
-      return {
-        test: test.test,
-        baseline: { median: ratio.baselineMedian, requests: test.baseline.length, outputTokens: test.tokens[0] },
-        current: { median: ratio.currentMedian, requests: test.current.length, outputTokens: test.tokens[1] },
-        ratio: ratio.ratio,
-      };
-    }),
+    tests: input.dataset === null ? tests : [datasetEvidence(input.dataset, tests, estimate.ratio)],
     spread: estimate.logSpread,
     plan: outcome === 'inconclusive' ? planForInconclusive(estimate.ratio, threshold, estimate.logSpread, samples.length, alpha) : null,
     normalization: input.normalization,

@@ -1,7 +1,7 @@
 // Pass rates over repeats, judged as proportions: a drop counts when Fisher's exact test shows
 // it at the chosen confidence (3 of 3 to 0 of 3 does; 3 of 3 to 2 of 3, one flaky repeat, does
 // not), and a minimum pass rate counts when Wilson's interval lies wholly below it.
-import { wentAsPlanted, type CaseResult } from '../contract/results.ts';
+import { datasetRow, wentAsPlanted, type CaseResult } from '../contract/results.ts';
 import type { Outcome } from './gate-latency.ts';
 import { passRateDropPValue, repeatsToTellPassRateDrop, wilsonInterval } from './proportions.ts';
 
@@ -13,6 +13,19 @@ export interface PassCount {
   /** Wilson interval, two-sided at the gate's interval level. */
   low: number;
   high: number;
+}
+
+/** A dataset's rows whose pass or fail flipped against the baseline, for people to look at. */
+export interface RowChanges {
+  /** Rows judged on both sides. */
+  rows: number;
+  /** Rows judged in this run only, and in the baseline only (the dataset changed): not compared row by row. */
+  added: number;
+  removed: number;
+  /** Rows that passed in the baseline and fail now: how many, and the first few by name (`france`). */
+  newlyFailing: { count: number; rows: string[] };
+  /** Rows that failed in the baseline and pass now. */
+  newlyPassing: { count: number; rows: string[] };
 }
 
 export interface PassRateFinding {
@@ -33,6 +46,43 @@ export interface PassRateFinding {
   minimumCheck: 'below' | 'possibly-below' | null;
   /** Repeats per side that would tell a drop this size from chance; null when not planned. */
   repeatsNeeded: number | null;
+  /** For a dataset (its rows pooled into one test), the rows that flipped; null for a prompt without data. */
+  rows: RowChanges | null;
+}
+
+/** Rows of a dataset listed by name in a finding; the rest are counted. */
+export const ROWS_LISTED = 10;
+
+/** Whether each row passed: every judged repeat went as planted. Rows with none judged are left out. */
+function rowPasses(cases: readonly CaseResult[]): Map<string, boolean> {
+  const passes = new Map<string, boolean>();
+  for (const testCase of cases) {
+    const row = datasetRow(testCase)?.row;
+    if (row === undefined || testCase.status === 'skip') continue;
+    passes.set(row, (passes.get(row) ?? true) && wentAsPlanted(testCase));
+  }
+  return passes;
+}
+
+/** The rows of one dataset whose pass or fail differs between the baseline and this run. */
+export function rowChanges(baselineCases: readonly CaseResult[], currentCases: readonly CaseResult[]): RowChanges {
+  const before = rowPasses(baselineCases);
+  const after = rowPasses(currentCases);
+  const changes: RowChanges = { rows: 0, added: 0, removed: 0, newlyFailing: { count: 0, rows: [] }, newlyPassing: { count: 0, rows: [] } };
+  for (const row of before.keys()) if (!after.has(row)) changes.removed++;
+  for (const [row, passed] of after) {
+    const passedBefore = before.get(row);
+    if (passedBefore === undefined) {
+      changes.added++;
+      continue;
+    }
+    changes.rows++;
+    if (passedBefore === passed) continue;
+    const flipped = passed ? changes.newlyPassing : changes.newlyFailing;
+    flipped.count++;
+    if (flipped.rows.length < ROWS_LISTED) flipped.rows.push(row);
+  }
+  return changes;
 }
 
 /**
@@ -76,5 +126,5 @@ export function comparePassRates(
   const minimumCheck = minimum === null || current.rate >= minimum ? null : current.high < minimum ? 'below' : 'possibly-below';
   const fromMinimum: Outcome = minimumCheck === 'below' ? 'regression' : minimumCheck === 'possibly-below' ? 'inconclusive' : 'within';
   const outcome = worse(change ?? 'within', fromMinimum);
-  return { kind: 'pass-rate', ...scope, outcome, baseline, current, p, change, minimum, minimumCheck, repeatsNeeded };
+  return { kind: 'pass-rate', ...scope, outcome, baseline, current, p, change, minimum, minimumCheck, repeatsNeeded, rows: null };
 }

@@ -82,7 +82,8 @@ export function coverageWarnings(current: Results, baseline: Results, testsOf: (
 /** Length and prompt-cache differences seen in a model's latency evidence and cases. */
 export function likeForLikeWarnings(model: string, findings: readonly LatencyFinding[], cachedShare: { baseline: number | null; current: number | null }): GateWarning[] {
   const warnings: GateWarning[] = [];
-  const evidence = findings[0]?.tests ?? [];
+  // One metric's evidence: each test (and dataset) once.
+  const evidence = findings.filter((finding) => finding.metric === findings[0]?.metric).flatMap((finding) => finding.tests);
   const differing = evidence.filter((test) => test.baseline.outputTokens !== test.current.outputTokens);
   if (differing.length > 0) warnings.push({ kind: 'output-length', model, tests: differing.map((test) => test.test) });
   const { baseline, current } = cachedShare;

@@ -10,15 +10,15 @@
 //   pass          every change beyond the tolerance ruled out, or an improvement
 import { DEFAULT_GATE_SETTINGS, type GateSettings, type InconclusivePolicy, type Tolerance } from '../config/gate-settings.ts';
 import type { Baseline } from '../contract/baseline.ts';
-import { testId, type CaseResult, type ModelResult, type Results } from '../contract/results.ts';
+import { datasetRow, testId, type CaseResult, type ModelResult, type Results } from '../contract/results.ts';
 import { compareCriteria, type CriterionFinding } from './gate-criteria.ts';
 import { compareLatency, thresholdFor, type LatencyFinding, type Outcome } from './gate-latency.ts';
-import { comparePassRates, countPasses, type PassRateFinding } from './gate-pass-rates.ts';
+import { comparePassRates, countPasses, rowChanges, type PassRateFinding } from './gate-pass-rates.ts';
 import { coverageWarnings, environmentWarnings, likeForLikeWarnings, machineState, machineWarnings, type GateWarning, type MachineState } from './gate-warnings.ts';
 
 export type { CriteriaNotComparable, CriterionFinding, GatedSource } from './gate-criteria.ts';
 export type { LatencyFinding, Outcome, TestEvidence, RepeatsPlan } from './gate-latency.ts';
-export type { PassCount, PassRateFinding } from './gate-pass-rates.ts';
+export type { PassCount, PassRateFinding, RowChanges } from './gate-pass-rates.ts';
 export type { GateWarning, MachineState } from './gate-warnings.ts';
 
 /** Peak memory is one figure per run: judged against the tolerance alone. */
@@ -54,12 +54,45 @@ export function mayPass(outcome: GateOutcome, policy: InconclusivePolicy): boole
 }
 
 const casesOf = (results: Results, model: string) => results.cases.filter((testCase) => testCase.model === model);
-const testsOf = (results: Results, model: string) => new Set(casesOf(results, model).map(testId));
+
+
+/** A case's test as the gate judges it: a dataset's rows are one test, `capitals/ask`. */
+const gatedTest = (testCase: CaseResult) => datasetRow(testCase)?.test ?? testId(testCase);
 
 function groupByTest(cases: readonly CaseResult[]): Map<string, CaseResult[]> {
   const groups = new Map<string, CaseResult[]>();
-  for (const testCase of cases) groups.set(testId(testCase), [...(groups.get(testId(testCase)) ?? []), testCase]);
+  for (const testCase of cases) {
+    const test = gatedTest(testCase);
+    const group = groups.get(test);
+    if (group === undefined) groups.set(test, [testCase]);
+    else group.push(testCase);
+  }
   return groups;
+}
+
+/** A model's tests; a dataset once (rows on one side only are counted in its pass-rate finding). */
+const testsOf = (results: Results, model: string) => new Set(casesOf(results, model).map(gatedTest));
+
+/** A model's cases of prompts without data, and each dataset's rows. */
+interface ModelCases {
+  plain: CaseResult[];
+  datasets: Map<string, CaseResult[]>;
+}
+
+function splitDatasets(cases: readonly CaseResult[]): ModelCases {
+  const plain: CaseResult[] = [];
+  const datasets = new Map<string, CaseResult[]>();
+  for (const testCase of cases) {
+    const dataset = datasetRow(testCase)?.test;
+    if (dataset === undefined) {
+      plain.push(testCase);
+      continue;
+    }
+    const rows = datasets.get(dataset);
+    if (rows === undefined) datasets.set(dataset, [testCase]);
+    else rows.push(testCase);
+  }
+  return { plain, datasets };
 }
 
 /** Share of prompt tokens served from the cache, over requests that report both counts. */
@@ -93,15 +126,18 @@ function comparePassRatesOf(model: string, baselineCases: readonly CaseResult[],
     if (current === null) continue;
     const baselineCasesOfTest = before.get(test) ?? [];
     const baseline = countPasses(baselineCasesOfTest, level);
-    if (baseline !== null) {
+    const dataset = datasetRow(cases[0] as CaseResult) !== null;
+    if (baseline !== null && !dataset) {
       shared.tests++;
       shared.baseline.push(...baselineCasesOfTest);
       shared.current.push(...cases);
     }
-    findings.push(comparePassRates({ model, test }, baseline, current, settings));
+    const finding = comparePassRates({ model, test }, baseline, current, settings);
+    findings.push(dataset ? { ...finding, rows: rowChanges(baselineCasesOfTest, cases) } : finding);
   }
-  // Over all the tests both runs have: a broad drop shows there even when each test has too few
-  // repeats. With one test, that is the test's own finding again.
+  // Over all the tests without data both runs have: a broad drop shows there even when each test
+  // has too few repeats. With one test, that is the test's own finding again. A dataset is judged
+  // on its own: pooled in, its rows would outweigh every other test.
   const baseline = countPasses(shared.baseline, level);
   const current = countPasses(shared.current, level);
   if (shared.tests > 1 && baseline !== null && current !== null) findings.push(comparePassRates({ model, test: null }, baseline, current, settings));
@@ -120,10 +156,21 @@ interface Comparison {
 function compareModel(model: ModelResult, before: ModelResult, current: Results, baseline: Results, { settings, normalization, criteria: compareScores }: Comparison) {
   const baselineCases = casesOf(baseline, model.alias);
   const currentCases = casesOf(current, model.alias);
+  const baselineSplit = splitDatasets(baselineCases);
+  const currentSplit = splitDatasets(currentCases);
+  // The model's prompts without data, then each dataset on its own, its rows the strata.
+  const groups = [
+    { dataset: null, baselineCases: baselineSplit.plain, currentCases: currentSplit.plain },
+    ...[...currentSplit.datasets]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([dataset, rows]) => ({ dataset, baselineCases: baselineSplit.datasets.get(dataset) ?? [], currentCases: rows })),
+  ];
   const latency = (['ttftMs', 'tpotMs'] as const).flatMap((metric) => {
     const tolerance = metric === 'ttftMs' ? settings.tolerances.ttft : settings.tolerances.tpot;
-    const finding = compareLatency({ model: model.alias, metric, baselineCases, currentCases, tolerance, alpha: settings.alpha, normalization });
-    return finding === null ? [] : [finding];
+    return groups.flatMap((group) => {
+      const finding = compareLatency({ model: model.alias, metric, ...group, tolerance, alpha: settings.alpha, normalization });
+      return finding === null ? [] : [finding];
+    });
   });
   const memory = compareMemory(model.alias, before.peakRssMB, model.peakRssMB, settings.tolerances.memory);
   const criteria = compareScores

@@ -1,7 +1,7 @@
 // Builds valid `Results` objects from a few numbers per case, for the tests of the gate,
 // the renderers and the results files.
 import type { CaseMeta } from '../../src/contract/case-meta.ts';
-import type { AssertionResult, CaseResult, CaseStatus, GroupResult, MetricSummaries, ModelResult, RequestMetrics, Results, Summary } from '../../src/contract/results.ts';
+import type { AssertionResult, CaseResult, CaseStatus, GroupResult, MetricSummaries, ModelResult, RequestMetrics, Results, Summary, TemplateVars } from '../../src/contract/results.ts';
 import { RESULTS_SCHEMA_VERSION, wentAsPlanted } from '../../src/contract/results.ts';
 import { summarizeMetrics } from '../../src/stats/summary.ts';
 
@@ -19,6 +19,8 @@ export interface CaseSpec {
   response?: string;
   assertions?: AssertionResult[];
   error?: string | null;
+  /** A data row's variables: the case is that row of a dataset (`capitals/ask/france`). */
+  vars?: TemplateVars;
 }
 
 export interface ModelSpec {
@@ -91,6 +93,7 @@ export function buildCase(spec: CaseSpec): CaseResult {
     response: spec.response ?? (status === 'error' ? '' : 'ok, here is the answer'),
     error: spec.error ?? (status === 'error' ? 'connection refused' : null),
     resources: null,
+    ...(spec.vars === undefined ? {} : { vars: spec.vars }),
   };
 }
 
