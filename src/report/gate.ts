@@ -133,10 +133,7 @@ export function describeTests(finding: LatencyFinding, limit = 3): string[] {
 const describeCount = (count: PassCount) => `${count.passed}/${count.total} (${formatPercent(count.rate)}, ${formatPercent(count.low)}-${formatPercent(count.high)})`;
 
 /** `r3, r9 and 38 more`: a capped list of rows. */
-function listRows(flipped: RowChanges['newlyFailing']): string {
-  const more = flipped.count - flipped.rows.length;
-  return more > 0 ? `${flipped.rows.join(', ')} and ${more} more` : flipped.rows.join(', ');
-}
+const listRows = (flipped: RowChanges['newlyFailing']) => `${flipped.rows.join(', ')}${flipped.count > flipped.rows.length ? ` and ${flipped.count - flipped.rows.length} more` : ''}`;
 
 /** What changed row by row in a dataset: `40 of 300 rows newly failing (r1, r8, ... and 30 more)`. */
 export function describeRowChanges(changes: RowChanges): string {

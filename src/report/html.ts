@@ -2,8 +2,7 @@
 // view time; its Content-Security-Policy forbids any) with the comparison table, the gate
 // verdict, the charts, the pass/fail matrix and the responses side by side. Every string
 // that came from a model, a prompt or the user is escaped.
-import { metricsLine } from '../client/metrics.ts';
-import { testId, type CaseResult, type Results } from '../contract/results.ts';
+import type { CaseResult, Results } from '../contract/results.ts';
 import type { HistoryRun } from '../results/files.ts';
 import type { Finding, GateVerdict } from '../stats/gate.ts';
 import { visibleControls } from '../util/control-characters.ts';
@@ -29,7 +28,8 @@ import {
 } from './comparison.ts';
 import { formatMB, formatMs, formatRate } from './format.ts';
 import { describeConfidence, describeMachineComparison, describeWarning, findingCells, notableFindings, verdictTitle } from './gate.ts';
-import { answerScores, CRITERIA_STYLE, criteriaNotes, criteriaSection, hasCriteria } from './html-criteria.ts';
+import { caseSections, statusBadge } from './html-cases.ts';
+import { CRITERIA_STYLE, criteriaNotes, criteriaSection, hasCriteria } from './html-criteria.ts';
 import { busyWarnings, memoryRows } from './machine.ts';
 import { barChart, distributionChart, escapeHtml, lineChart } from './svg.ts';
 
@@ -75,10 +75,6 @@ details > summary { cursor: pointer; font-weight: 600; margin: 8px 0; }
 `;
 
 const text = (value: string) => escapeHtml(visibleControls(value));
-
-function statusBadge(status: CaseResult['status']): string {
-  return `<span class="badge ${status}">${status}</span>`;
-}
 
 function comparisonTable(results: Results): string {
   if (results.models.length === 0) return '<p>No models were evaluated.</p>';
@@ -129,20 +125,28 @@ function gateSection(verdict: GateVerdict): string {
   return parts.join('');
 }
 
+/** Failures listed before "... and N more": a dataset's thousands of failing rows would be megabytes. */
+const FAILURES_SHOWN = 200;
+
 function failuresSection(results: Results): string {
   const failures = collectFailures(results);
-  const list = (shown: Failure[], reasonClass: string) =>
-    shown.map(
-      (failure) =>
-        `<li><strong>${text(failure.name)}</strong> ${statusBadge(failure.status)}<ul>${failure.reasons.map((reason) => `<li class="${reasonClass}">${text(reason)}</li>`).join('')}</ul></li>`,
-    );
+  const list = (listed: Failure[], reasonClass: string) => {
+    const items = listed
+      .slice(0, FAILURES_SHOWN)
+      .map(
+        (failure) =>
+          `<li><strong>${text(failure.name)}</strong> ${statusBadge(failure.status)}<ul>${failure.reasons.map((reason) => `<li class="${reasonClass}">${text(reason)}</li>`).join('')}</ul></li>`,
+      );
+    const more = listed.length - items.length;
+    return items.join('') + (more > 0 ? `<li class="note">... and ${more} more: every case is in latest.json</li>` : '');
+  };
   const unexpected = failures.filter((failure) => !failure.planted);
   const planted = failures.filter((failure) => failure.planted);
   if (failures.length === 0) return '';
   return (
     '<section id="failures">' +
-    (unexpected.length === 0 ? '' : `<h2>Failures (${unexpected.length})</h2><ul>${list(unexpected, 'error-text').join('')}</ul>`) +
-    (planted.length === 0 ? '' : `<h2>Planted defects caught (${planted.length})</h2><p>Expected failures of models with known answers: each names the defect planted in the answer.</p><ul>${list(planted, 'planted').join('')}</ul>`) +
+    (unexpected.length === 0 ? '' : `<h2>Failures (${unexpected.length})</h2><ul>${list(unexpected, 'error-text')}</ul>`) +
+    (planted.length === 0 ? '' : `<h2>Planted defects caught (${planted.length})</h2><p>Expected failures of models with known answers: each names the defect planted in the answer.</p><ul>${list(planted, 'planted')}</ul>`) +
     '</section>'
   );
 }
@@ -183,122 +187,6 @@ function chartsSection(results: Results): string {
   );
 }
 
-interface PromptRow {
-  /** `<category>/<prompt id>`, as in the test names. */
-  id: string;
-  prompt: string;
-  category: string;
-}
-
-function promptRows(results: Results): PromptRow[] {
-  const seen = new Map<string, PromptRow>();
-  for (const testCase of results.cases) {
-    const id = testId(testCase);
-    if (!seen.has(id)) seen.set(id, { id, prompt: testCase.prompt, category: testCase.category });
-  }
-  return [...seen.values()];
-}
-
-/** A run's cases by model and prompt, each list in repeat order: built once per report. */
-type CaseIndex = Map<string, CaseResult[]>;
-
-const caseKey = (alias: string, category: string, prompt: string) => `${alias}\u0000${category}\u0000${prompt}`;
-
-function indexCases(results: Results): CaseIndex {
-  const index: CaseIndex = new Map();
-  for (const testCase of results.cases) {
-    const key = caseKey(testCase.model, testCase.category, testCase.prompt);
-    const list = index.get(key);
-    if (list === undefined) index.set(key, [testCase]);
-    else list.push(testCase);
-  }
-  for (const list of index.values()) list.sort((a, b) => a.repeat - b.repeat);
-  return index;
-}
-
-function casesOf(index: CaseIndex, alias: string, row: PromptRow): CaseResult[] {
-  return index.get(caseKey(alias, row.category, row.prompt)) ?? [];
-}
-
-/** Up to this many prompts, their responses are shown open; beyond, each opens on a click. */
-const OPEN_RESPONSE_PROMPTS = 12;
-
-const responseId = (promptIndex: number, modelIndex: number) => `response-${promptIndex}-${modelIndex}`;
-
-function matrixSection(results: Results, prompts: PromptRow[], index: CaseIndex): string {
-  if (prompts.length === 0) return '';
-  const head = results.models.map((model) => `<th scope="col">${text(model.alias)}</th>`).join('');
-  const rows = prompts.map((row, promptIndex) => {
-    const cells = results.models.map((model, modelIndex) => {
-      const cases = casesOf(index, model.alias, row);
-      const counted = cases.filter((testCase) => testCase.status !== 'skip');
-      if (counted.length === 0) return `<td class="skip" title="${cases.length === 0 ? 'not run' : 'skipped'}">–</td>`;
-      const passed = counted.filter((testCase) => testCase.status === 'pass').length;
-      const state = passed === counted.length ? 'pass' : passed === 0 ? 'fail' : 'partial';
-      const symbol = state === 'pass' ? '✓' : state === 'fail' ? '✗' : '';
-      const label = counted.length > 1 || state === 'partial' ? `${symbol} ${passed}/${counted.length}`.trim() : symbol;
-      const reasons = collectReasons(counted);
-      const title = reasons === '' ? `${passed}/${counted.length} passed` : reasons;
-      return (
-        `<td class="cell-${state}" data-model="${text(model.alias)}" data-prompt="${text(row.id)}" data-state="${state}" title="${text(title)}">` +
-        `<a href="#${responseId(promptIndex, modelIndex)}">${label}</a></td>`
-      );
-    });
-    return `<tr><th scope="row">${text(row.prompt)} <span class="note">${text(row.category)}</span></th>${cells.join('')}</tr>`;
-  });
-  return `<section id="matrix"><h2>Pass/fail by model and prompt</h2><table class="matrix"><thead><tr><th>Prompt</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
-}
-
-function collectReasons(cases: CaseResult[]): string {
-  return cases
-    .flatMap((testCase) => [
-      ...(testCase.error === null ? [] : [testCase.error]),
-      ...testCase.assertions.filter((check) => !check.pass && check.skipped !== true).map((check) => `${check.type}: ${check.reason}`),
-    ])
-    .join('\n');
-}
-
-function metricsParagraph(testCase: CaseResult): string {
-  return `<p class="metrics">${testCase.metrics === null ? 'no metrics' : text(metricsLine(testCase.metrics))}</p>`;
-}
-
-function responseCard(index: CaseIndex, alias: string, row: PromptRow, id: string): string {
-  const cases = casesOf(index, alias, row);
-  const shown = cases.find((testCase) => testCase.status === 'fail' || testCase.status === 'error') ?? cases[0];
-  if (shown === undefined) {
-    return `<article class="response-card" id="${id}" data-model="${text(alias)}" data-prompt="${text(row.id)}"><h4>${text(alias)}</h4><p class="note">not run</p></article>`;
-  }
-  const repeatNote = cases.length > 1 ? ` <span class="note">repeat ${shown.repeat + 1} of ${cases.length}; ${cases.filter((testCase) => testCase.status === 'pass').length} passed</span>` : '';
-  const checks = shown.assertions.map((check) => {
-    const state = check.skipped === true ? 'skip' : check.planted !== undefined && !check.pass ? 'planted' : check.pass && check.planted === undefined ? 'pass' : 'fail';
-    const symbol = { skip: '–', planted: '○', pass: '✓', fail: '✗' }[state];
-    const planted = check.planted === undefined ? '' : ` <span class="note">(planted defect: ${text(check.planted)})</span>`;
-    return `<li class="${state}">${symbol} <strong>${text(check.type)}</strong>: ${text(check.reason)}${planted}</li>`;
-  });
-  return (
-    `<article class="response-card" id="${id}" data-model="${text(alias)}" data-prompt="${text(row.id)}" data-status="${shown.status}">` +
-    `<h4><span>${text(alias)}</span>${statusBadge(shown.status)}</h4>${repeatNote}${metricsParagraph(shown)}` +
-    (shown.error === null ? '' : `<p class="error-text">${text(shown.error)}</p>`) +
-    `<pre class="response">${shown.response === '' ? '<span class="note">(no response)</span>' : text(shown.response)}</pre>` +
-    answerScores(shown) +
-    (checks.length === 0 ? '' : `<ul class="checks">${checks.join('')}</ul>`) +
-    '</article>'
-  );
-}
-
-function responsesSection(results: Results, prompts: PromptRow[], index: CaseIndex): string {
-  if (prompts.length === 0) return '';
-  // A browser lays out a closed <details>' content only once it is opened (by a click, or by a
-  // link from the matrix: the HTML standard opens a closed <details> that a fragment points
-  // into): a report of thousands of prompts stays quick to open and scroll.
-  const open = prompts.length <= OPEN_RESPONSE_PROMPTS ? ' open' : '';
-  const blocks = prompts.map((row, promptIndex) => {
-    const cards = results.models.map((model, modelIndex) => responseCard(index, model.alias, row, responseId(promptIndex, modelIndex)));
-    return `<details${open} data-prompt="${text(row.id)}"><summary>${text(row.prompt)} <span class="note">${text(row.category)}</span></summary><div class="side-by-side">${cards.join('')}</div></details>`;
-  });
-  return `<section id="responses"><h2>Responses side by side</h2>${blocks.join('')}</section>`;
-}
-
 function memorySection(results: Results): string {
   const busy = busyWarnings(results).map((warning) => `<p class="verdict interrupted">${text(warning)}</p>`).join('');
   const rows = memoryRows(results);
@@ -321,8 +209,7 @@ function trendSection(trend: { runs: readonly HistoryRun[]; leftOut: number }): 
 }
 
 export function renderHtml(results: Results, options: HtmlOptions = {}): string {
-  const prompts = promptRows(results);
-  const index = indexCases(results);
+  const cases = caseSections(results);
   const verdict = options.verdict ?? null;
   const trend = comparableRuns(options.history ?? [], results);
   const recommendations = recommendationLines(results);
@@ -359,8 +246,8 @@ export function renderHtml(results: Results, options: HtmlOptions = {}): string 
     criteriaSection(results),
     memorySection(results),
     chartsSection(results),
-    matrixSection(results, prompts, index),
-    responsesSection(results, prompts, index),
+    cases.matrix,
+    cases.responses,
     trendSection(trend),
     `<footer class="note"><p>edge-evals ${text(results.edgeEvalsVersion)} · percentiles: ${text(results.settings.percentileMethod)} interpolation · generated from the results of ${text(results.createdAt)}</p></footer>`,
     '</body></html>',

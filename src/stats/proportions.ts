@@ -2,7 +2,6 @@
 // says what a pass rate could be; Fisher's exact test says whether a drop between two runs is
 // more than the luck of a flaky test.
 import { normalQuantile } from './normal.ts';
-import { binomial } from './rank-test.ts';
 
 export interface Interval {
   low: number;
@@ -27,10 +26,16 @@ export function wilsonInterval(passed: number, total: number, level: number): In
 export function passRateDropPValue(baselinePassed: number, baselineTotal: number, currentPassed: number, currentTotal: number): number {
   const passes = baselinePassed + currentPassed;
   const all = baselineTotal + currentTotal;
-  const ways = binomial(all, currentTotal);
+  // The tail is every possible count: exactly 1, not a sum rounded below it.
+  if (currentPassed >= Math.min(passes, currentTotal)) return 1;
+  // In logarithms: past about 1,000 cases a side (a dataset's rows pooled) the binomials overflow.
+  const logFactorials = new Float64Array(all + 1);
+  for (let count = 2; count <= all; count++) logFactorials[count] = (logFactorials[count - 1] as number) + Math.log(count);
+  const logBinomial = (n: number, k: number) => (logFactorials[n] as number) - (logFactorials[k] as number) - (logFactorials[n - k] as number);
+  const logWays = logBinomial(all, currentTotal);
   let probability = 0;
   for (let passed = Math.max(0, passes - baselineTotal); passed <= currentPassed; passed++) {
-    probability += (binomial(passes, passed) * binomial(all - passes, currentTotal - passed)) / ways;
+    probability += Math.exp(logBinomial(passes, passed) + logBinomial(all - passes, currentTotal - passed) - logWays);
   }
   return Math.min(1, probability);
 }

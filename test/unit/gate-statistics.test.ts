@@ -211,6 +211,18 @@ describe('pass rates', () => {
     expect(passRateDropPValue(2, 3, 3, 3)).toBe(1);
   });
 
+  it("keeps Fisher's exact test exact over thousands of cases a side (a dataset's rows pooled), where binomials overflow", () => {
+    // One failure among 2,000 cases: it falls on the current side half the time.
+    expect(passRateDropPValue(1000, 1000, 999, 1000)).toBeCloseTo(0.5, 10);
+    // Two: both on the current side with probability C(1000, 2) / C(2000, 2).
+    expect(passRateDropPValue(1000, 1000, 998, 1000)).toBeCloseTo((1000 * 999) / (2000 * 1999), 10);
+    const drop = passRateDropPValue(2000, 2000, 1800, 2000);
+    expect(Number.isFinite(drop)).toBe(true);
+    expect(drop).toBeGreaterThan(0);
+    expect(drop).toBeLessThan(1e-40);
+    expect(passRateDropPValue(3334, 3334, 3334, 3334)).toBe(1);
+  });
+
   it('plans the repeats that would tell a drop', () => {
     expect(repeatsToTellPassRateDrop(1, 0, 0.05)).toBe(3);
     expect(repeatsToTellPassRateDrop(1, 2 / 3, 0.05)).toBeGreaterThan(3);
