@@ -81,6 +81,15 @@ function threadTimes(): Map<string, { name: string; cpuMs: number; preempted: nu
   return times;
 }
 
+/** The last process or thread id the kernel gave out (Linux): how many threads started in between, with other processes' (quiet machine: ours). */
+function lastPid(): number | null {
+  try {
+    return Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 /** Where the CPU went between two threadTimes(): threads with any, busiest first, by name. */
 function threadUse(before: ReturnType<typeof threadTimes>, after: ReturnType<typeof threadTimes>, tokens: number): string {
   const used = [...after.entries()].map(([tid, now]) => {
@@ -112,10 +121,21 @@ for (const { name: alias, ...file } of models) {
     await generateInProcess(lib, sequence, chatWrapper, maxTokens);
     const samples = [];
     const before = threadTimes();
+    const cpuBefore = process.cpuUsage();
+    const pidBefore = lastPid();
     for (let run = 0; run < runs; run++) samples.push(await generateInProcess(lib, sequence, chatWrapper, maxTokens));
-    const tokens = samples.reduce((sum, sample) => sum + sample.completionTokens, 0);
-    const use = threadUse(before, threadTimes(), Math.max(1, tokens));
-    if (use !== '') console.error(`  ${alias}, ${threads} thread(s), CPU by thread over ${runs} runs: ${use}`);
+    const pidAfter = lastPid();
+    const cpu = process.cpuUsage(cpuBefore);
+    const after = threadTimes();
+    const tokens = Math.max(1, samples.reduce((sum, sample) => sum + sample.completionTokens, 0));
+    const use = threadUse(before, after, tokens);
+    if (use !== '') {
+      // CPU of the whole process minus that of the threads still there: what threads that started and ended in between used.
+      const listedMs = [...after.entries()].reduce((sum, [tid, now]) => sum + now.cpuMs - (before.get(tid)?.cpuMs ?? 0), 0);
+      const endedMs = Math.max(0, (cpu.user + cpu.system) / 1000 - listedMs);
+      const started = pidBefore === null || pidAfter === null ? '?' : String(pidAfter - pidBefore);
+      console.error(`  ${alias}, ${threads} thread(s), ${tokens} tokens over ${runs} runs: ids given out ${started}; threads that ended ${(endedMs / tokens).toFixed(2)} ms/token; ${use}`);
+    }
     const ttft = median(samples.map((sample) => sample.ttftMs));
     const decode = median(samples.map((sample) => sample.decodeTokensPerSecond));
     byThreads.set(threads, { ttft, decode });
