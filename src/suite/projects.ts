@@ -49,6 +49,7 @@ export function modelProjects(): TestProjectInlineConfiguration[] {
       sequence: { groupOrder: plan.models.length + 1 },
       maxWorkers: 1,
       isolate: false,
+      pool: 'threads',
       testTimeout: config.timeoutMs * 6 + 30_000,
       hookTimeout: config.loadTimeoutMs + 60_000,
     },
