@@ -8,7 +8,8 @@
 //   bare                 one request per test with a bare node:http client: the server's share
 //   parts                edge-evals' client, the checks of a text prompt, the resources round
 //                        trip, each timed
-//   ours                 the shipped evals/, as in `npm run eval`
+//   ours                 the shipped evals/, as in `npm run eval` (annotations of failing tests only)
+//   ours-annotate-all    the same with every test annotated (EVAL_ANNOTATE=all, as with the vitest UI)
 //   ours-no-annotations  the same with context.annotate knocked out
 //   ours-no-meta         the same with the recorded case knocked out (no results, no partial.jsonl)
 //   ours-threads         the same in vitest's threads pool (a worker thread, not a child process)
@@ -29,7 +30,7 @@ import { loadAverage, machineLine, median, printTable } from './embedded-shared.
 import { startInstantServer } from './instant-server.ts';
 import { runSuite } from './suite-run.ts';
 
-const VARIANTS = ['floor', 'annotate', 'bare', 'parts', 'ours', 'ours-no-annotations', 'ours-no-meta', 'ours-threads', 'before'] as const;
+const VARIANTS = ['floor', 'annotate', 'bare', 'parts', 'ours', 'ours-annotate-all', 'ours-no-annotations', 'ours-no-meta', 'ours-threads', 'before'] as const;
 const DEFAULT_VARIANTS = VARIANTS.filter((variant) => variant !== 'before');
 type Variant = (typeof VARIANTS)[number];
 
@@ -76,7 +77,11 @@ async function runOnce(variant: Variant, round: number): Promise<RunFigures> {
     models,
     folder: path.join(scratch, `${variant}-${round}`),
     profileDir: values.profile === undefined ? undefined : path.resolve(values.profile, `${variant}-${round}`),
-    env: { EVAL_REPEATS: String(repeats), BENCH_SUITE_VARIANT: variant === 'before' ? 'ours' : variant },
+    env: {
+      EVAL_REPEATS: String(repeats),
+      BENCH_SUITE_VARIANT: variant === 'before' ? 'ours' : variant,
+      ...(variant === 'ours-annotate-all' ? { EVAL_ANNOTATE: 'all' } : {}),
+    },
   });
   const figures: RunFigures = { wallMs: run.wallMs, tests: 0, cycles: [], meanInFileMs: 0, bodies: [], parts: {} };
   let inFile = 0;
@@ -141,6 +146,7 @@ if (variants.includes('floor') && variants.includes('ours')) {
   const overhead = ours - floor - request;
   console.log('');
   console.log(`# per test: ours ${ours.toFixed(2)} ms - floor ${floor.toFixed(2)} ms - bare request ${request.toFixed(2)} ms = overhead ${overhead.toFixed(2)} ms (target under 1 ms: ${overhead < 1 ? 'met' : 'NOT met'})`);
+  if (variants.includes('ours-annotate-all')) console.log(`# ours-annotate-all: ${(perTest('ours-annotate-all') - floor - request).toFixed(2)} ms of overhead a test`);
   for (const knockout of ['ours-no-annotations', 'ours-no-meta', 'ours-threads'] as const) {
     if (variants.includes(knockout)) console.log(`# ${knockout}: ${(ours - perTest(knockout)).toFixed(2)} ms a test less than ours`);
   }

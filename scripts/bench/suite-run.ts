@@ -5,7 +5,9 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { PLAN_ENV } from '../../src/lifecycle/plan.ts';
+import { annotationPolicy } from '../../src/cli/vitest-args.ts';
+import { ANNOTATE_CHOICES, type AnnotatePolicy } from '../../src/config/env.ts';
+import { PLAN_ENV, type RunPlan } from '../../src/lifecycle/plan.ts';
 import { sampleProcessTree } from '../../src/util/process-tree.ts';
 
 export const HERE = path.join(import.meta.dirname, '../..');
@@ -90,12 +92,15 @@ export async function runSuite(options: SuiteRunOptions): Promise<SuiteRun> {
   const profile = options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, '--cpu-prof-interval=250'];
   const [file, args] =
     options.launcher === 'npm' ? ['npm', ['run', '--silent', 'eval', '--', ...config]] : [process.execPath, [...profile, vitest, 'run', ...projects, ...config]];
+  // Annotations as the eval command decides them for a plain run (no UI, the configured reporters).
+  const annotate: AnnotatePolicy | undefined = ANNOTATE_CHOICES.find((choice) => choice === options.env?.EVAL_ANNOTATE);
+  const plan: RunPlan = { runtime: 'openai', reason: 'EVAL_RUNTIME=openai', models: [...options.models], annotate: annotationPolicy(annotate, false, []) };
   const startedAt = Date.now();
   const started = performance.now();
   const child = execa(file, args, {
     cwd: checkout,
     env: {
-      [PLAN_ENV]: JSON.stringify({ runtime: 'openai', reason: 'EVAL_RUNTIME=openai', models: options.models }),
+      [PLAN_ENV]: JSON.stringify(plan),
       EVAL_RUNTIME: 'openai',
       EVAL_BASE_URL: options.baseURL,
       EVAL_MODELS: options.models.join(','),

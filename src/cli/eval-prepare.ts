@@ -16,7 +16,7 @@ import { JUDGE_PHASE_FILE, judgeProjectName } from '../suite/files.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import { EXIT_OK, reportError, UsageError } from './errors.ts';
 import { preflight } from './preflight.ts';
-import { parseVitestArguments } from './vitest-args.ts';
+import { annotationPolicy, parseVitestArguments } from './vitest-args.ts';
 
 const USAGE = `Usage: npm run eval -- [options] [vitest options]
        edge-evals eval [options] [vitest options]
@@ -117,7 +117,11 @@ async function prepare(args: string[]): Promise<PreparedRun | number> {
   }
   const { name } = chooseRuntime(config);
   const endpointModels = name === 'openai' && config.models === undefined ? await listEndpointModels(config) : undefined;
-  let plan: RunPlan = { ...makePlan(config, endpointModels), ...(checkedBaseline === null ? {} : { checkedBaseline }) };
+  let plan: RunPlan = {
+    ...makePlan(config, endpointModels),
+    ...(checkedBaseline === null ? {} : { checkedBaseline }),
+    annotate: annotationPolicy(config.annotate, ui, vitest.reporters),
+  };
   if (vitest.runsTests) {
     const checked = await preflight(plan.models, vitest);
     plan = { ...plan, evalFiles: checked.files };

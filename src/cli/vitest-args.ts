@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { AnnotatePolicy } from '../config/env.ts';
 import { closestNames } from '../util/suggest.ts';
 import { UsageError } from './errors.ts';
 
@@ -17,6 +18,26 @@ export interface VitestArguments {
   allowOnly: boolean;
   /** False for runs that collect no tests, such as --merge-reports. */
   runsTests: boolean;
+  /** `--reporter` values as typed (vitest's names or paths); empty: the configured reporters. */
+  reporters: string[];
+}
+
+/**
+ * vitest's reporters that keep every test's annotations for people to browse later: the HTML
+ * report, blobs (merged, then opened in the UI or HTML), JUnit properties and TAP comments.
+ * (Its JSON report keeps the task meta but no annotations; the terminal reporters print the
+ * annotations of failed tests, which `failures` keeps.)
+ */
+const ANNOTATION_REPORTERS = new Set(['html', 'blob', 'junit', 'tap', 'tap-flat']);
+
+/**
+ * Which tests annotate: EVAL_ANNOTATE when set, else `all` when someone will browse them (the
+ * vitest UI, or a reporter that keeps them), else `failures`: each annotation is a round trip
+ * to vitest's main process that the test waits for, and a passing test's is rarely read.
+ */
+export function annotationPolicy(setting: AnnotatePolicy | undefined, ui: boolean, reporters: readonly string[]): AnnotatePolicy {
+  if (setting !== undefined) return setting;
+  return ui || reporters.some((reporter) => ANNOTATION_REPORTERS.has(reporter)) ? 'all' : 'failures';
 }
 
 type ParseCli = (typeof import('vitest/node'))['parseCLI'];
@@ -66,12 +87,24 @@ function knownOptions(parseCLI: ParseCli): Set<string> {
   return names;
 }
 
+/** `--reporter` as parsed: one name, several, or none. */
+function reporterNames(reporter: unknown): string[] {
+  const values: unknown[] = Array.isArray(reporter) ? reporter : [reporter];
+  return values.filter((value): value is string => typeof value === 'string');
+}
+
 function asFlag(name: string): string {
   return name.length === 1 ? `-${name}` : `--${name}`;
 }
 
 export async function parseVitestArguments(args: readonly string[], usage: string): Promise<VitestArguments> {
-  const defaults: VitestArguments = { fileFilters: [], testNameFilter: undefined, allowOnly: process.env.CI === undefined || process.env.CI === '' || process.env.CI === 'false', runsTests: true };
+  const defaults: VitestArguments = {
+    fileFilters: [],
+    testNameFilter: undefined,
+    allowOnly: process.env.CI === undefined || process.env.CI === '' || process.env.CI === 'false',
+    runsTests: true,
+    reporters: [],
+  };
   if (args.length === 0) return defaults;
   const parseCLI = await loadParseCli();
   let parsed: ReturnType<ParseCli>;
@@ -102,5 +135,7 @@ export async function parseVitestArguments(args: readonly string[], usage: strin
     testNameFilter,
     allowOnly: options.allowOnly ?? defaults.allowOnly,
     runsTests: options.mergeReports === undefined && options.listTags === undefined && options.clearCache === undefined,
+    // The parser keeps `--reporter` under its flag's name; vitest renames it to `reporters` later.
+    reporters: reporterNames((options as Record<string, unknown>).reporter ?? options.reporters),
   };
 }

@@ -21,6 +21,8 @@ export const PYTHON_SANDBOX_CHOICES = ['prefer', 'require'] as const;
 export const PROMPT_CACHE_CHOICES = ['cold', 'warm'] as const;
 export type PromptCacheMode = (typeof PROMPT_CACHE_CHOICES)[number];
 export const MEMORY_CHECK_CHOICES = ['skip', 'warn'] as const;
+export const ANNOTATE_CHOICES = ['all', 'failures'] as const;
+export type AnnotatePolicy = (typeof ANNOTATE_CHOICES)[number];
 
 /**
  * An integer setting with an upper bound: a value past what the code can honour (a timer
@@ -68,6 +70,15 @@ const choice = <const Choices extends readonly [string, ...string[]]>(choices: C
     .optional()
     .transform((value) => (value === undefined || value === '' ? choices[0] : value.toLowerCase()))
     .pipe(z.enum(choices, { error: `expected one of ${choices.join(', ')}` }));
+
+/** One of `choices`, case-insensitive; undefined when empty or unset. */
+const optionalChoice = <const Choices extends readonly [string, ...string[]]>(choices: Choices) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? undefined : value.toLowerCase()))
+    .pipe(z.enum(choices, { error: `expected one of ${choices.join(', ')}` }).optional());
 
 const optionalString = z
   .string()
@@ -159,15 +170,11 @@ export const EnvSchema = z.object({
   EVAL_THREADS: integer(0, 0, 1024),
   EVAL_PYTHON_SANDBOX: choice(PYTHON_SANDBOX_CHOICES),
   EVAL_MEMORY_CHECK: choice(MEMORY_CHECK_CHOICES),
+  EVAL_ANNOTATE: optionalChoice(ANNOTATE_CHOICES),
   EDGE_EVALS_CACHE: optionalString,
   EDGE_EVALS_SERVE_API_KEY: optionalString,
   EVAL_JUDGE: optionalString.refine((value) => value === undefined || MODEL_ALIAS.test(value) || GGUF_PATH.test(value), 'expected a model alias or a path to a .gguf file'),
-  EVAL_JUDGE_RUNTIME: z
-    .string()
-    .trim()
-    .optional()
-    .transform((value) => (value === undefined || value === '' ? undefined : value.toLowerCase()))
-    .pipe(z.enum(RUNTIME_CHOICES, { error: `expected one of ${RUNTIME_CHOICES.join(', ')}` }).optional()),
+  EVAL_JUDGE_RUNTIME: optionalChoice(RUNTIME_CHOICES),
   EVAL_JUDGE_BASE_URL: httpUrl,
   EVAL_JUDGE_API_KEY: optionalString,
 });
@@ -211,6 +218,12 @@ export interface EvalConfig {
   pythonSandbox: (typeof PYTHON_SANDBOX_CHOICES)[number];
   /** A model that needs more memory than is free: `skip` it, or `warn` and load it anyway. */
   memoryCheck: (typeof MEMORY_CHECK_CHOICES)[number];
+  /**
+   * Which tests get annotations (EVAL_ANNOTATE): `all`, or only the failing ones (each is a
+   * round trip to vitest's main process). Undefined: the eval command decides from how vitest
+   * shows the run (src/cli/vitest-args.ts).
+   */
+  annotate: AnnotatePolicy | undefined;
   cacheDir: string;
   /** `edge-evals serve --api-key` from the environment, where `ps` does not show it. */
   serveApiKey: string | undefined;
@@ -341,6 +354,7 @@ export function loadConfig(options: { cwd?: string; env?: NodeJS.ProcessEnv } = 
     threads: env.EVAL_THREADS,
     pythonSandbox: env.EVAL_PYTHON_SANDBOX,
     memoryCheck: env.EVAL_MEMORY_CHECK,
+    annotate: env.EVAL_ANNOTATE,
     cacheDir: env.EDGE_EVALS_CACHE === undefined ? defaultCacheDir(values) : resolveFrom(env.EDGE_EVALS_CACHE),
     serveApiKey: env.EDGE_EVALS_SERVE_API_KEY,
     judge:

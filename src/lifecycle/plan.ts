@@ -1,7 +1,7 @@
 // The run plan: which runtime, why, and which models, decided once by `npm run eval` and
 // handed to vitest (its configuration makes one project per model) through the environment.
 import { z } from 'zod';
-import { ConfigError, type EvalConfig } from '../config/env.ts';
+import { ANNOTATE_CHOICES, ConfigError, type EvalConfig } from '../config/env.ts';
 import type { RuntimeName } from '../contract/runtime.ts';
 import { DEFAULT_EMBEDDED_MODELS } from '../embedded/catalog.ts';
 import { chooseRuntime } from '../runtimes/choose.ts';
@@ -20,6 +20,8 @@ const RunPlan = z.object({
   judge: z.object({ alias: z.string(), runtime: RuntimeNameSchema, reason: z.string() }).optional(),
   /** The baseline as the eval command found it valid before the run; the run's conclusion trusts it while unchanged. */
   checkedBaseline: z.object({ size: z.number(), mtimeMs: z.number() }).optional(),
+  /** Which tests annotate, as the eval command chose it (EVAL_ANNOTATE, or from the UI and reporters). */
+  annotate: z.enum(ANNOTATE_CHOICES).optional(),
 });
 export type RunPlan = z.infer<typeof RunPlan>;
 

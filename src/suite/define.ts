@@ -4,7 +4,7 @@
 // comes from the vitest project the file runs in (one project per model, see projects.ts).
 // Before a run, the same call records the cases instead (collect.ts).
 import { beforeAll, describe, inject, test } from 'vitest';
-import { loadConfig, type EvalConfig } from '../config/env.ts';
+import { loadConfig, type AnnotatePolicy, type EvalConfig } from '../config/env.ts';
 import { acquireModel } from '../lifecycle/control-client.ts';
 import { planCases, testNames, type PlannedCase } from './cases.ts';
 import { activeCollector } from './collect.ts';
@@ -17,6 +17,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The model this vitest project evaluates. */
     edgeEvalsModel: string;
+    /** Which tests annotate (RunPlan.annotate). */
+    edgeEvalsAnnotate: AnnotatePolicy;
   }
 }
 
@@ -36,7 +38,13 @@ export function describeModel(register: (session: () => ModelSession, model: str
   describe(model, async () => {
     let session: ModelSession | undefined;
     beforeAll(async () => {
-      session = { control, config, lease: await acquireModel(control, model), judged: (inject('edgeEvalsJudge') ?? null) !== null };
+      session = {
+        control,
+        config,
+        lease: await acquireModel(control, model),
+        judged: (inject('edgeEvalsJudge') ?? null) !== null,
+        annotate: inject('edgeEvalsAnnotate'),
+      };
     }, config.loadTimeoutMs + 60_000);
     const current = () => {
       if (session === undefined) throw new Error(`the model ${model} was not acquired`);

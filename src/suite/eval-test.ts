@@ -97,7 +97,7 @@ async function runBody(body: EvalTestBody, { context, model, session, identity, 
       maxTokens: askOptions.maxTokens ?? options.maxTokens ?? config.maxTokens,
     };
     const outcome = await sendChat(session, settings, context.signal);
-    await recorder.recordReply(outcome, settings);
+    recorder.recordReply(outcome, settings);
     if (outcome.error !== undefined) throw new Error(outcome.error);
     const sent = { outcome, messages };
     last = sent;

@@ -26,7 +26,8 @@ export function modelProjects(): TestProjectInlineConfiguration[] {
       include: plan.evalFiles ?? [EVAL_FILES_GLOB],
       exclude: plan.evalFiles === undefined ? [...configDefaults.exclude, `${EXAMPLES_FOLDER}/**`] : [],
       globalSetup: ['./src/lifecycle/global-setup.ts'],
-      provide: { edgeEvalsModel: model },
+      // vitest started directly, not by the eval command, cannot tell whether anyone browses annotations: all.
+      provide: { edgeEvalsModel: model, edgeEvalsAnnotate: plan.annotate ?? config.annotate ?? 'all' },
       // Latency-gated requests must not compete: one test at a time, files in one worker.
       sequence: { groupOrder: index + 1 },
       maxWorkers: 1,

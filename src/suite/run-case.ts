@@ -8,7 +8,7 @@ import { metricsLine } from '../client/metrics.ts';
 import { controlPromptCache } from '../client/prompt-cache.ts';
 import { streamChat } from '../client/stream-chat.ts';
 import type { ChatOutcome } from '../client/types.ts';
-import type { EvalConfig } from '../config/env.ts';
+import type { AnnotatePolicy, EvalConfig } from '../config/env.ts';
 import type { CaseMeta } from '../contract/case-meta.ts';
 import type { ChatMessage } from '../contract/chat.ts';
 import type { AssertionResult, CaseResult, CaseStatus, Expected, RequestMetrics, TemplateVars } from '../contract/results.ts';
@@ -31,6 +31,8 @@ export interface ModelSession {
   lease: ModelLease;
   /** A judge phase follows the candidates: every answer is kept for it. */
   judged: boolean;
+  /** Which tests annotate: every one, or only those that fail (RunPlan.annotate). */
+  annotate: AnnotatePolicy;
 }
 
 export interface ChatSettings {
@@ -126,6 +128,8 @@ export function annotateUnplaced(context: TestContext, message: string, type: st
 /** What one test measured and checked, written to its task meta and annotations by finish(). */
 export class CaseRecorder {
   private response = '';
+  /** Replies given before the last one (a conversation's earlier turns): annotated with it. */
+  private readonly earlierResponses: string[] = [];
   /** The reply without reasoning, what the criteria are scored on; null until a reply came. */
   private answer: string | null = null;
   private messages: readonly ChatMessage[] = [];
@@ -162,9 +166,9 @@ export class CaseRecorder {
     };
   }
 
-  /** The case keeps the last reply it was given (and its metrics); an earlier one stays in the UI. */
-  async recordReply(outcome: ChatOutcome, settings: ChatSettings): Promise<void> {
-    if (this.response !== '' && this.annotating) await this.context.annotate(terminalText(this.response), 'response');
+  /** The case keeps the last reply it was given (and its metrics); an earlier one stays in the annotations. */
+  recordReply(outcome: ChatOutcome, settings: ChatSettings): void {
+    if (this.response !== '') this.earlierResponses.push(this.response);
     this.response = outcome.response;
     this.answer = outcome.answer;
     this.messages = settings.messages;
@@ -266,6 +270,17 @@ export class CaseRecorder {
     });
   }
 
+  /** The replies, the checks with the metrics, the criteria: one annotation each, sent together. */
+  private async annotate(results: readonly string[], criteria: readonly CriterionScore[]): Promise<void> {
+    const anyWrong = this.checks.some((check) => check.skipped !== true && check.pass !== (check.planted === undefined));
+    const responses = [...this.earlierResponses, ...(this.response === '' ? [] : [this.response])];
+    await Promise.all([
+      ...responses.map((response) => annotateUnplaced(this.context, terminalText(response), 'response')),
+      results.length === 0 ? null : annotateUnplaced(this.context, terminalText(results.join('\n')), anyWrong ? 'check-failed' : 'checks'),
+      criteria.length === 0 ? null : annotateUnplaced(this.context, terminalText(criteria.map(describeScore).join('\n')), 'criteria'),
+    ]);
+  }
+
   /** Writes the case to the task meta and the annotations; throws when the test must fail or be skipped. */
   async finish(): Promise<void> {
     const { lease, control } = this.session;
@@ -295,24 +310,17 @@ export class CaseRecorder {
       criteria,
     };
 
-    // What a person reads in the vitest UI (and JUnit keeps as properties). Each annotation is a
-    // round trip to vitest's main process that the test waits for: three, sent together, before
+    // A failure planted in a model with known answers is expected: the test passes, its status stays 'fail'.
+    const problems = verdictProblems(checks, this.unknownPlantedChecks);
+    const fails = status === 'error' || problems.length > 0;
+    // What a person reads in the vitest UI (and JUnit keeps as properties): for every test, or
+    // for the failing ones only (RunPlan.annotate). Annotating is a round trip to vitest's main
+    // process that the test waits for, once for all of them: they are sent together, before
     // the task meta is set. (vitest sends the test's pending updates, meta included, with its
     // first annotation, and again when the test ends: a meta set before would be sent twice.)
     // vitest also prints them (and failure messages) in the terminal and CI logs: the model's
     // text in them is shown, never obeyed.
-    const verdict = (check: AssertionResult) =>
-      check.skipped === true ? 'SKIP' : check.planted !== undefined ? (check.pass ? 'MISSED' : 'EXPECTED FAIL') : check.pass ? 'PASS' : 'FAIL';
-    const checkLines = checks.map((check) => `${verdict(check)} ${check.type}: ${check.reason}${check.planted === undefined ? '' : ` (planted defect: ${check.planted})`}`);
-    const resultLines = [...(metrics === null ? [] : [metricsLine(metrics)]), ...(this.plantedNote === null ? [] : [this.plantedNote]), ...checkLines];
-    const anyWrong = checks.some((check) => check.skipped !== true && check.pass !== (check.planted === undefined));
-    if (this.annotating) {
-      await Promise.all([
-        this.response === '' ? null : annotateUnplaced(context, terminalText(this.response), 'response'),
-        resultLines.length === 0 ? null : annotateUnplaced(context, terminalText(resultLines.join('\n')), anyWrong ? 'check-failed' : 'checks'),
-        criteria.length === 0 ? null : annotateUnplaced(context, terminalText(criteria.map(describeScore).join('\n')), 'criteria'),
-      ]);
-    }
+    if (this.annotating && (fails || this.session.annotate === 'all')) await this.annotate(resultLines(checks, metrics, this.plantedNote), criteria);
     context.task.meta.edgeEvals = {
       case: result,
       model: modelInfo,
@@ -323,14 +331,20 @@ export class CaseRecorder {
 
     if (status === 'error') throw new Error(terminalText(this.error ?? 'unknown error'));
     if (status === 'skip') context.skip(skipReasonOf(lease) ?? 'every check was skipped (content is not judged on synthetic models without known answers)');
-    // A failure planted in a model with known answers is expected: the test passes, its status stays 'fail'.
-    const problems = verdictProblems(checks, this.unknownPlantedChecks);
     if (problems.length > 0) {
       const expectedFailures = checks.filter((check) => check.planted !== undefined && !check.pass).length;
       const besides = expectedFailures === 0 ? '' : ` (besides ${expectedFailures} expected failure${expectedFailures === 1 ? '' : 's'} of planted defects)`;
       throw new Error(terminalText(`${problems.length} of ${checks.length} checks went wrong${besides}:\n${problems.map((problem) => `- ${problem}`).join('\n')}`));
     }
   }
+}
+
+/** What the checks found, one line each, after the request's metrics and the planted truth's note. */
+function resultLines(checks: readonly AssertionResult[], metrics: RequestMetrics | null, plantedNote: string | null): string[] {
+  const verdict = (check: AssertionResult) =>
+    check.skipped === true ? 'SKIP' : check.planted !== undefined ? (check.pass ? 'MISSED' : 'EXPECTED FAIL') : check.pass ? 'PASS' : 'FAIL';
+  const checkLines = checks.map((check) => `${verdict(check)} ${check.type}: ${check.reason}${check.planted === undefined ? '' : ` (planted defect: ${check.planted})`}`);
+  return [...(metrics === null ? [] : [metricsLine(metrics)]), ...(plantedNote === null ? [] : [plantedNote]), ...checkLines];
 }
 
 /** Why the lease's model was not started on purpose (it does not fit in memory), or null. */
@@ -346,7 +360,7 @@ export async function runCase(context: TestContext, session: ModelSession, plann
   const settings: ChatSettings = { messages: planned.messages, temperature: planned.temperature, maxTokens: planned.maxTokens };
   try {
     const outcome = await sendChat(session, settings, context.signal);
-    await recorder.recordReply(outcome, settings);
+    recorder.recordReply(outcome, settings);
     if (!recorder.failed) {
       const specs: CheckSpec[] = [...planned.assertions, ...thresholdChecks(thresholds)];
       recorder.recordPlantedChecks(specs, await evaluateAssertions(specs, recorder.assertionContext(outcome, planned.messages)), outcome.answer);

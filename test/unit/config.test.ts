@@ -39,7 +39,10 @@ describe('loadConfig', () => {
       cacheDir: '/home/someone/.cache/edge-evals',
       bins: { foundry: 'foundry', ollama: 'ollama', llamaServer: 'llama-server' },
       pythonSandbox: 'prefer',
+      // Unset: the eval command decides from the UI and the reporters.
+      annotate: undefined,
     });
+    expect(loadConfig({ cwd, env: { EVAL_ANNOTATE: 'Failures' } }).annotate).toBe('failures');
   });
 
   it('parses model lists, numbers and paths', () => {
@@ -56,7 +59,8 @@ describe('loadConfig', () => {
   });
 
   it('names the variable, the value given and what is accepted', () => {
-    const error = configError({ EVAL_REPEATS: 'three', EVAL_RUNTIME: 'docker', EVAL_PYTHON_SANDBOX: 'always' });
+    const error = configError({ EVAL_REPEATS: 'three', EVAL_RUNTIME: 'docker', EVAL_PYTHON_SANDBOX: 'always', EVAL_ANNOTATE: 'some' });
+    expect(error.message).toContain('EVAL_ANNOTATE="some": expected one of all, failures');
     expect(error.message).toContain('EVAL_PYTHON_SANDBOX="always": expected one of prefer, require');
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain('EVAL_REPEATS="three": expected an integer from 1 to 10000');

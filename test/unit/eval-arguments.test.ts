@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/errors.ts';
-import { parseVitestArguments } from '../../src/cli/vitest-args.ts';
+import { annotationPolicy, parseVitestArguments } from '../../src/cli/vitest-args.ts';
 import { listEvalFiles, matchesFileFilter, selectEvalFiles } from '../../src/suite/files.ts';
 import { PROJECT_ROOT } from '../support/processes.ts';
 
@@ -18,11 +18,23 @@ async function usageError(args: string[]): Promise<string> {
 describe('vitest arguments of npm run eval', () => {
   it('reads -t, file filters and --allowOnly as vitest does, with values of other flags not taken for filters', async () => {
     const parsed = await parseVitestArguments(['-t', 'code/', '--reporter', 'blob', '--shard=1/2', 'evals/chat', '--allowOnly'], 'usage');
-    expect(parsed).toMatchObject({ fileFilters: ['evals/chat'], allowOnly: true, runsTests: true });
+    expect(parsed).toMatchObject({ fileFilters: ['evals/chat'], allowOnly: true, runsTests: true, reporters: ['blob'] });
     expect(parsed.testNameFilter?.typed).toBe('code/');
     expect(parsed.testNameFilter?.pattern.test('fixture-tiny code/sort-function')).toBe(true);
     expect((await parseVitestArguments(['--merge-reports'], 'usage')).runsTests).toBe(false);
     expect(await parseVitestArguments(['--no-color', '--coverage.enabled', '--bail=1', '--testNamePattern=x'], 'usage')).toMatchObject({ fileFilters: [] });
+  });
+
+  it('annotates every test when someone browses them (the UI, a reporter that keeps them), else failures, unless EVAL_ANNOTATE says', async () => {
+    const reporters = async (args: string[]) => (await parseVitestArguments(args, 'usage')).reporters;
+    expect(await reporters([])).toEqual([]);
+    expect(await reporters(['--reporter=default', '--reporter', 'junit', '--outputFile.junit=x.xml'])).toEqual(['default', 'junit']);
+    expect(annotationPolicy(undefined, false, [])).toBe('failures');
+    expect(annotationPolicy(undefined, true, [])).toBe('all');
+    for (const reporter of ['html', 'blob', 'junit', 'tap', 'tap-flat']) expect(annotationPolicy(undefined, false, ['default', reporter])).toBe('all');
+    for (const reporter of ['default', 'dot', 'verbose', 'json', './reporters/edge-evals-reporter.ts']) expect(annotationPolicy(undefined, false, [reporter])).toBe('failures');
+    expect(annotationPolicy('failures', true, ['html'])).toBe('failures');
+    expect(annotationPolicy('all', false, [])).toBe('all');
   });
 
   it('knows every flag whatever flags the process itself was started with (vitest narrows its help to those)', async () => {
