@@ -163,7 +163,8 @@ export function httpFetch(input: string | URL | Request, init: HttpFetchInit = {
   }
   const body = init.body ?? null;
   if (body !== null && typeof body !== 'string') return Promise.reject(new TypeError('httpFetch sends string bodies only'));
-  const headers = Object.fromEntries(new Headers(init.headers));
+  // The SDK hands over a Headers already: read as it is, not copied into another one first.
+  const headers = Object.fromEntries(init.headers instanceof Headers ? init.headers : new Headers(init.headers));
   if (body !== null) headers['content-length'] = String(Buffer.byteLength(body));
   const signal = init.signal ?? null;
 
@@ -175,10 +176,12 @@ export function httpFetch(input: string | URL | Request, init: HttpFetchInit = {
     const secure = url.protocol === 'https:';
     const options = { method: init.method ?? 'GET', headers, agent: secure ? HTTPS_AGENT : HTTP_AGENT };
     const request = (secure ? https : http).request(url, options, (response) => {
-      const responseHeaders = new Headers();
+      // Name and value pairs, which the Response copies into its Headers once (a Headers made
+      // here would be copied again).
+      const responseHeaders: Array<[string, string]> = [];
       for (const [name, value] of Object.entries(response.headers)) {
-        if (Array.isArray(value)) for (const item of value) responseHeaders.append(name, item);
-        else if (value !== undefined) responseHeaders.set(name, value);
+        if (Array.isArray(value)) for (const item of value) responseHeaders.push([name, item]);
+        else if (value !== undefined) responseHeaders.push([name, value]);
       }
       const status = response.statusCode ?? 0;
       const bodyless = NULL_BODY_STATUSES.has(status);
