@@ -14,6 +14,7 @@
 import { TEXT_CRITERIA, type CriterionScore, type TextCriterion } from '../contract/criteria.ts';
 import { datasetRow, testId, type CaseResult } from '../contract/results.ts';
 import { decide, type Outcome } from './gate-latency.ts';
+import { normalQuantile } from './normal.ts';
 import { randomIndex, randomNormal, seededRandom } from './random.ts';
 import { smallestPValue, stratifiedShiftTest, type PairedSamples } from './rank-test.ts';
 import { quantileOfSorted } from './summary.ts';
@@ -82,6 +83,8 @@ const RESAMPLES = 2_000;
 /** Answers a side from which a test's resampled mean is drawn from its normal limit. */
 const LARGE_SAMPLE = 30;
 const SEED = 11;
+/** Beyond this many tests, the resampled mean over tests is drawn from its normal limit (as the rank test's sum is). */
+const MANY_TESTS = 200;
 
 const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
@@ -119,17 +122,36 @@ function momentsOf(values: readonly number[]): { mean: number; sd: number } {
   return { mean: center, sd: Math.sqrt(mean(values.map((value) => (value - center) ** 2))) };
 }
 
-/** The mean difference over tests, and its interval from resampling tests, then each test's answers. */
-function estimateDifference(tests: readonly TestScores[], level: number): { difference: number; low: number; high: number } {
+/**
+ * Over hundreds of tests (a dataset's rows), the interval from the normal limit of the two-level
+ * resample: the mean of T tests each drawn at random, then its answers resampled, has by the law
+ * of total variance the variance (Var over tests of their differences + mean over tests of each
+ * difference's resampling variance) / T, and by the central limit theorem over so many tests it
+ * is normal. Drawing 2000 x 3,334 resampled rows for each criterion took most of the gate.
+ */
+function normalInterval(tests: readonly PairedSamples[], moments: readonly { current: { sd: number }; baseline: { sd: number } }[], difference: number, level: number) {
+  const differences = tests.map((test) => mean(test.current) - mean(test.baseline));
+  const between = mean(differences.map((value) => (value - difference) ** 2));
+  const within = mean(tests.map((test, index) => {
+    const { current, baseline } = moments[index] as (typeof moments)[number];
+    return current.sd ** 2 / test.current.length + baseline.sd ** 2 / test.baseline.length;
+  }));
+  const half = normalQuantile(1 - (1 - level) / 2) * Math.sqrt((between + within) / tests.length);
+  return { difference, low: difference - half, high: difference + half };
+}
+
+/** The mean difference over tests, and its interval from resampling tests, then each test's answers (or its normal limit beyond `manyTests`). */
+export function estimateDifference(tests: readonly PairedSamples[], level: number, manyTests = MANY_TESTS): { difference: number; low: number; high: number } {
   const difference = mean(tests.map((test) => mean(test.current) - mean(test.baseline)));
-  const random = seededRandom(SEED);
   const moments = tests.map((test) => ({ current: momentsOf(test.current), baseline: momentsOf(test.baseline) }));
+  if (tests.length > manyTests) return normalInterval(tests, moments, difference, level);
+  const random = seededRandom(SEED);
   const draws: number[] = [];
   for (let draw = 0; draw < RESAMPLES; draw++) {
     let sum = 0;
     for (let index = 0; index < tests.length; index++) {
       const pick = randomIndex(random, tests.length);
-      const test = tests[pick] as TestScores;
+      const test = tests[pick] as PairedSamples;
       const { current, baseline } = moments[pick] as (typeof moments)[number];
       sum += resampledMean(test.current, random, current) - resampledMean(test.baseline, random, baseline);
     }

@@ -11,7 +11,9 @@ import type { Results } from '../../src/contract/results.ts';
 import { describeFinding, describeWarning, findingCells, verdictTitle } from '../../src/report/gate.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
 import { readBaselineFile } from '../../src/results/files.ts';
+import { estimateDifference } from '../../src/stats/gate-criteria.ts';
 import { compareToBaseline, type CriterionFinding, type Finding } from '../../src/stats/gate.ts';
+import { seededRandom } from '../../src/stats/random.ts';
 import { buildResults } from '../support/results.ts';
 
 interface Scored {
@@ -192,5 +194,20 @@ describe('compareToBaseline: criterion scores', () => {
     expect(overall?.interval.low).toBeCloseTo(-0.5 - 1.645 * 0.05, 1);
     expect(overall?.interval.high).toBeCloseTo(-0.5 + 1.645 * 0.05, 1);
     expect(Math.abs((overall?.interval.high ?? 0) - (overall?.interval.low ?? 0) - 2 * 1.645 * 0.05)).toBeLessThan(0.02);
+  });
+
+  it('takes the interval over hundreds of tests (a dataset\'s rows) from its normal limit, as resampling them would give it', () => {
+    const random = seededRandom(5);
+    const score = () => 1 + Math.floor(random() * 5);
+    const tests = Array.from({ length: 400 }, (_, index) => {
+      const answers = 1 + (index % 3);
+      return { baseline: Array.from({ length: answers }, score), current: Array.from({ length: answers }, () => Math.max(1, score() - 1)) };
+    });
+    const normal = estimateDifference(tests, 0.9);
+    const resampled = estimateDifference(tests, 0.9, Infinity);
+    expect(normal.difference).toBe(resampled.difference);
+    expect(normal.low).toBeCloseTo(resampled.low, 1);
+    expect(normal.high).toBeCloseTo(resampled.high, 1);
+    expect(Math.abs(normal.high - normal.low - (resampled.high - resampled.low))).toBeLessThan(0.03);
   });
 });

@@ -132,6 +132,23 @@ describe('stratifiedRankTest', () => {
 });
 
 describe('estimateRatio', () => {
+  it('takes the interval over hundreds of tests of one or two requests a side (a dataset\'s rows) from its normal limit, as resampling gives it', () => {
+    const random = seededRandom(3);
+    const tests = Array.from({ length: 500 }, (_, index) => {
+      const row = 10 + (index % 37);
+      const values = (factor: number) => Array.from({ length: 1 + (index % 2) }, () => row * factor * (0.8 + 0.4 * random()));
+      return { baseline: values(1), current: values(1.1) };
+    });
+    const normal = estimateRatio(tests, { intervalLevel: 0.9 });
+    const resampled = estimateRatio(tests, { intervalLevel: 0.9, manyTests: Infinity });
+    expect(normal?.ratio).toBe(resampled?.ratio);
+    expect(normal?.low).toBeCloseTo(resampled?.low ?? 0, 2);
+    expect(normal?.high).toBeCloseTo(resampled?.high ?? 0, 2);
+    // Three or more requests a side: resampled as before.
+    const repeated = tests.map((test) => ({ baseline: [...test.baseline, ...test.baseline, ...test.baseline], current: [...test.current, ...test.current, ...test.current] }));
+    expect(estimateRatio(repeated, { intervalLevel: 0.9 })).toEqual(estimateRatio(repeated, { intervalLevel: 0.9, manyTests: Infinity }));
+  });
+
   it('is 1 with an interval around 1 for identical samples', () => {
     const estimate = estimateRatio([{ baseline: [10, 11, 12], current: [10, 11, 12] }], { intervalLevel: 0.9 });
     expect(estimate?.ratio).toBe(1);
