@@ -12,7 +12,6 @@
 //   ours-annotate-all    the same with every test annotated (EVAL_ANNOTATE=all, as with the vitest UI)
 //   ours-no-annotations  the same with context.annotate knocked out
 //   ours-no-meta         the same with the recorded case knocked out (no results, no partial.jsonl)
-//   ours-threads         the same in vitest's threads pool (a worker thread, not a child process)
 //   before               `ours` in another checkout (--before <dir>, e.g. `git worktree add` of an
 //                        older commit with node_modules linked and this folder's bench files copied)
 // Per test = from one test's start to the next one's in the same file (median, and the mean,
@@ -30,7 +29,7 @@ import { loadAverage, machineLine, median, printTable } from './embedded-shared.
 import { startInstantServer } from './instant-server.ts';
 import { runSuite } from './suite-run.ts';
 
-const VARIANTS = ['floor', 'annotate', 'bare', 'parts', 'ours', 'ours-annotate-all', 'ours-no-annotations', 'ours-no-meta', 'ours-threads', 'before'] as const;
+const VARIANTS = ['floor', 'annotate', 'bare', 'parts', 'ours', 'ours-annotate-all', 'ours-no-annotations', 'ours-no-meta', 'before'] as const;
 const DEFAULT_VARIANTS = VARIANTS.filter((variant) => variant !== 'before');
 type Variant = (typeof VARIANTS)[number];
 
@@ -147,7 +146,7 @@ if (variants.includes('floor') && variants.includes('ours')) {
   console.log('');
   console.log(`# per test: ours ${ours.toFixed(2)} ms - floor ${floor.toFixed(2)} ms - bare request ${request.toFixed(2)} ms = overhead ${overhead.toFixed(2)} ms (target under 1 ms: ${overhead < 1 ? 'met' : 'NOT met'})`);
   if (variants.includes('ours-annotate-all')) console.log(`# ours-annotate-all: ${(perTest('ours-annotate-all') - floor - request).toFixed(2)} ms of overhead a test`);
-  for (const knockout of ['ours-no-annotations', 'ours-no-meta', 'ours-threads'] as const) {
+  for (const knockout of ['ours-no-annotations', 'ours-no-meta'] as const) {
     if (variants.includes(knockout)) console.log(`# ${knockout}: ${(ours - perTest(knockout)).toFixed(2)} ms a test less than ours`);
   }
   if (variants.includes('before')) console.log(`# before (${before}): ${(perTest('before') - floor - request).toFixed(2)} ms of overhead a test`);

@@ -23,8 +23,6 @@ export default defineConfig({
         ...project.test,
         ...(files === null ? {} : { include: files, exclude: [] }),
         setupFiles: ['./scripts/bench/suite-overhead/stamps.ts'],
-        // ours-threads: the same tests in a worker thread instead of a child process.
-        ...(variant === 'ours-threads' ? { pool: 'threads' as const } : {}),
         ...(profiles === undefined ? {} : { execArgv: ['--cpu-prof', `--cpu-prof-dir=${profiles}`, '--cpu-prof-interval=250'] }),
       },
     })),
