@@ -15,24 +15,27 @@ import(workerData.tsx)
   })
   .then((module) => module[workerData.name](...workerData.args))
   .then((value) => parentPort.postMessage({ value }))
-  .catch((error) => parentPort.postMessage({ error: { name: error?.name ?? 'Error', message: error?.message ?? String(error) } }))
+  .catch((error) => parentPort.postMessage({ error: { name: error?.name ?? 'Error', message: error?.message ?? String(error), stack: error?.stack } }))
   // Ended, not terminated: what the worker wrote to stdout and stderr is passed on before the
   // thread goes (terminate() drops what is still on its way), and tsx's loader does not keep it alive.
   .finally(() => process.exit(0));
 `;
 
-/** What a function called apart threw: its name and message (a thread passes no classes). */
+/** What a function called apart threw: its name, message and stack (a thread passes no classes). */
 export class ApartError extends Error {
   constructor(
     readonly originalName: string,
     message: string,
+    stack?: string,
   ) {
     super(message);
     this.name = 'ApartError';
+    // The worker's stack, for EDGE_EVALS_DEBUG=1: this thread's says only that a worker answered.
+    if (stack !== undefined) this.stack = stack;
   }
 }
 
-type Outcome<T> = { value: T } | { error: { name: string; message: string } };
+type Outcome<T> = { value: T } | { error: { name: string; message: string; stack?: string } };
 
 /**
  * `module[name](...args)` in a worker thread: the arguments and the value are copied (structured
@@ -54,5 +57,5 @@ export async function callApart<T>(module: string, name: string, args: readonly 
   });
   if (outcome === undefined) throw new Error(`the worker thread of ${name} ended before answering`);
   if ('value' in outcome) return outcome.value;
-  throw new ApartError(outcome.error.name, outcome.error.message);
+  throw new ApartError(outcome.error.name, outcome.error.message, outcome.error.stack);
 }

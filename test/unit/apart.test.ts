@@ -27,5 +27,7 @@ describe('callApart', () => {
     const error = await callApart(here, 'fail', ['no good']).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApartError);
     expect(error).toMatchObject({ originalName: 'RangeError', message: 'no good' });
+    // The stack is the worker's, down to the function that threw.
+    expect((error as Error).stack).toContain('apart-target.ts');
   });
 });

@@ -57,16 +57,18 @@ export async function evalCommand(args: string[]): Promise<number> {
   const childSignal = result.signal === 'SIGINT' || result.signal === 'SIGTERM' ? result.signal : null;
   const signal: NodeJS.Signals | null = stoppedBy ?? childSignal;
   const writtenByThisRun = (file: string) => existsSync(file) && statSync(file).mtimeMs >= startedAt - MTIME_GRANULARITY_MS;
-  // The reporter ran: it wrote latest.json, or at least a report when latest.json did not fit on the disk.
-  const reporterConcluded = prepared.concludedFiles.some(writtenByThisRun);
-  if (signal !== null) {
+  // vitest did not conclude the run itself when a signal stopped it (it exits at once), or when it
+  // crashed (killed, out of memory) after some cases but before its reporter wrote anything.
+  const how = result.signal === undefined ? `exit code ${result.exitCode ?? '?'}` : result.signal;
+  const stop =
+    signal !== null
+      ? { signal, label: signal }
+      : writtenByThisRun(prepared.partialFile) && !prepared.concludedFiles.some(writtenByThisRun)
+        ? { signal: result.signal ?? null, label: `vitest ended (${how}) before concluding the run` }
+        : null;
+  if (stop !== null) {
     const { concludeStoppedRun } = await import('../eval-stopped.ts');
-    concludeStoppedRun(prepared.plan, prepared.partialFile, { signal, label: signal }, writtenByThisRun);
-  } else if (writtenByThisRun(prepared.partialFile) && !reporterConcluded) {
-    // vitest crashed (killed, out of memory) before its reporter ran: the cases measured are kept all the same.
-    const how = result.signal === undefined ? `exit code ${result.exitCode ?? '?'}` : result.signal;
-    const { concludeStoppedRun } = await import('../eval-stopped.ts');
-    concludeStoppedRun(prepared.plan, prepared.partialFile, { signal: result.signal ?? null, label: `vitest ended (${how}) before concluding the run` }, writtenByThisRun);
+    concludeStoppedRun(prepared.plan, prepared.partialFile, stop, writtenByThisRun);
   }
   if (signal === 'SIGINT') return EXIT_INTERRUPTED;
   if (result.exitCode !== undefined) return result.exitCode;
