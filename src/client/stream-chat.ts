@@ -13,7 +13,7 @@ import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUse
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { readEventStream, StreamErrorEvent } from './event-stream.ts';
 import { ConnectionLostError, httpFetch, ReplyTooLargeError, takeNodeBody, type HttpFetchInit } from './http-fetch.ts';
-import { isConnectionRefused } from '../util/network.ts';
+import { isConnectionRefused, isConnectionReset } from '../util/network.ts';
 import { computeMetrics } from './metrics.ts';
 import { assembleReply } from './reply.ts';
 import { DEFAULT_MAX_REPLY_BYTES, type ChatOutcome, type ChatRequest, type TimedEvent } from './types.ts';
@@ -167,7 +167,10 @@ export async function streamChat(request: ChatRequest): Promise<ChatOutcome> {
   if (failed) {
     const message = describeRequestFailure(failure, { request, timedOut, eventsReceived: events.length, contentType });
     outcome.error = redact(message, request.apiKey);
-    if (events.length === 0 && isConnectionRefused(failure)) outcome.unreachable = true;
+    // Nothing answered: refused, or closed before the response began (the service went away
+    // between two requests). Either way no server is working on it any more.
+    const noAnswer = events.length === 0 && contentType === null;
+    if (noAnswer && (isConnectionRefused(failure) || isConnectionReset(failure))) outcome.unreachable = true;
   }
   return outcome;
 }

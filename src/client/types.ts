@@ -55,9 +55,10 @@ export interface ChatOutcome {
   /** Set when the request failed; `response` then holds what came before the failure. */
   error?: string;
   /**
-   * Set with `error` when nothing listened at the base URL (connection refused): the request
-   * never reached a server, so it may be sent again once the service is found (Foundry Local
-   * restarts on a new port).
+   * Set with `error` when nothing answered at the base URL: the connection was refused, or
+   * closed before the response began (the service went away while the request was on its
+   * way). The request may be sent again once the service is found at a new address (Foundry
+   * Local restarts on a new port); at the same address it is not.
    */
   unreachable?: boolean;
 }

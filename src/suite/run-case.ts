@@ -63,9 +63,10 @@ export function statusOf(error: string | null, checks: readonly AssertionResult[
 
 /**
  * Streams one chat completion from the session's model, its prompt cache in the state
- * EVAL_PROMPT_CACHE asks for (client/prompt-cache.ts). When nothing listens at its address
- * any more (Foundry Local restarted on a new port), the coordinator looks for the service and
- * the request, which never reached a server, is sent again.
+ * EVAL_PROMPT_CACHE asks for (client/prompt-cache.ts). When nothing answers at its address
+ * any more (Foundry Local restarted on a new port: the connection is refused, or closed under
+ * a request sent on the kept-alive one), the coordinator looks for the service, and the
+ * request, which no server is working on, is sent again at its new address.
  */
 export async function sendChat(session: ModelSession, settings: ChatSettings, signal: AbortSignal): Promise<ChatOutcome> {
   const { lease, config } = session;

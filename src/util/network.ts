@@ -13,6 +13,21 @@ export function isConnectionRefused(error: unknown): boolean {
   return false;
 }
 
+/**
+ * True when the connection was closed under the request (reset, or "socket hang up"). Seen
+ * before any answer, it means the server went away while the request was on its way: a
+ * service that restarts closes the kept-alive connection the next request was sent on.
+ */
+export function isConnectionReset(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let cause: unknown = error; cause instanceof Error && !seen.has(cause); cause = cause.cause) {
+    seen.add(cause);
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ECONNRESET' || code === 'EPIPE') return true;
+  }
+  return false;
+}
+
 /** A port on 127.0.0.1 that nothing listens on right now, for a server we are about to start. */
 export async function freePort(): Promise<number> {
   const server = createServer();

@@ -240,6 +240,20 @@ describe('failures', () => {
     // Nothing was sent, so the caller may look for the service and send it again.
     expect(outcome.unreachable).toBe(true);
   });
+
+  it('a connection closed before any answer (a service going away between two requests) may be sent again', async () => {
+    const closing = http.createServer((incoming) => incoming.socket.destroy());
+    await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve));
+    const { port } = closing.address() as AddressInfo;
+    try {
+      const outcome = await streamChat(request('x', { baseURL: `http://127.0.0.1:${port}/v1` }));
+      expect(outcome.error).toMatch(new RegExp(`^cannot reach http://127\\.0\\.0\\.1:${port}/v1: .*(ECONNRESET|socket hang up)`));
+      expect(outcome.events).toBe(0);
+      expect(outcome.unreachable).toBe(true);
+    } finally {
+      await new Promise<void>((resolve) => closing.close(() => resolve()));
+    }
+  });
 });
 
 describe('transport', () => {
