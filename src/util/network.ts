@@ -23,7 +23,8 @@ export function isConnectionReset(error: unknown): boolean {
   for (let cause: unknown = error; cause instanceof Error && !seen.has(cause); cause = cause.cause) {
     seen.add(cause);
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ECONNRESET' || code === 'EPIPE') return true;
+    // UND_ERR_SOCKET: Node's fetch (undici) saying "other side closed".
+    if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return true;
   }
   return false;
 }

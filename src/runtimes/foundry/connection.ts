@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { EvalConfig } from '../../config/env.ts';
 import { RuntimeError } from '../../contract/runtime.ts';
 import { makeFolders } from '../../util/files.ts';
-import { isConnectionRefused } from '../../util/network.ts';
+import { isConnectionRefused, isConnectionReset } from '../../util/network.ts';
 import { httpRequest, type HttpAnswer } from '../http.ts';
 import type { RuntimeInfo, StartOptions } from '../types.ts';
 import type { FoundryCli } from './cli.ts';
@@ -101,8 +101,9 @@ export class ServiceConnection {
   }
 
   /**
-   * An HTTP call to the service. When the connection is refused (the service restarted on
-   * another port, or stopped), the endpoint is discovered again and the call retried once.
+   * An HTTP call to the service. When the connection is refused or closed under the call (the
+   * service restarted on another port, or stopped), the endpoint is discovered again and the
+   * call retried once.
    */
   async request(route: string, options: { timeoutMs: number; signal?: AbortSignal; startIfStopped: boolean }): Promise<HttpAnswer> {
     const dialect = await this.dialect();
@@ -112,7 +113,7 @@ export class ServiceConnection {
     try {
       return await httpRequest(`${endpoint.url}${route}`, options);
     } catch (error) {
-      if (!isConnectionRefused(error)) throw this.noAnswer(route, error);
+      if (!isConnectionRefused(error) && !isConnectionReset(error)) throw this.noAnswer(route, error);
     }
     this.endpoint = await dialect.discover();
     if (this.endpoint === null) {
