@@ -10,6 +10,7 @@ import { checkWritableFolders } from '../config/folders.ts';
 import { makePlan, PLAN_ENV, type RunPlan } from '../lifecycle/plan.ts';
 import { JUNIT_REPORT } from '../report/junit.ts';
 import { MARKDOWN_REPORT } from '../report/write.ts';
+import { removeGateView } from '../results/baseline-view.ts';
 import { checkBaseline, LATEST_RESULTS, PARTIAL_RESULTS, type CheckedFile } from '../results/files.ts';
 import { chooseRuntime } from '../runtimes/choose.ts';
 import { JUDGE_PHASE_FILE, judgeProjectName } from '../suite/files.ts';
@@ -108,13 +109,34 @@ async function prepare(args: string[]): Promise<PreparedRun | number> {
   checkWritableFolders(config);
   const vitest = await parseVitestArguments(vitestArgs, USAGE);
   // An unusable baseline is a usage error (exit code 2) before any model starts, never a silent pass.
+  // Its gate view is kept for the run's conclusion (results/baseline-view.ts); the eval command
+  // removes it when the run ends, and so does a mistake found below.
   let checkedBaseline: CheckedFile | null = null;
   if (config.baselinePath !== undefined) {
     checkedBaseline = checkBaseline(config.baselinePath, {
       origin: env.EVAL_BASELINE === undefined ? 'EVAL_BASELINE' : '--baseline',
       hint: 'Save one with: npm run eval -- --save-baseline <file>',
+      keepGateView: true,
     });
   }
+  try {
+    return await prepareWithBaseline({ env, ui, vitestArgs, config, vitest, checkedBaseline });
+  } catch (error) {
+    removeGateView(checkedBaseline?.view);
+    throw error;
+  }
+}
+
+interface Prepared {
+  env: Record<string, string>;
+  ui: boolean;
+  vitestArgs: string[];
+  config: EvalConfig;
+  vitest: Awaited<ReturnType<typeof parseVitestArguments>>;
+  checkedBaseline: CheckedFile | null;
+}
+
+async function prepareWithBaseline({ env, ui, vitestArgs, config, vitest, checkedBaseline }: Prepared): Promise<PreparedRun> {
   const { name } = chooseRuntime(config);
   const endpointModels = name === 'openai' && config.models === undefined ? await listEndpointModels(config) : undefined;
   let plan: RunPlan = {

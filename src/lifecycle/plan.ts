@@ -19,7 +19,7 @@ const RunPlan = z.object({
   /** The judge model, loaded after every candidate answered; absent without EVAL_JUDGE. */
   judge: z.object({ alias: z.string(), runtime: RuntimeNameSchema, reason: z.string() }).optional(),
   /** The baseline as the eval command found it valid before the run; the run's conclusion trusts it while unchanged. */
-  checkedBaseline: z.object({ size: z.number(), mtimeMs: z.number() }).optional(),
+  checkedBaseline: z.object({ size: z.number(), mtimeMs: z.number(), view: z.string().optional() }).optional(),
   /** Which tests annotate, as the eval command chose it (EVAL_ANNOTATE, or from the UI and reporters). */
   annotate: z.enum(ANNOTATE_CHOICES).optional(),
 });

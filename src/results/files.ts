@@ -10,6 +10,7 @@ import { RESULTS_SCHEMA_VERSION, Results, RunSummary, testId, type CaseResult } 
 import { copyFileAtomic, makeFolders, writeFileAtomic } from '../util/files.ts';
 import { writeJsonFileAtomic } from '../util/json-file.ts';
 import { jsonErrorOffset, lineAndColumn } from '../util/json-position.ts';
+import { readGateView, writeGateView } from './baseline-view.ts';
 import { upgradeResultsData } from './upgrade.ts';
 
 export const DEFAULT_HISTORY_LIMIT = 20;
@@ -43,6 +44,8 @@ export interface ReadOptions {
 export interface CheckedFile {
   size: number;
   mtimeMs: number;
+  /** The gate's view of the baseline, written when it was checked (results/baseline-view.ts). */
+  view?: string;
 }
 
 /** Taken before the file is read and validated, so that a change during the check shows. */
@@ -145,7 +148,7 @@ export function readResultsFile(file: string, options: ReadOptions = {}): Result
  * readBaselineFile's check of `file`, keeping nothing of it: the file as it was when checked
  * (null if that could not be told), to trust at the run's end while it is unchanged.
  */
-export function checkBaseline(file: string, options: ReadOptions = {}): CheckedFile | null {
+export function checkBaseline(file: string, options: ReadOptions & { keepGateView?: boolean } = {}): CheckedFile | null {
   // Taken first, so that a change during the check shows; a missing file is readBaselineFile's to explain.
   let checked: CheckedFile | null = null;
   try {
@@ -153,18 +156,24 @@ export function checkBaseline(file: string, options: ReadOptions = {}): CheckedF
   } catch {
     // readBaselineFile says what is wrong with the file
   }
-  readBaselineFile(file, options);
-  return checked;
+  const baseline = readBaselineFile(file, options);
+  if (checked === null || options.keepGateView !== true) return checked;
+  return { ...checked, view: writeGateView(baseline) };
 }
 
 /**
  * `checked`: the file as the eval command validated it before the run. While it still has that
  * size and modification time it is parsed without validating it again: on a baseline of 10,000
- * cases that is half a second of the run's conclusion and a second copy of every case.
+ * cases that is half a second of the run's conclusion and a second copy of every case. With
+ * `checked.view`, what is returned is the gate's view kept then (replies and conversations
+ * left out, results/baseline-view.ts): for the gate only.
  */
 export function readBaselineFile(file: string, options: ReadOptions & { checked?: CheckedFile } = {}): Baseline {
   const label = describeRole('baseline', file, options.origin);
   const unchanged = options.checked !== undefined && sameFile(file, options.checked);
+  // What the gate reads of it, kept when it was checked: a fraction of the file to parse.
+  const view = unchanged && options.checked?.view !== undefined ? readGateView(options.checked.view) : null;
+  if (view !== null) return view;
   const raw = readJson(file, label, options);
   return unchanged ? (upgradeResultsData(raw) as Baseline) : validate(Baseline, raw, label);
 }

@@ -9,7 +9,7 @@
 // with tolerances wider than that; the failing step, on the defaults, runs against the faster
 // of the runs before it made 4x as fast (made 2x as fast, a run at load 5.9 came out only 16%
 // slower than it). The three verdicts on a server of known speed: eval-gate-verdicts.test.ts.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,8 +52,12 @@ describe('npm run eval with a baseline', { timeout: RUN_TIMEOUT_MS * 6 }, () => 
     for (const report of ['latest.json', 'report.md', 'report.html', 'junit.xml']) expect(existsSync(path.join(single, report)), report).toBe(true);
     expect(readFileSync(path.join(single, 'junit.xml'), 'utf8')).toContain('name="fixture-small &#62; chat/introduce-yourself #1"');
 
-    const passed = await evalRun([], { EVAL_RESULTS_DIR: gated, EVAL_BASELINE: baselineFile, EVAL_GATE_TOLERANCES: SHARED_MACHINE_TOLERANCES });
+    // Its own temporary folder: the gate's view of the baseline, kept there for the run, is gone after it.
+    const temporary = path.join(work, 'tmp');
+    mkdirSync(temporary);
+    const passed = await evalRun([], { EVAL_RESULTS_DIR: gated, EVAL_BASELINE: baselineFile, EVAL_GATE_TOLERANCES: SHARED_MACHINE_TOLERANCES, TMPDIR: temporary });
     expect(passed.exitCode, passed.all).toBe(0);
+    expect(readdirSync(temporary).filter((name) => name.startsWith('edge-evals-baseline-view-'))).toEqual([]);
     expect(passed.stdout).toContain('Gate passed: no regressions against the baseline');
     expect(JSON.parse(readFileSync(path.join(gated, 'gate.json'), 'utf8'))).toMatchObject({ ok: true, outcome: 'pass' });
 

@@ -10,6 +10,7 @@
 // of a stopped run is imported only when one is needed.
 import { existsSync, statSync } from 'node:fs';
 import { execa } from 'execa';
+import { removeGateView } from '../../results/baseline-view.ts';
 import { callApart } from '../../util/apart.ts';
 import type { PreparedRun } from '../eval-prepare.ts';
 
@@ -23,6 +24,14 @@ const MTIME_GRANULARITY_MS = 2_000;
 export async function evalCommand(args: string[]): Promise<number> {
   const prepared = await callApart<PreparedRun | number>(import.meta.resolve('../eval-prepare.ts'), 'prepareEvalRun', [args]);
   if (typeof prepared === 'number') return prepared;
+  try {
+    return await runVitest(prepared);
+  } finally {
+    removeGateView(prepared.plan.checkedBaseline?.view);
+  }
+}
+
+async function runVitest(prepared: PreparedRun): Promise<number> {
   // What our flags set, for vitest and for the conclusion of a stopped run (they read it again).
   Object.assign(process.env, prepared.env);
 
