@@ -24,6 +24,7 @@ export const VERDICT_CACHE_FOLDER = 'judge-verdicts';
 
 const config = loadConfig();
 const judge = inject('edgeEvalsJudge') ?? null;
+const annotate = inject('edgeEvalsAnnotate');
 const control = inject('edgeEvalsControl');
 const answers = judge === null ? [] : await recordedAnswers(control);
 const plan = readPlan();
@@ -90,8 +91,10 @@ function registerVerdict(answer: AnswerToJudge, lease: () => ModelLease, feature
       }
       context.task.meta.edgeEvalsJudge = { caseName: answer.caseName, judge: identity, scores, errors };
       const errorLines = errors.map((error) => `${error.criterion}: ${error.error}. The judge replied: ${error.raw === '' ? '(nothing)' : error.raw}`);
+      // Annotated as the candidates' tests are (RunPlan.annotate): every verdict, or those of a failing test.
+      const annotating = annotate === 'all' || errors.length > 0;
       await Promise.all([
-        scores.length === 0 ? null : context.annotate(scores.map(describeScore).join('\n'), 'criteria'),
+        scores.length === 0 || !annotating ? null : context.annotate(scores.map(describeScore).join('\n'), 'criteria'),
         errorLines.length === 0 ? null : context.annotate(errorLines.join('\n'), 'judge-error'),
       ]);
       if (errors.length > 0) {

@@ -19,6 +19,8 @@ export function modelProjects(): TestProjectInlineConfiguration[] {
     process.stderr.write(`[edge-evals] no eval projects: ${error.message}\n`);
     return [];
   }
+  // vitest started directly, not by the eval command, cannot tell whether anyone browses annotations: all.
+  const annotate = plan.annotate ?? config.annotate ?? 'all';
   const candidates: TestProjectInlineConfiguration[] = plan.models.map((model, index) => ({
     test: {
       name: model,
@@ -26,8 +28,7 @@ export function modelProjects(): TestProjectInlineConfiguration[] {
       include: plan.evalFiles ?? [EVAL_FILES_GLOB],
       exclude: plan.evalFiles === undefined ? [...configDefaults.exclude, `${EXAMPLES_FOLDER}/**`] : [],
       globalSetup: ['./src/lifecycle/global-setup.ts'],
-      // vitest started directly, not by the eval command, cannot tell whether anyone browses annotations: all.
-      provide: { edgeEvalsModel: model, edgeEvalsAnnotate: plan.annotate ?? config.annotate ?? 'all' },
+      provide: { edgeEvalsModel: model, edgeEvalsAnnotate: annotate },
       // Latency-gated requests must not compete: one test at a time, files in one worker.
       sequence: { groupOrder: index + 1 },
       maxWorkers: 1,
@@ -47,6 +48,7 @@ export function modelProjects(): TestProjectInlineConfiguration[] {
       name: judgeProjectName(plan.judge.alias),
       include: [JUDGE_PHASE_FILE],
       globalSetup: ['./src/lifecycle/global-setup.ts'],
+      provide: { edgeEvalsAnnotate: annotate },
       sequence: { groupOrder: plan.models.length + 1 },
       maxWorkers: 1,
       isolate: false,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { wentAsPlanted } from '../../src/contract/results.ts';
 import { readResultsFile } from '../../src/results/files.ts';
+import type { AnnotatedTest } from '../support/annotations-reporter.ts';
 import { evalRun, resultsFile } from '../support/eval-run.ts';
 import { startJudgeStandIn, type RunningJudge } from '../support/judge-stand-in.ts';
 import { waitForNoProcesses } from '../support/processes.ts';
@@ -35,13 +36,31 @@ describe('npm run eval with a judge', () => {
     );
     judges.push(judge);
     const { cache, results } = folders('scripted');
-    const run = await evalRun(['-t', 'chat/'], { EDGE_EVALS_CACHE: cache, EVAL_RESULTS_DIR: results, EVAL_JUDGE: 'scripted-judge', EVAL_JUDGE_BASE_URL: judge.baseURL });
+    const annotationsFile = path.join(work, 'scripted-annotations.json');
+    const reporters = ['--reporter=default', '--reporter=./reporters/edge-evals-reporter.ts', '--reporter=./test/support/annotations-reporter.ts'];
+    const run = await evalRun(['-t', 'chat/', ...reporters], {
+      EDGE_EVALS_CACHE: cache,
+      EVAL_RESULTS_DIR: results,
+      EVAL_JUDGE: 'scripted-judge',
+      EVAL_JUDGE_BASE_URL: judge.baseURL,
+      ANNOTATIONS_REPORT_FILE: annotationsFile,
+    });
     // The judge's refusal fails the judge's test, so the run; every candidate passes.
     expect(run.exitCode, run.all).toBe(1);
     const log = run.all ?? '';
     expect(log).toContain('judge: scripted-judge on openai (EVAL_JUDGE_BASE_URL), after the candidates');
     expect(log.indexOf('fixture-medium: unloaded')).toBeGreaterThan(-1);
     expect(log.indexOf('fixture-medium: unloaded')).toBeLessThan(log.indexOf('scripted-judge: starting on openai'));
+
+    // The judge's tests annotate as the candidates' do (EVAL_ANNOTATE, by default the failing
+    // ones only): the refused verdict's test shows the verdicts given and the judge's reply, the
+    // others nothing.
+    const annotated = (JSON.parse(readFileSync(annotationsFile, 'utf8')) as AnnotatedTest[]).filter((test) => test.name.startsWith('judge > '));
+    expect(annotated).toHaveLength(6);
+    for (const test of annotated) {
+      const refusedTest = test.name === 'judge > fixture-tiny > chat/introduce-yourself';
+      expect(test, test.name).toMatchObject(refusedTest ? { state: 'failed', annotations: ['criteria', 'judge-error'] } : { state: 'passed', annotations: [] });
+    }
 
     const output = readResultsFile(resultsFile(results));
     expect(output.cases).toHaveLength(6);
