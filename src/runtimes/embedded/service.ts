@@ -4,7 +4,7 @@
 // key, handed over in its environment (never on its command line, which `ps` shows) and kept
 // in the state file, readable by its owner only.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -34,6 +34,9 @@ export interface ServiceStartOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
 }
+
+/** The key each state file held, by the file's version (modification time, size, inode). */
+const knownKeys = new Map<string, { version: string; apiKey: string | undefined }>();
 
 export class EmbeddedService {
   constructor(private readonly cacheDir: string) {}
@@ -97,8 +100,23 @@ export class EmbeddedService {
   }
 
   /** The key the recorded service requires; undefined when none is recorded. */
+  /**
+   * The running service's key. Test workers ask before every request: the state file is read
+   * again only when it changed (a service restarted with a new key writes a new file).
+   */
   apiKey(): string | undefined {
-    return this.readState()?.apiKey;
+    let version: string;
+    try {
+      const { mtimeMs, size, ino } = statSync(this.stateFile);
+      version = `${mtimeMs}:${size}:${ino}`;
+    } catch {
+      return undefined;
+    }
+    const known = knownKeys.get(this.stateFile);
+    if (known?.version === version) return known.apiKey;
+    const apiKey = this.readState()?.apiKey;
+    knownKeys.set(this.stateFile, { version, apiKey });
+    return apiKey;
   }
 
   private readState(): ServiceState | null {
