@@ -117,10 +117,18 @@ async function runBody(body: EvalTestBody, { context, model, session, identity, 
     if (last === null) recorder.recordError('the test body asked the model nothing (call ask)');
   } catch (error) {
     thrown = error;
-    const message = error instanceof Error ? error.message : String(error);
-    // A matcher's failure is already recorded as its check; another failed expect becomes one.
+  }
+  // A failed soft expect (expect.soft) let the body go on; vitest keeps its error on the task.
+  // A matcher's failure is already recorded as its check; another failed expect becomes one, so
+  // that the results fail the case as vitest fails the test.
+  for (const error of context.task.result?.errors ?? []) {
+    const message = error.message ?? String(error);
+    if (!recorder.explains(message)) recorder.recordChecks([{ type: 'expect', pass: false, score: 0, reason: message }]);
+  }
+  if (thrown !== undefined) {
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
     if (!recorder.explains(message)) {
-      if (isAssertionError(error)) recorder.recordChecks([{ type: 'expect', pass: false, score: 0, reason: message }]);
+      if (isAssertionError(thrown)) recorder.recordChecks([{ type: 'expect', pass: false, score: 0, reason: message }]);
       else recorder.recordError(message);
     }
   }

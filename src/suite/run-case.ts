@@ -211,12 +211,6 @@ export class CaseRecorder {
     return this.matcherFailures.has(message);
   }
 
-  /** vitest takes annotations only while the test runs: a failed soft expect ends that, though the body goes on. */
-  private get annotating(): boolean {
-    const { result } = this.context.task;
-    return result === undefined || result.state === 'run';
-  }
-
   get failed(): boolean {
     return this.error !== null;
   }
@@ -275,11 +269,22 @@ export class CaseRecorder {
   private async annotate(results: readonly string[], criteria: readonly CriterionScore[]): Promise<void> {
     const anyWrong = this.checks.some((check) => check.skipped !== true && check.pass !== (check.planted === undefined));
     const responses = [...this.earlierResponses, ...(this.response === '' ? [] : [this.response])];
-    await Promise.all([
-      ...responses.map((response) => annotateUnplaced(this.context, terminalText(response), 'response')),
-      results.length === 0 ? null : annotateUnplaced(this.context, terminalText(results.join('\n')), anyWrong ? 'check-failed' : 'checks'),
-      criteria.length === 0 ? null : annotateUnplaced(this.context, terminalText(criteria.map(describeScore).join('\n')), 'criteria'),
-    ]);
+    // vitest takes annotations only while a test's state is `run`, and a failed soft expect sets
+    // it to `fail` at once, though the body goes on (finish() is part of it). That failing test is
+    // the one whose reply a person needs to see: its state is `run` again while the annotations
+    // are sent, and `fail` after, before vitest looks at it.
+    const { result } = this.context.task;
+    const softFailed = result?.state === 'fail';
+    if (softFailed) result.state = 'run';
+    try {
+      await Promise.all([
+        ...responses.map((response) => annotateUnplaced(this.context, terminalText(response), 'response')),
+        results.length === 0 ? null : annotateUnplaced(this.context, terminalText(results.join('\n')), anyWrong ? 'check-failed' : 'checks'),
+        criteria.length === 0 ? null : annotateUnplaced(this.context, terminalText(criteria.map(describeScore).join('\n')), 'criteria'),
+      ]);
+    } finally {
+      if (softFailed) result.state = 'fail';
+    }
   }
 
   /** Writes the case to the task meta and the annotations; throws when the test must fail or be skipped. */
@@ -321,7 +326,7 @@ export class CaseRecorder {
     // first annotation, and again when the test ends: a meta set before would be sent twice.)
     // vitest also prints them (and failure messages) in the terminal and CI logs: the model's
     // text in them is shown, never obeyed.
-    if (this.annotating && (fails || this.session.annotate === 'all')) await this.annotate(resultLines(checks, metrics, this.plantedNote), criteria);
+    if (fails || this.session.annotate === 'all') await this.annotate(resultLines(checks, metrics, this.plantedNote), criteria);
     context.task.meta.edgeEvals = {
       case: result,
       model: modelInfo,

@@ -2,12 +2,14 @@
 // against an OpenAI-compatible endpoint that answers what a capable model would, so that their
 // content checks are judged; test bodies record failures as checks; and on a synthetic model a
 // test body's content matchers are skipped while its thresholds are judged.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseResult, Results } from '../../src/contract/results.ts';
 import { readResultsFile } from '../../src/results/files.ts';
+import type { AnnotatedTest } from '../support/annotations-reporter.ts';
 import { evalRun, resultsFile } from '../support/eval-run.ts';
 import { EXAMPLE_ANSWERS } from '../support/example-answers.ts';
 import { projectWithEvals } from '../support/project-copy.ts';
@@ -90,6 +92,12 @@ evalTest('bodies/soft-and-plain', async ({ ask, expect }) => {
   expect(reply.text).toBe('one, two');
 });
 
+evalTest('bodies/soft-builtin', async ({ ask, expect }) => {
+  const reply = await ask('Count from 1 to 5, separated by commas, and nothing else.');
+  expect.soft(reply.text).toBe('one, two');
+  expect(reply).toMention('3');
+});
+
 evalTest('bodies/throws', async ({ ask }) => {
   await ask('Reply with exactly: OK');
   throw new TypeError('a bug in the test body');
@@ -100,9 +108,13 @@ evalTest('bodies/asks-nothing', async () => {});
     });
     projects.push(root);
     const env = folders('failing');
-    const run = await evalRun([], { ...env, EVAL_RUNTIME: 'openai', EVAL_BASE_URL: server.url }, { root });
+    const annotationsFile = path.join(work, 'failing-annotations.json');
+    const reporters = ['--reporter=default', '--reporter=./reporters/edge-evals-reporter.ts', `--reporter=${fileURLToPath(new URL('../support/annotations-reporter.ts', import.meta.url))}`];
+    const run = await evalRun(reporters, { ...env, EVAL_RUNTIME: 'openai', EVAL_BASE_URL: server.url, ANNOTATIONS_REPORT_FILE: annotationsFile }, { root });
     expect(run.exitCode, run.all).toBe(1);
     const results = readResultsFile(resultsFile(env.EVAL_RESULTS_DIR));
+    const annotations = JSON.parse(readFileSync(annotationsFile, 'utf8')) as AnnotatedTest[];
+    const annotationsOf = (name: string) => annotations.find((test) => test.name.endsWith(` > ${name}`));
 
     const wrong = caseNamed(results, 'bodies/wrong-answer');
     expect(wrong).toMatchObject({ status: 'fail', response: 'Tokyo' });
@@ -117,6 +129,15 @@ evalTest('bodies/asks-nothing', async () => {});
       ['not-key-points', expect.stringMatching(/^expected "key-points" to fail; it passed: 1 of 1 key points made/)],
       ['expect', "expected '1, 2, 3, 4, 5' to be 'one, two' // Object.is equality"],
     ]);
+
+    // A plain expect that fails softly fails the case too, and the test still shows its reply.
+    const softBuiltin = caseNamed(results, 'bodies/soft-builtin');
+    expect(softBuiltin.status).toBe('fail');
+    expect(softBuiltin.assertions.filter((check) => !check.pass).map((check) => [check.type, check.reason])).toEqual([
+      ['expect', "expected '1, 2, 3, 4, 5' to be 'one, two' // Object.is equality"],
+    ]);
+    expect(annotationsOf('bodies/soft-builtin')).toMatchObject({ state: 'failed', annotations: ['response', 'check-failed', 'criteria'] });
+    expect(annotationsOf('bodies/soft-and-plain')).toMatchObject({ state: 'failed', annotations: ['response', 'check-failed', 'criteria'] });
 
     expect(caseNamed(results, 'bodies/throws')).toMatchObject({ status: 'error', error: 'a bug in the test body', response: 'OK' });
     expect(caseNamed(results, 'bodies/asks-nothing')).toMatchObject({ status: 'error', error: 'the test body asked the model nothing (call ask)', metrics: null });
