@@ -16,9 +16,35 @@ export const KeyPointsSpec = z
   .strict();
 export type KeyPointsSpec = z.infer<typeof KeyPointsSpec>;
 
+/**
+ * The phrase, its words apart by any whitespace, ignoring case. Where a word starts is checked
+ * apart (startsWord): a lookbehind for a letter or digit in this case-insensitive Unicode
+ * pattern made each new pattern cost about 0.35 ms to compile, ten times the pattern itself.
+ */
 function phrasePattern(phrase: string): RegExp {
   const words = phrase.trim().split(/\s+/).map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`(?<![\\p{L}\\p{N}])${words.join('\\s+')}`, 'iu');
+  return new RegExp(words.join('\\s+'), 'giu');
+}
+
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+/** Whether a word starts at `index`: no letter or digit right before it (a code point, not half of one). */
+function startsWord(text: string, index: number): boolean {
+  if (index === 0) return true;
+  const last = text.charCodeAt(index - 1);
+  const pair = last >= 0xdc00 && last <= 0xdfff && index >= 2 && text.charCodeAt(index - 2) >= 0xd800 && text.charCodeAt(index - 2) <= 0xdbff;
+  return !LETTER_OR_DIGIT.test(text.slice(pair ? index - 2 : index - 1, index));
+}
+
+/** Whether the pattern matches somewhere a word starts. */
+function matchesAtWordStart(pattern: RegExp, text: string): boolean {
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    if (startsWord(text, match.index)) return true;
+    // On from the next code point: a match may start inside this one ('aa' in 'aaa').
+    pattern.lastIndex = match.index + ((text.codePointAt(match.index) ?? 0) > 0xffff ? 2 : 1);
+  }
+  return false;
 }
 
 /**
@@ -41,7 +67,7 @@ function holds(reply: string, phrase: string): boolean {
       pattern = phrasePattern(phrase);
       patterns.set(phrase, pattern);
     }
-    found = pattern.test(reply);
+    found = matchesAtWordStart(pattern, reply);
     lastReply.found.set(phrase, found);
   }
   return found;
