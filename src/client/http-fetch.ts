@@ -4,11 +4,13 @@
 // first call loads undici (tens of ms, inside the measured interval), and its web-stream body
 // adds more per event; node:http is within 0.1 ms of a bare client. Only what the SDK's chat
 // requests need is supported: a string body, Headers, an abort signal, a streamed response,
-// whose body the chat client can take as a Node stream (takeNodeBody).
+// whose body the chat client can take as a Node stream (takeNodeBody). The Response makes its
+// WHATWG parts only when they are read (lazy-response.ts).
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { LazyResponse } from './lazy-response.ts';
 
 const HTTP_AGENT = new http.Agent({ keepAlive: true });
 const HTTPS_AGENT = new https.Agent({ keepAlive: true });
@@ -176,8 +178,7 @@ export function httpFetch(input: string | URL | Request, init: HttpFetchInit = {
     const secure = url.protocol === 'https:';
     const options = { method: init.method ?? 'GET', headers, agent: secure ? HTTPS_AGENT : HTTP_AGENT };
     const request = (secure ? https : http).request(url, options, (response) => {
-      // Name and value pairs, which the Response copies into its Headers once (a Headers made
-      // here would be copied again).
+      // Name and value pairs; the Response sorts them into its headers.
       const responseHeaders: Array<[string, string]> = [];
       for (const [name, value] of Object.entries(response.headers)) {
         if (Array.isArray(value)) for (const item of value) responseHeaders.push([name, item]);
@@ -188,10 +189,12 @@ export function httpFetch(input: string | URL | Request, init: HttpFetchInit = {
       // Drain what a bodyless status still sends, or the keep-alive socket is never released.
       if (bodyless) response.resume();
       const body: SharedBody | null = bodyless ? null : { response, stream: decoded(response), maxBytes: init.maxBodyBytes ?? Infinity, claimedBy: null };
-      const made = new Response(body === null ? null : webBody(body), {
+      const made = new LazyResponse({
         status,
         statusText: response.statusMessage ?? '',
+        url: url.href,
         headers: responseHeaders,
+        body: body === null ? null : () => webBody(body),
       });
       if (body !== null) NODE_BODIES.set(made, body);
       resolve(made);
