@@ -33,15 +33,15 @@ export class ResponseHeaders implements Headers {
     return this.byName.has(name.toLowerCase());
   }
 
-  append(): void {
+  append(_name: string, _value: string): void {
     throw new TypeError('Headers of a response are immutable');
   }
 
-  delete(): void {
+  delete(_name: string): void {
     throw new TypeError('Headers of a response are immutable');
   }
 
-  set(): void {
+  set(_name: string, _value: string): void {
     throw new TypeError('Headers of a response are immutable');
   }
 
