@@ -19,6 +19,16 @@ import { PARTIAL_RESULTS } from '../src/results/files.ts';
 import { makeFolders } from '../src/util/files.ts';
 
 const EVAL_FILE = /\.eval\.[cm]?[jt]s$/;
+const MAX_LISTED_UNRECORDED = 5;
+
+/** Eval tests that failed without recording their case, each with the first line of its error. */
+function unrecordedFailures(testModules: ReadonlyArray<TestModule>): string[] {
+  return testModules
+    .filter((testModule) => EVAL_FILE.test(testModule.moduleId))
+    .flatMap((testModule) => [...testModule.children.allTests()])
+    .filter((test) => test.meta().edgeEvals === undefined && test.result().state === 'failed')
+    .map((test) => `${test.fullName}: ${(test.result().errors?.[0]?.message ?? 'no error given').split('\n')[0]}`);
+}
 
 export default class EdgeEvalsReporter implements Reporter {
   private vitest: Vitest | undefined;
@@ -64,6 +74,15 @@ export default class EdgeEvalsReporter implements Reporter {
     this.log(`\n${conclusion.text}`);
     // vitest set its exit code before this hook; with a baseline, the gate's verdict wins.
     if (conclusion.exitCode !== null) process.exitCode = conclusion.exitCode;
+    // Unless an eval test failed without a case to show for it: the gate never saw it.
+    const unrecorded = unrecordedFailures(testModules);
+    if (unrecorded.length > 0) {
+      const listed = unrecorded.slice(0, MAX_LISTED_UNRECORDED).map((line) => `  - ${line}`);
+      const more = unrecorded.length > MAX_LISTED_UNRECORDED ? [`  ... and ${unrecorded.length - MAX_LISTED_UNRECORDED} more`] : [];
+      const count = `${unrecorded.length} eval test${unrecorded.length === 1 ? '' : 's'}`;
+      this.log([`error: ${count} failed before recording a case (a hook that threw, a test past its timeout); the results, reports and gate leave them out:`, ...listed, ...more].join('\n'));
+      if (conclusion.exitCode === 0) process.exitCode = 1;
+    }
   }
 
   private settings(): EvalConfig {

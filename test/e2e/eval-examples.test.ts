@@ -175,4 +175,34 @@ evalTest('bodies/on-synthetic', { thresholds: { ttftMs: 30000 } }, async ({ ask,
     ]);
     expect(testCase?.assertions.find((check) => check.type === 'max-ttft')?.reason).toContain('within the maximum of 30000 ms');
   }, 300_000);
+
+  it('fails a gated run in which an eval test failed before recording its case, naming it', async () => {
+    const root = projectWithEvals({
+      'good.eval.ts': `import { evalTest } from 'edge-evals';
+
+evalTest('good/ok', async ({ ask, expect }) => {
+  expect(await ask('Reply with exactly: OK')).toMention('OK');
+});
+`,
+      'hangs.eval.ts': `import { evalTest } from 'edge-evals';
+
+evalTest('hangs/after-asking', { timeoutMs: 1000 }, async ({ ask }) => {
+  await ask('Reply with exactly: OK');
+  await new Promise(() => {});
+});
+`,
+    });
+    projects.push(root);
+    const env = { ...folders('unrecorded'), EVAL_RUNTIME: 'openai', EVAL_BASE_URL: server.url };
+    const baseline = path.join(work, 'unrecorded-baseline.json');
+    const saved = await evalRun(['good', '--save-baseline', baseline], env, { root });
+    expect(saved.exitCode, saved.all).toBe(0);
+    // The good test passes the gate; the one that hangs has no case for the gate to see.
+    const gated = await evalRun(['--baseline', baseline], env, { root });
+    expect(gated.exitCode, gated.all).toBe(1);
+    expect(JSON.parse(readFileSync(path.join(env.EVAL_RESULTS_DIR, 'gate.json'), 'utf8'))).toMatchObject({ ok: true });
+    expect(gated.stdout).toContain(
+      'error: 1 eval test failed before recording a case (a hook that threw, a test past its timeout); the results, reports and gate leave them out:\n  - scripted > hangs/after-asking: Test timed out in 1000ms.',
+    );
+  }, 300_000);
 });
