@@ -145,8 +145,10 @@ export function readResultsFile(file: string, options: ReadOptions = {}): Result
 
 
 /**
- * readBaselineFile's check of `file`, keeping nothing of it: the file as it was when checked
- * (null if that could not be told), to trust at the run's end while it is unchanged.
+ * readBaselineFile's check of `file`: the file as it was when checked (null if that could not be
+ * told), to trust at the run's end while it is unchanged. With `keepGateView`, the gate's view of
+ * it is written to a temporary file (`view`); when that cannot be written, the run's end reads
+ * the baseline itself.
  */
 export function checkBaseline(file: string, options: ReadOptions & { keepGateView?: boolean } = {}): CheckedFile | null {
   // Taken first, so that a change during the check shows; a missing file is readBaselineFile's to explain.
@@ -158,7 +160,11 @@ export function checkBaseline(file: string, options: ReadOptions & { keepGateVie
   }
   const baseline = readBaselineFile(file, options);
   if (checked === null || options.keepGateView !== true) return checked;
-  return { ...checked, view: writeGateView(baseline) };
+  try {
+    return { ...checked, view: writeGateView(baseline) };
+  } catch {
+    return checked;
+  }
 }
 
 /**
