@@ -127,7 +127,8 @@ async function prepare(args: string[]): Promise<PreparedRun | number> {
   }
 }
 
-interface Prepared {
+/** The arguments and configuration, checked, with the baseline as it was checked. */
+interface CheckedArguments {
   env: Record<string, string>;
   ui: boolean;
   vitestArgs: string[];
@@ -136,7 +137,7 @@ interface Prepared {
   checkedBaseline: CheckedFile | null;
 }
 
-async function prepareWithBaseline({ env, ui, vitestArgs, config, vitest, checkedBaseline }: Prepared): Promise<PreparedRun> {
+async function prepareWithBaseline({ env, ui, vitestArgs, config, vitest, checkedBaseline }: CheckedArguments): Promise<PreparedRun> {
   const { name } = chooseRuntime(config);
   const endpointModels = name === 'openai' && config.models === undefined ? await listEndpointModels(config) : undefined;
   let plan: RunPlan = {

@@ -62,14 +62,6 @@ const optionalNumber = (min: number, max: number) =>
 
 const number = (fallback: number, min: number, max: number) => optionalNumber(min, max).transform((value) => value ?? fallback);
 
-/** One of `choices`, case-insensitive; empty or unset gives the first. */
-const choice = <const Choices extends readonly [string, ...string[]]>(choices: Choices) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((value) => (value === undefined || value === '' ? choices[0] : value.toLowerCase()))
-    .pipe(z.enum(choices, { error: `expected one of ${choices.join(', ')}` }));
 
 /** One of `choices`, case-insensitive; undefined when empty or unset. */
 const optionalChoice = <const Choices extends readonly [string, ...string[]]>(choices: Choices) =>
@@ -79,6 +71,9 @@ const optionalChoice = <const Choices extends readonly [string, ...string[]]>(ch
     .optional()
     .transform((value) => (value === undefined || value === '' ? undefined : value.toLowerCase()))
     .pipe(z.enum(choices, { error: `expected one of ${choices.join(', ')}` }).optional());
+
+/** One of `choices`, case-insensitive; empty or unset gives the first. */
+const choice = <const Choices extends readonly [string, ...string[]]>(choices: Choices) => optionalChoice(choices).transform((value): Choices[number] => value ?? choices[0]);
 
 const optionalString = z
   .string()

@@ -8,6 +8,7 @@ import { PERCENTILE_METHOD, summarizeMetrics } from '../stats/summary.ts';
 import { headlineMeans, headlineSources, sourceAgreement, summarizeCriteria, weightedScore, withSpeed } from './criteria.ts';
 import { judgeInfo, mergeVerdicts } from './verdicts.ts';
 import { recommend } from './recommend.ts';
+import { groupBy } from '../util/group.ts';
 
 export interface BuildInput {
   metas: readonly CaseMeta[];
@@ -27,17 +28,6 @@ export interface BuildInput {
   verdicts?: readonly JudgeMeta[];
   /** The machine calibrations taken at the start and the end of the run, when both were. */
   calibration?: Results['calibration'];
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const name = key(item);
-    const group = groups.get(name) ?? [];
-    group.push(item);
-    groups.set(name, group);
-  }
-  return groups;
 }
 
 function countChecks(cases: readonly CaseResult[]) {

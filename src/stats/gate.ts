@@ -11,6 +11,7 @@
 import { DEFAULT_GATE_SETTINGS, type GateSettings, type InconclusivePolicy, type Tolerance } from '../config/gate-settings.ts';
 import type { Baseline } from '../contract/baseline.ts';
 import { datasetRow, testId, type CaseResult, type ModelResult, type Results } from '../contract/results.ts';
+import { groupBy } from '../util/group.ts';
 import { compareCriteria, type CriterionFinding } from './gate-criteria.ts';
 import { compareLatency, thresholdFor, type LatencyFinding, type Outcome } from './gate-latency.ts';
 import { comparePassRates, countPasses, rowChanges, type PassRateFinding } from './gate-pass-rates.ts';
@@ -55,20 +56,10 @@ export function mayPass(outcome: GateOutcome, policy: InconclusivePolicy): boole
 
 const casesOf = (results: Results, model: string) => results.cases.filter((testCase) => testCase.model === model);
 
-
 /** A case's test as the gate judges it: a dataset's rows are one test, `capitals/ask`. */
 const gatedTest = (testCase: CaseResult) => datasetRow(testCase)?.test ?? testId(testCase);
 
-function groupByTest(cases: readonly CaseResult[]): Map<string, CaseResult[]> {
-  const groups = new Map<string, CaseResult[]>();
-  for (const testCase of cases) {
-    const test = gatedTest(testCase);
-    const group = groups.get(test);
-    if (group === undefined) groups.set(test, [testCase]);
-    else group.push(testCase);
-  }
-  return groups;
-}
+const groupByTest = (cases: readonly CaseResult[]) => groupBy(cases, gatedTest);
 
 /** A model's tests; a dataset once (rows on one side only are counted in its pass-rate finding). */
 const testsOf = (results: Results, model: string) => new Set(casesOf(results, model).map(gatedTest));
@@ -80,19 +71,8 @@ interface ModelCases {
 }
 
 function splitDatasets(cases: readonly CaseResult[]): ModelCases {
-  const plain: CaseResult[] = [];
-  const datasets = new Map<string, CaseResult[]>();
-  for (const testCase of cases) {
-    const dataset = datasetRow(testCase)?.test;
-    if (dataset === undefined) {
-      plain.push(testCase);
-      continue;
-    }
-    const rows = datasets.get(dataset);
-    if (rows === undefined) datasets.set(dataset, [testCase]);
-    else rows.push(testCase);
-  }
-  return { plain, datasets };
+  const rows = cases.filter((testCase) => datasetRow(testCase) !== null);
+  return { plain: cases.filter((testCase) => datasetRow(testCase) === null), datasets: groupByTest(rows) };
 }
 
 /** Share of prompt tokens served from the cache, over requests that report both counts. */

@@ -111,26 +111,26 @@ async function runBody(body: EvalTestBody, { context, model, session, identity, 
     );
   };
   const synthetic = session.lease.ok && session.lease.model.synthetic;
-  let thrown: unknown;
+  let thrown: { error: unknown } | null = null;
   try {
     await body({ ask, expect: context.expect, model, synthetic, signal: context.signal });
     if (last === null) recorder.recordError('the test body asked the model nothing (call ask)');
   } catch (error) {
-    thrown = error;
+    thrown = { error };
   }
-  // A failed soft expect (expect.soft) let the body go on; vitest keeps its error on the task.
-  // A matcher's failure is already recorded as its check; another failed expect becomes one, so
-  // that the results fail the case as vitest fails the test.
-  for (const error of context.task.result?.errors ?? []) {
-    const message = error.message ?? String(error);
-    if (!recorder.explains(message)) recorder.recordChecks([{ type: 'expect', pass: false, score: 0, reason: message }]);
+  // What failed in the body, in order: each failed soft expect (expect.soft lets the body go on;
+  // vitest keeps its error on the task), then what ended the body. A matcher's failure is already
+  // recorded as its check; another failed expect becomes one, so that the results fail the case
+  // as vitest fails the test; anything else is the case's error.
+  const failures = [...(context.task.result?.errors ?? []).map((error) => ({ message: error.message ?? String(error), assertion: true }))];
+  if (thrown !== null) {
+    const { error } = thrown;
+    failures.push({ message: error instanceof Error ? error.message : String(error), assertion: isAssertionError(error) });
   }
-  if (thrown !== undefined) {
-    const message = thrown instanceof Error ? thrown.message : String(thrown);
-    if (!recorder.explains(message)) {
-      if (isAssertionError(thrown)) recorder.recordChecks([{ type: 'expect', pass: false, score: 0, reason: message }]);
-      else recorder.recordError(message);
-    }
+  for (const { message, assertion } of failures) {
+    if (recorder.explains(message)) continue;
+    if (assertion) recorder.recordChecks([{ type: 'expect', pass: false, score: 0, reason: message }]);
+    else recorder.recordError(message);
   }
   const final = last as { outcome: ChatOutcome; messages: ChatMessage[] } | null;
   if (final !== null && !recorder.failed) {
@@ -139,7 +139,7 @@ async function runBody(body: EvalTestBody, { context, model, session, identity, 
   try {
     await recorder.finish();
   } catch (summary) {
-    throw thrown ?? summary;
+    throw thrown?.error ?? summary;
   }
 }
 

@@ -3,14 +3,24 @@
 // "the server broke off"), and a free port for a server we start.
 import { createServer } from 'node:net';
 
-/** True when nothing listens at the address (the service stopped, or moved to another port). */
-export function isConnectionRefused(error: unknown): boolean {
+/** True when the error, or an error it was caused by, has one of these codes. */
+function hasErrorCode(error: unknown, codes: ReadonlySet<string>): boolean {
   const seen = new Set<unknown>();
   for (let cause: unknown = error; cause instanceof Error && !seen.has(cause); cause = cause.cause) {
     seen.add(cause);
-    if ((cause as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
+    const { code } = cause as NodeJS.ErrnoException;
+    if (code !== undefined && codes.has(code)) return true;
   }
   return false;
+}
+
+const REFUSED = new Set(['ECONNREFUSED']);
+// UND_ERR_SOCKET: Node's fetch (undici) saying "other side closed".
+const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
+/** True when nothing listens at the address (the service stopped, or moved to another port). */
+export function isConnectionRefused(error: unknown): boolean {
+  return hasErrorCode(error, REFUSED);
 }
 
 /**
@@ -19,14 +29,7 @@ export function isConnectionRefused(error: unknown): boolean {
  * service that restarts closes the kept-alive connection the next request was sent on.
  */
 export function isConnectionReset(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  for (let cause: unknown = error; cause instanceof Error && !seen.has(cause); cause = cause.cause) {
-    seen.add(cause);
-    const code = (cause as NodeJS.ErrnoException).code;
-    // UND_ERR_SOCKET: Node's fetch (undici) saying "other side closed".
-    if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return true;
-  }
-  return false;
+  return hasErrorCode(error, RESET);
 }
 
 /** A port on 127.0.0.1 that nothing listens on right now, for a server we are about to start. */

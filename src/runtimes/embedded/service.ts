@@ -99,10 +99,10 @@ export class EmbeddedService {
     if (state !== null) stopProcessTreeSync(state.pid);
   }
 
-  /** The key the recorded service requires; undefined when none is recorded. */
   /**
-   * The running service's key. Test workers ask before every request: the state file is read
-   * again only when it changed (a service restarted with a new key writes a new file).
+   * The key the recorded service requires; undefined when none is recorded. Test workers ask
+   * before every request: the state file is read again only when it changed (a service
+   * restarted with a new key writes a new file).
    */
   apiKey(): string | undefined {
     let version: string;
